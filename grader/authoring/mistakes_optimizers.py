@@ -1,0 +1,194 @@
+"""Known-wrong optimizer steps (instructor-only: never shipped to students).
+
+Each function has the student's signature and makes exactly one mistake named by its
+key in MISTAKES. They serve twice: the recorder stores their trajectories so that a
+student's wrong answer can be named, and the tests turn them into mutant
+submissions that must lose points in their part (and only there).
+TEXTBOOK holds accepted variants (the textbook epsilon placement).
+"""
+
+import numpy as np
+
+
+# -- momentum ------------------------------------------------------------------------------
+def momentum_plus_sign(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v = momentum * velocity + learning_rate * grad
+    return param + v, v
+
+
+def momentum_ignored(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    return param - learning_rate * grad, momentum * velocity - learning_rate * grad
+
+
+def momentum_pytorch_velocity(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v = momentum * velocity + grad
+    return param - learning_rate * v, v
+
+
+def momentum_stale_velocity(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    return param + velocity, momentum * velocity - learning_rate * grad
+
+
+def momentum_dampened(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v = momentum * velocity - (1 - momentum) * learning_rate * grad
+    return param + v, v
+
+
+# -- nesterov ------------------------------------------------------------------------------
+def nesterov_is_plain_momentum(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v = momentum * velocity - learning_rate * grad
+    return param + v, v
+
+
+def nesterov_pytorch_velocity(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    b = momentum * velocity + grad
+    return param - learning_rate * (grad + momentum * b), b
+
+
+def nesterov_no_gradient_term(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v = momentum * velocity - learning_rate * grad
+    return param + momentum * v, v
+
+
+# -- adagrad -------------------------------------------------------------------------------
+def adagrad_decaying_accumulator(param, grad, accumulator, learning_rate=0.001, epsilon=1e-7):
+    acc = 0.9 * accumulator + 0.1 * grad ** 2
+    return param - learning_rate * grad / np.sqrt(acc + epsilon), acc
+
+
+def adagrad_accumulate_after_update(param, grad, accumulator, learning_rate=0.001, epsilon=1e-7):
+    new_param = param - learning_rate * grad / np.sqrt(accumulator + epsilon)
+    return new_param, accumulator + grad ** 2
+
+
+def adagrad_no_sqrt(param, grad, accumulator, learning_rate=0.001, epsilon=1e-7):
+    acc = accumulator + grad ** 2
+    return param - learning_rate * grad / (acc + epsilon), acc
+
+
+def adagrad_textbook(param, grad, accumulator, learning_rate=0.001, epsilon=1e-7):
+    acc = accumulator + grad ** 2
+    return param - learning_rate * grad / (np.sqrt(acc) + epsilon), acc
+
+
+# -- rmsprop -------------------------------------------------------------------------------
+def rmsprop_swapped_rho(param, grad, velocity, learning_rate=0.001, rho=0.9, epsilon=1e-7):
+    v = (1 - rho) * velocity + rho * grad ** 2
+    return param - learning_rate * grad / np.sqrt(v + epsilon), v
+
+
+def rmsprop_no_decay(param, grad, velocity, learning_rate=0.001, rho=0.9, epsilon=1e-7):
+    v = velocity + grad ** 2
+    return param - learning_rate * grad / np.sqrt(v + epsilon), v
+
+
+def rmsprop_no_sqrt(param, grad, velocity, learning_rate=0.001, rho=0.9, epsilon=1e-7):
+    v = rho * velocity + (1 - rho) * grad ** 2
+    return param - learning_rate * grad / (v + epsilon), v
+
+
+def rmsprop_old_velocity(param, grad, velocity, learning_rate=0.001, rho=0.9, epsilon=1e-7):
+    v = rho * velocity + (1 - rho) * grad ** 2
+    return param - learning_rate * grad / np.sqrt(velocity + epsilon), v
+
+
+def rmsprop_textbook(param, grad, velocity, learning_rate=0.001, rho=0.9, epsilon=1e-7):
+    v = rho * velocity + (1 - rho) * grad ** 2
+    return param - learning_rate * grad / (np.sqrt(v) + epsilon), v
+
+
+# -- adam ----------------------------------------------------------------------------------
+def _moments(grad, m, v, beta_1, beta_2):
+    return beta_1 * m + (1 - beta_1) * grad, beta_2 * v + (1 - beta_2) * grad ** 2
+
+
+def adam_no_bias_correction(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9,
+                            beta_2=0.999, epsilon=1e-7):
+    m, v = _moments(grad, m, v, beta_1, beta_2)
+    return param - learning_rate * m / (np.sqrt(v) + epsilon), m, v
+
+
+def adam_swapped_betas(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                       epsilon=1e-7):
+    m, v = _moments(grad, m, v, beta_2, beta_1)
+    m_hat, v_hat = m / (1 - beta_2 ** t), v / (1 - beta_1 ** t)
+    return param - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v
+
+
+def adam_zero_based_t(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                      epsilon=1e-7):
+    m, v = _moments(grad, m, v, beta_1, beta_2)
+    with np.errstate(all="ignore"):
+        m_hat, v_hat = m / (1 - beta_1 ** (t - 1)), v / (1 - beta_2 ** (t - 1))
+        return param - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v
+
+
+def adam_only_m_corrected(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                          epsilon=1e-7):
+    m, v = _moments(grad, m, v, beta_1, beta_2)
+    return param - learning_rate * (m / (1 - beta_1 ** t)) / (np.sqrt(v) + epsilon), m, v
+
+
+def adam_no_sqrt(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7):
+    m, v = _moments(grad, m, v, beta_1, beta_2)
+    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    return param - learning_rate * m_hat / (v_hat + epsilon), m, v
+
+
+def adam_textbook(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                  epsilon=1e-7):
+    m, v = _moments(grad, m, v, beta_1, beta_2)
+    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    return param - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v
+
+
+# -- adamw ---------------------------------------------------------------------------------
+def _keras_adam(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
+    m = m + (1 - beta_1) * (grad - m)
+    v = v + (1 - beta_2) * (grad ** 2 - v)
+    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    return param - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+
+def adamw_coupled_l2(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004,
+                     beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    return _keras_adam(param, grad + weight_decay * param, m, v, t, learning_rate, beta_1,
+                       beta_2, epsilon)
+
+
+def adamw_decay_without_lr(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004,
+                           beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    return _keras_adam(param - weight_decay * param, grad, m, v, t, learning_rate, beta_1,
+                       beta_2, epsilon)
+
+
+def adamw_decay_after_step(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004,
+                           beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    p, m, v = _keras_adam(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+    return p - learning_rate * weight_decay * p, m, v
+
+
+def adamw_no_decay(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004,
+                   beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    return _keras_adam(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+
+
+def adamw_textbook(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004,
+                   beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    decayed = param - learning_rate * weight_decay * param
+    return adam_textbook(decayed, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+
+
+MISTAKES = {
+    "momentum": [momentum_plus_sign, momentum_ignored, momentum_pytorch_velocity,
+                 momentum_stale_velocity, momentum_dampened],
+    "nesterov": [nesterov_is_plain_momentum, nesterov_pytorch_velocity, nesterov_no_gradient_term],
+    "adagrad": [adagrad_decaying_accumulator, adagrad_accumulate_after_update, adagrad_no_sqrt],
+    "rmsprop": [rmsprop_swapped_rho, rmsprop_no_decay, rmsprop_no_sqrt, rmsprop_old_velocity],
+    "adam": [adam_no_bias_correction, adam_swapped_betas, adam_zero_based_t,
+             adam_only_m_corrected, adam_no_sqrt],
+    "adamw": [adamw_coupled_l2, adamw_decay_without_lr, adamw_decay_after_step, adamw_no_decay],
+}
+TEXTBOOK = {"adagrad": adagrad_textbook, "rmsprop": rmsprop_textbook, "adam": adam_textbook,
+            "adamw": adamw_textbook}

@@ -1,0 +1,107 @@
+"""Cases of the six optimizer parts."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ..training import strategies as S
+from ..training.optimizers import SPECS
+from ..training.trajectory import simulate
+from . import mistakes_optimizers as M
+from .record import PartRecorder, collect, rng_array
+
+LECTURE_HP = {
+    "momentum": {"learning_rate": 0.1, "momentum": 0.9},
+    "nesterov": {"learning_rate": 0.1, "momentum": 0.9},
+    "adagrad": {"learning_rate": 0.1},
+    "rmsprop": {"learning_rate": 0.01, "rho": 0.9},
+    "adam": {"learning_rate": 0.01, "beta_1": 0.9, "beta_2": 0.99},
+    "adamw": {},
+}
+
+
+def initial_state(part_id, param, hp):
+    z = np.zeros_like(param)
+    if part_id == "adagrad":
+        return [np.full_like(param, np.float32(hp.get("initial_accumulator_value", 0.1)))]
+    return [z, z.copy()] if part_id in ("adam", "adamw") else [z]
+
+
+def _hparams(part_id):
+    lr = st.floats(0.001, 0.3)
+    if part_id in ("momentum", "nesterov"):
+        return st.fixed_dictionaries({"learning_rate": lr,
+                                      "momentum": st.sampled_from([0.0, 0.5, 0.9, 0.99]) | st.floats(0.05, 0.95)})
+    if part_id == "adagrad":
+        return st.fixed_dictionaries({"learning_rate": lr, "epsilon": st.sampled_from([1e-7, 1e-3, 0.1])})
+    if part_id == "rmsprop":
+        return st.fixed_dictionaries({"learning_rate": st.floats(0.001, 0.1), "rho": st.floats(0.5, 0.99),
+                                      "epsilon": st.sampled_from([1e-7, 1e-4, 1e-2])})
+    base = {"learning_rate": st.floats(0.001, 0.1), "beta_1": st.floats(0.5, 0.95),
+            "beta_2": st.floats(0.9, 0.999), "epsilon": st.sampled_from([1e-7, 1e-3])}
+    if part_id == "adamw":
+        base["weight_decay"] = st.sampled_from([0.004, 0.1, 0.5]) | st.floats(0.0, 0.5)
+    return st.fixed_dictionaries(base)
+
+
+@st.composite
+def _case(draw, part_id, dtype):
+    shape = draw(S.shapes())
+    hp = draw(_hparams(part_id))
+    steps = draw(st.integers(1, 6))
+    param = draw(S.arrays(dtype, shape))
+    grads = [draw(S.grad_arrays(dtype, shape)) for _ in range(steps)]
+    iav = draw(st.sampled_from([0.1, 0.5, 0.0])) if part_id == "adagrad" else None
+    state = initial_state(part_id, param, {} if iav is None else {"initial_accumulator_value": iav})
+    return {"param": param, "grads": grads, "state": state, "hparams": hp, "defaults": False}
+
+
+def _fixed(part_id, hp, dtype, shape, steps, seed, defaults=False):
+    rng = np.random.default_rng(seed)
+    param = rng_array(rng, shape, dtype)
+    grads = [rng.normal(size=shape).astype(dtype) for _ in range(steps)]
+    return {"param": param, "grads": grads, "state": initial_state(part_id, param, {}),
+            "hparams": hp, "defaults": defaults}
+
+
+def _public(part_id):
+    cases = [(("lecture",), _fixed(part_id, LECTURE_HP[part_id], np.float32, (3, 2), 12, 1)),
+             (("lecture",), _fixed(part_id, LECTURE_HP[part_id], np.float64, (4,), 12, 2)),
+             (("defaults",), _fixed(part_id, {}, np.float32, (5,), 8, 3, defaults=True))]
+    cases += [(("float32",), c) for c in collect(_case(part_id, np.float32), 10)]
+    cases += [(("float64",), c) for c in collect(_case(part_id, np.float64), 6)]
+    # one scalar parameter, so that a solution that breaks on 0-d arrays is caught
+    cases.append((("float32",), _fixed(part_id, LECTURE_HP[part_id], np.float32, (), 3, 4)))
+    return cases
+
+
+def _hidden(part_id):
+    rng = np.random.default_rng(1000 + list(SPECS).index(part_id))
+    cases = []
+    hps = collect(_hparams(part_id), 8)
+    for i in range(len(hps)):
+        dtype = (np.float32, np.float64)[i % 2]
+        shape = S.SHAPES[i % len(S.SHAPES)]
+        hp = hps[i]
+        case = _fixed(part_id, hp, dtype, shape, int(rng.integers(2, 9)), 2000 + i)
+        cases.append((("hidden",), case))
+    return cases
+
+
+def recorders():
+    from .tf_reference import optimizer_trajectory
+
+    def make(part_id):
+        spec = SPECS[part_id]
+        textbook = M.TEXTBOOK.get(part_id)
+        return PartRecorder(
+            cases=lambda: _public(part_id),
+            hidden_cases=lambda: _hidden(part_id),
+            expected=lambda inputs: optimizer_trajectory(part_id, inputs),
+            variants=lambda inputs: {"textbook": simulate(textbook, inputs, spec)} if textbook else {},
+            mistakes=lambda inputs: {fn.__name__: simulate(fn, inputs, spec)
+                                     for fn in M.MISTAKES[part_id]},
+        )
+
+    return {part_id: make(part_id) for part_id in SPECS}

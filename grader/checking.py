@@ -1,0 +1,175 @@
+"""What a check sees (:class:`Context`) and the helpers every check uses:
+comparisons with stated tolerances, property runs with hypothesis, and rendering of
+failing examples."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import Failure
+from .reference import Case, load_cases
+from .results import Example
+from .sandbox.runner import CallFailed, Sandbox
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The grader's own budgets (not the test-suite's)."""
+
+    max_examples: int = 40        # hypothesis examples per property check
+    lang: str = "en"
+
+
+class Context:
+    """The interface between one check and one submission's sandbox."""
+
+    def __init__(self, sandbox: Sandbox, assignment, part, settings: Settings):
+        self.sandbox = sandbox
+        self.assignment = assignment
+        self.part = part
+        self.settings = settings
+
+    def call(self, name: str, *args, rngs=None, **kwargs):
+        return self.sandbox.call(self.part.module, name, *args, rngs=rngs, **kwargs)
+
+    def callback(self, name: str, init: dict, runs: list, initial_weights: list):
+        return self.sandbox.callback(self.part.module, name, init, runs, initial_weights)
+
+    def cases(self, hidden: bool = False, tag: str | None = None) -> tuple[Case, ...]:
+        cases = load_cases(self.assignment.name, self.part.id, hidden)
+        if cases is None:
+            raise Failure("the recorded reference for this check is not available here "
+                          "(run `grader record` with TensorFlow installed)")
+        if tag is not None:
+            cases = tuple(c for c in cases if tag in c.tags)
+        return tuple(sorted(cases, key=lambda c: (c.size, c.id)))
+
+
+# -- rendering ------------------------------------------------------------------------
+
+def fmt(value, width: int = 6) -> str:
+    """Short, readable text for a value in an example."""
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return f"{value.item()!r} ({value.dtype})"
+        body = np.array2string(value, precision=width, threshold=12, edgeitems=2,
+                               separator=", ", max_line_width=100, floatmode="maxprec")
+        return f"array({body}, dtype={value.dtype}, shape={value.shape})"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, tuple):
+        return "(" + ", ".join(fmt(v, width) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(fmt(v, width) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {fmt(v, width)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def call_text(name: str, args=(), kwargs=None) -> str:
+    parts = [fmt(a) for a in args] + [f"{k}={fmt(v)}" for k, v in (kwargs or {}).items()]
+    return f"{name}(" + ", ".join(parts) + ")"
+
+
+def failed_call(exc: CallFailed, what: str) -> Failure:
+    """Turn a sandbox failure into a check failure with an exact message."""
+    msg = f"{what} {exc.message}" if exc.kind != "exception" else f"{what} raised {exc.message}"
+    if exc.kind == "forbidden":
+        msg = f"{what} tried to import {', '.join(exc.forbidden) or 'a forbidden module'}: only numpy may be used"
+    if exc.trace:
+        msg += "\n" + exc.trace.rstrip()
+    return Failure(msg)
+
+
+# -- comparisons ------------------------------------------------------------------------
+
+def as_array(value, what: str, shape, allow_none=False) -> np.ndarray:
+    """Validate one returned array: numeric, right shape, finite."""
+    if value is None:
+        raise Failure(f"{what} is None (did you forget to return it?)")
+    if isinstance(value, (dict, list, str)):
+        raise Failure(f"{what} is a {type(value).__name__}, expected a numpy array")
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise Failure(f"{what} has dtype {arr.dtype}, expected a float array")
+    if tuple(arr.shape) != tuple(shape):
+        raise Failure(f"{what} has shape {tuple(arr.shape)}, expected {tuple(shape)}")
+    return arr.astype(np.float64)
+
+
+def unpack(value, n: int, what: str) -> tuple:
+    if not isinstance(value, (tuple, list)):
+        raise Failure(f"{what} returned {type(value).__name__ if value is not None else 'None'}, "
+                      f"expected a tuple of {n} arrays")
+    if len(value) != n:
+        raise Failure(f"{what} returned {len(value)} values, expected {n}")
+    return tuple(value)
+
+
+def mismatch(got, expected, rtol: float, atol: float) -> str | None:
+    """None when ``got`` is close to ``expected`` (|got-exp| <= atol + rtol*|exp|,
+    NaN equal to NaN), else a one-line description of the worst element."""
+    got = np.asarray(got, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if got.shape != expected.shape:
+        return f"shape {got.shape} instead of {expected.shape}"
+    ok = np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if ok.all():
+        return None
+    err = np.where(ok, 0.0, np.abs(got - expected))
+    err = np.where(np.isnan(err), np.inf, err)
+    idx = np.unravel_index(int(np.argmax(err)), got.shape) if got.ndim else ()
+    where = f" at index {tuple(int(i) for i in idx)}" if got.ndim else ""
+    return (f"{int((~ok).sum())} of {ok.size} values differ; worst{where}: "
+            f"got {got[idx]!r}, expected {expected[idx]!r}")
+
+
+def nonfinite(arr) -> bool:
+    return not np.all(np.isfinite(np.asarray(arr, dtype=np.float64)))
+
+
+# -- properties ------------------------------------------------------------------------
+
+def run_property(strategy, body, *, max_examples: int, describe) -> None:
+    """Run ``body(example)`` on examples from ``strategy`` (derandomized, no database).
+
+    ``body`` raises :class:`Failure` when a property does not hold. On failure the
+    smallest example hypothesis finds is re-raised as a Failure whose example is
+    ``describe(example)``. A timeout or crash stops the search at once (shrinking a
+    hanging call would only waste time).
+    """
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    state: dict = {}
+
+    @settings(derandomize=True, database=None, deadline=None, max_examples=max_examples,
+              suppress_health_check=list(HealthCheck), print_blob=False,
+              phases=(Phase.explicit, Phase.generate, Phase.shrink), report_multiple_bugs=False)
+    @given(strategy)
+    def prop(example):
+        if "fatal" in state:
+            raise state["fatal"][1]
+        try:
+            body(example)
+        except CallFailed as exc:
+            failure = failed_call(exc, "your function")
+            if exc.kind in ("timeout", "crash"):
+                state["fatal"] = (example, failure)
+            state["last"] = (example, failure)
+            raise failure from None
+        except Failure as failure:
+            state["last"] = (example, failure)
+            raise
+
+    try:
+        prop()
+    except Failure:
+        example, failure = state.get("fatal") or state["last"]
+        failure.example = failure.example or describe(example)
+        raise failure from None
+
+
+def example(inputs: str, expected="", got="", error="") -> Example:
+    return Example(inputs=inputs, expected=str(expected), got=str(got), error=str(error))

@@ -1,0 +1,116 @@
+"""The engine: grade one submission on the parts of one assignment.
+
+Student code runs only in the sandboxed worker; every score is computed here, from
+plain data, by the checks of the assignment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .assignment import Assignment, Part
+from .checking import Context, Settings
+from .errors import Failure, SubmissionError
+from .loading import open_submission, submission_name
+from .results import CheckResult, PartResult, SubmissionResult
+from .sandbox.runner import CallFailed, Limits, Sandbox
+
+
+def grade(path, assignment: Assignment, *, parts=None, hidden: bool = False,
+          settings: Settings | None = None, limits: Limits | None = None,
+          name: str | None = None) -> SubmissionResult:
+    """Grade the submission at ``path`` (folder, .ipynb or .zip).
+
+    Never raises for a broken submission: what cannot be graded scores 0 with a
+    message saying why.
+    """
+    settings = settings or Settings()
+    path = Path(path)
+    selected = [assignment.part(p) for p in parts] if parts else list(assignment.parts)
+    name = name or submission_name(path)
+    try:
+        with open_submission(path, assignment.modules) as (folder, notes):
+            with Sandbox(folder, assignment.modules, limits or Limits()) as sandbox:
+                return _grade_in(sandbox, assignment, selected, hidden, settings, name, notes)
+    except SubmissionError as exc:
+        msg = f"the submission could not be read: {exc}"
+        return SubmissionResult(name=name, notes=(msg,), parts=tuple(
+            _zero(p, hidden, msg) for p in selected))
+
+
+def _zero(part: Part, hidden: bool, message: str) -> PartResult:
+    checks = tuple(CheckResult(name=c.name, passed=False, points=0.0, max_points=w, message=message,
+                               hidden=c.hidden)
+                   for c, w in zip(part.selected(hidden), _weights(part, hidden)))
+    return PartResult(id=part.id, title=part.title, score=0.0, max_score=part.points,
+                      checks=checks, error=message)
+
+
+def _weights(part: Part, hidden: bool) -> list[float]:
+    checks = part.selected(hidden)
+    total = sum(c.weight for c in checks) or 1.0
+    return [part.points * c.weight / total for c in checks]
+
+
+def _grade_in(sandbox, assignment, selected, hidden, settings, name, notes) -> SubmissionResult:
+    notes = list(notes)
+    try:
+        report = sandbox.start()
+    except CallFailed as exc:
+        msg = f"importing your modules failed: the process {exc.message}"
+        return SubmissionResult(name=name, notes=(*notes, msg), output=sandbox.output,
+                                parts=tuple(_zero(p, hidden, msg) for p in selected))
+    results = []
+    for part in selected:
+        problem = _unavailable(part, report.get(part.module, {"status": "missing"}))
+        if problem:
+            results.append(_zero(part, hidden, problem))
+            continue
+        ctx = Context(sandbox, assignment, part, settings)
+        checks = []
+        for check, weight in zip(part.selected(hidden), _weights(part, hidden)):
+            checks.append(_run_check(ctx, check, weight))
+        score = round(sum(c.points for c in checks), 6)
+        results.append(PartResult(id=part.id, title=part.title, score=score,
+                                  max_score=part.points, checks=tuple(checks)))
+    if sandbox.restarts:
+        notes.append(f"your code's process was restarted {sandbox.restarts} time(s) "
+                     "after a crash or a timeout")
+    return SubmissionResult(name=name, parts=tuple(results), notes=tuple(notes),
+                            output=sandbox.output)
+
+
+def _unavailable(part: Part, info: dict) -> str:
+    module = f"{part.module}.py"
+    status = info.get("status")
+    if status == "missing":
+        return f"{module} not found in the submission"
+    if status == "forbidden":
+        return (f"{module} imports {', '.join(info.get('forbidden') or ['a forbidden module'])}: "
+                "only numpy (and the standard library) may be used")
+    if status == "error":
+        trace = info.get("trace", "").rstrip()
+        return f"{module} could not be imported: {info.get('error')}" + (f"\n{trace}" if trace else "")
+    names = info.get("names", {})
+    missing = [n for n in part.names if n not in names]
+    if missing:
+        return f"{', '.join(f'`{n}`' for n in missing)} not found in {module}"
+    wrong = [n for n in part.names if names.get(n) not in ("callable", "class")]
+    if wrong:
+        return f"{', '.join(f'`{n}`' for n in wrong)} in {module} is not a function or class"
+    return ""
+
+
+def _run_check(ctx: Context, check, weight: float) -> CheckResult:
+    base = dict(name=check.name, max_points=weight, hidden=check.hidden)
+    try:
+        note = check.run(ctx)
+    except Failure as f:
+        return CheckResult(passed=False, points=0.0, message=f.message, example=f.example,
+                           diagnosis=f.diagnosis, hint=f.hint or check.hints.get(f.diagnosis, ""),
+                           **base)
+    except CallFailed as exc:
+        from .checking import failed_call
+        f = failed_call(exc, "your code")
+        return CheckResult(passed=False, points=0.0, message=f.message, **base)
+    return CheckResult(passed=True, points=weight, message="passed", note=note or "", **base)

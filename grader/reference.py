@@ -1,0 +1,93 @@
+"""The recorded TensorFlow reference: cases with Keras's outputs, read without TensorFlow.
+
+``grader record`` (see :mod:`grader.authoring.record`) runs TensorFlow once on every
+case and writes one JSON file per part. Grading reads these files only, so it is
+fast, works where TensorFlow is not installed, and gives the same numbers on every
+machine. The project's tests re-run TensorFlow and check that the files still agree
+with it.
+
+A case holds plain data only (wire-encoded arrays): its ``inputs``, Keras's
+``expected`` outputs, accepted ``variants`` (e.g. the textbook epsilon placement)
+and the outputs of known ``mistakes`` (used to name a student's mistake).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .sandbox import wire
+
+DATA = Path(__file__).with_name("reference_data")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    inputs: dict
+    expected: dict
+    tags: tuple = ()
+    variants: dict = field(default_factory=dict)
+    mistakes: dict = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        """How big the case is (for showing the smallest failing one)."""
+        import numpy as np
+
+        def count(v):
+            if isinstance(v, np.ndarray):
+                return v.size
+            if isinstance(v, dict):
+                return sum(count(x) for x in v.values())
+            if isinstance(v, (list, tuple)):
+                return sum(count(x) for x in v) + len(v)
+            return 1
+        return count(self.inputs)
+
+
+def path_for(assignment: str, part_id: str, hidden: bool, root: Path | None = None) -> Path:
+    root = Path(root or os.environ.get("GRADER_REFERENCE_DIR") or DATA)
+    return root / assignment / f"{part_id}{'.hidden' if hidden else ''}.json"
+
+
+@lru_cache(maxsize=128)
+def _load(path: str):
+    with open(path, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    cases = tuple(Case(id=c["id"], tags=tuple(c.get("tags", ())), inputs=wire.decode(c["inputs"]),
+                       expected=wire.decode(c["expected"]), variants=wire.decode(c.get("variants", {})),
+                       mistakes=wire.decode(c.get("mistakes", {})))
+                  for c in doc["cases"])
+    return doc.get("meta", {}), cases
+
+
+def load_cases(assignment: str, part_id: str, hidden: bool = False) -> tuple[Case, ...] | None:
+    """The recorded cases of a part, or None when none are recorded (e.g. hidden cases
+    in a student bundle)."""
+    path = path_for(assignment, part_id, hidden)
+    if not path.is_file():
+        return None
+    return _load(str(path))[1]
+
+
+def load_meta(assignment: str, part_id: str, hidden: bool = False) -> dict:
+    path = path_for(assignment, part_id, hidden)
+    return _load(str(path))[0] if path.is_file() else {}
+
+
+def save_cases(assignment: str, part_id: str, hidden: bool, cases, meta: dict, root=None) -> Path:
+    path = path_for(assignment, part_id, hidden, root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = {"meta": meta, "cases": [
+        {"id": c.id, "tags": list(c.tags), "inputs": wire.encode(c.inputs),
+         "expected": wire.encode(c.expected), "variants": wire.encode(c.variants),
+         "mistakes": wire.encode(c.mistakes)} for c in cases]}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    _load.cache_clear()
+    return path

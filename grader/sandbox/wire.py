@@ -1,0 +1,133 @@
+"""Plain-data encoding shared by the grader and its worker process.
+
+Only JSON crosses the process boundary. numpy arrays travel as
+``{"__nd__": [dtype, shape, base64-bytes]}`` with a dtype from a fixed allow-list,
+tuples as ``{"__tuple__": [...]}``. Nothing is pickled and nothing is evaluated:
+decoding a message can only ever produce dicts, lists, tuples, str, int, float,
+bool, None and plain ``numpy.ndarray`` objects.
+
+This module must stay importable on its own (the worker loads it by path, without
+the rest of the ``grader`` package): standard library and numpy only.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import struct
+
+import numpy as np
+
+#: dtypes allowed to cross the boundary (anything else is reported as unsupported).
+DTYPES = ("float16", "float32", "float64", "bool", "int8", "int16", "int32", "int64",
+          "uint8", "uint16", "uint32", "uint64")
+MAX_MESSAGE = 256 * 1024 * 1024
+_HEADER = struct.Struct("!I")
+
+
+class WireError(ValueError):
+    """A message that is not valid plain data."""
+
+
+def encode(obj, _depth=0):
+    """Turn a Python value into JSON-able plain data (raises WireError if it cannot)."""
+    if _depth > 32:
+        raise WireError("value is nested too deeply")
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, (int, float)) and type(obj) in (int, float):
+        return obj
+    if isinstance(obj, np.generic):
+        obj = np.asarray(obj)
+    if isinstance(obj, np.ndarray):
+        # np.array(..., copy=True) on the base class: an ndarray subclass with lying
+        # methods is reduced to its raw buffer here.
+        arr = np.array(np.ndarray.view(obj, np.ndarray), copy=True, order="C")
+        name = arr.dtype.name
+        if name not in DTYPES:
+            raise WireError(f"an array of dtype {name} (expected a numeric array)")
+        return {"__nd__": [name, list(arr.shape), base64.b64encode(arr.tobytes()).decode()]}
+    if isinstance(obj, tuple):
+        return {"__tuple__": [encode(v, _depth + 1) for v in obj]}
+    if isinstance(obj, list):
+        return [encode(v, _depth + 1) for v in obj]
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if not isinstance(k, str):
+                raise WireError("a dict with non-string keys")
+            if k.startswith("__") and k.endswith("__"):
+                raise WireError(f"a dict with reserved key {k!r}")
+            out[k] = encode(v, _depth + 1)
+        return out
+    if isinstance(obj, (int, float)):  # int/float subclasses (e.g. bool-like): plain value
+        return float(obj) if isinstance(obj, float) else int(obj)
+    raise WireError(f"a value of type {type(obj).__name__}")
+
+
+def decode(obj, _depth=0):
+    """Inverse of :func:`encode`; validates everything it builds."""
+    if _depth > 40:
+        raise WireError("value is nested too deeply")
+    if obj is None or isinstance(obj, (bool, str, int, float)):
+        return obj
+    if isinstance(obj, list):
+        return [decode(v, _depth + 1) for v in obj]
+    if isinstance(obj, dict):
+        if "__nd__" in obj:
+            dtype, shape, data = obj["__nd__"]
+            if dtype not in DTYPES:
+                raise WireError(f"dtype {dtype!r} not allowed")
+            if not isinstance(shape, list) or not all(isinstance(s, int) and s >= 0 for s in shape):
+                raise WireError("bad array shape")
+            raw = base64.b64decode(data.encode(), validate=True)
+            dt = np.dtype(dtype)
+            if len(raw) != dt.itemsize * math.prod(shape):
+                raise WireError("array data does not match its shape")
+            return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
+        if "__tuple__" in obj:
+            return tuple(decode(v, _depth + 1) for v in obj["__tuple__"])
+        return {str(k): decode(v, _depth + 1) for k, v in obj.items()}
+    raise WireError(f"unexpected {type(obj).__name__}")
+
+
+def dumps(obj) -> bytes:
+    return json.dumps(encode(obj), allow_nan=True, separators=(",", ":")).encode()
+
+
+def loads(data: bytes):
+    return decode(json.loads(data.decode()))
+
+
+def send(fd: int, payload: dict) -> None:
+    """Write one length-prefixed JSON message to a file descriptor."""
+    import os
+
+    body = json.dumps(payload, allow_nan=True, separators=(",", ":")).encode()
+    msg = _HEADER.pack(len(body)) + body
+    view = memoryview(msg)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def read_exact(fd: int, n: int) -> bytes:
+    import os
+
+    chunks, got = [], 0
+    while got < n:
+        chunk = os.read(fd, min(n - got, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the pipe")
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def recv(fd: int) -> dict:
+    """Read one length-prefixed JSON message (blocking)."""
+    (size,) = _HEADER.unpack(read_exact(fd, _HEADER.size))
+    if size > MAX_MESSAGE:
+        raise WireError(f"message of {size} bytes is too large")
+    return json.loads(read_exact(fd, size).decode())

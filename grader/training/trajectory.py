@@ -1,0 +1,195 @@
+"""Reference checks for step functions: run the student's step function along a
+recorded case (feeding its own outputs back in, as an optimizer would) and compare
+every step with Keras's trajectory.
+
+A case's ``inputs`` are ``{"param", "grads", "state", "hparams", "defaults"}``; its
+``expected`` (and each variant and mistake) is ``{"params": [...], "states": [[...]]}``
+with one entry per step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..checking import as_array, call_text, example, failed_call, mismatch, unpack
+from ..errors import Failure
+from ..sandbox.runner import CallFailed
+
+RTOL, ATOL = 2e-5, 2e-6              # a careful reviewer's tolerance (see keras-semantics R3)
+DIAG_RTOL, DIAG_ATOL = 2e-3, 2e-5    # looser: "this looks like mistake X"
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """The shape of a step function: ``fn(param, grad, *state, [t], **hparams)``."""
+
+    fn: str
+    state: tuple[str, ...]
+    uses_t: bool = False
+
+
+def step_args(spec: StepSpec, param, grad, state, k: int, hparams: dict, defaults: bool):
+    args = [param, grad, *state] + ([k + 1] if spec.uses_t else [])
+    return args, ({} if defaults else dict(hparams))
+
+
+def run_steps(ctx, spec: StepSpec, case, expected):
+    """Run the student's function along ``case``; stop at the first step that is not
+    close to ``expected``. Returns ``(trajectory, None)`` when every step matched,
+    else ``(trajectory_so_far, (step, detail, args, kwargs, got))``."""
+    inp = case.inputs
+    param = inp["param"]
+    dtype = param.dtype
+    state = list(inp["state"])
+    params, states = [], []
+    for k, grad in enumerate(inp["grads"]):
+        args, kwargs = step_args(spec, param, grad, state, k, inp["hparams"], inp.get("defaults"))
+        where = f"step {k + 1} of {len(inp['grads'])}: {call_text(spec.fn, args, kwargs)}"
+        try:
+            out = ctx.call(spec.fn, *args, **kwargs)
+        except CallFailed as exc:
+            f = failed_call(exc, f"`{spec.fn}`")
+            f.example = example(where, error=f.message.splitlines()[0])
+            raise f from None
+        try:
+            out = unpack(out, 1 + len(spec.state), f"`{spec.fn}`")
+            new_param = as_array(out[0], "the new parameter", param.shape)
+            new_state = [as_array(o, f"the new {name}", param.shape)
+                         for o, name in zip(out[1:], spec.state)]
+        except Failure as f:
+            f.example = example(where, got=_short(out))
+            raise
+        params.append(new_param)
+        states.append(new_state)
+        detail = _compare_step(spec, new_param, new_state, expected, k)
+        if detail:
+            return (params, states), (k, detail, where, (new_param, *new_state))
+        # The framework stores variables in their dtype: feed the outputs back that way.
+        param = new_param.astype(dtype)
+        state = [s.astype(dtype) for s in new_state]
+    return (params, states), None
+
+
+def _short(value) -> str:
+    from ..checking import fmt
+    text = fmt(value)
+    return text if len(text) < 400 else text[:400] + "..."
+
+
+def _compare_step(spec, new_param, new_state, ref, k, rtol=RTOL, atol=ATOL) -> str | None:
+    bad = mismatch(new_param, ref["params"][k], rtol, atol)
+    if bad:
+        return f"new parameter: {bad}"
+    for name, got, exp in zip(spec.state, new_state, ref["states"][k]):
+        bad = mismatch(got, exp, rtol, atol)
+        if bad:
+            return f"new {name}: {bad}"
+    return None
+
+
+def follows(spec, trajectory, ref, rtol, atol) -> bool:
+    params, states = trajectory
+    return all(_compare_step(spec, p, s, ref, k, rtol, atol) is None
+               for k, (p, s) in enumerate(zip(params, states)))
+
+
+def reference_check(spec: StepSpec, *, tag=None, hidden=False, textbook_note: str = ""):
+    """A check comparing the student's trajectories with Keras's on recorded cases.
+
+    Passes when every case matches Keras (or, where recorded, the accepted textbook
+    variant); otherwise fails on the smallest failing case, naming the known mistake
+    whose trajectory the student's follows.
+    """
+
+    def run(ctx):
+        used_variant = False
+        cases = ctx.cases(hidden=hidden, tag=tag)
+        if not cases:
+            raise Failure("no recorded cases for this check")
+        for case in cases:
+            traj, bad = run_steps(ctx, spec, case, case.expected)
+            if bad is None:
+                continue
+            for variant in case.variants.values():
+                traj_v, bad_v = run_steps(ctx, spec, case, variant)
+                if bad_v is None:
+                    used_variant = True
+                    break
+            else:
+                raise _diagnosed_failure(ctx, spec, case, traj, bad)
+        if used_variant and textbook_note:
+            return textbook_note
+        return None
+
+    return run
+
+
+def _diagnosed_failure(ctx, spec, case, traj, bad) -> Failure:
+    k, detail, where, got = bad
+    exp = (case.expected["params"][k], *case.expected["states"][k])
+    names = ("new_param", *(f"new_{s}" for s in spec.state))
+    from ..checking import fmt
+    fmt_tuple = lambda vals: "\n".join(f"{n} = {fmt(v)}" for n, v in zip(names, vals))  # noqa: E731
+    diagnosis = closest_mistake(case.inputs["param"], traj, case.mistakes)
+    msg = f"differs from Keras at step {k + 1} ({detail})"
+    if case.tags:
+        msg += f" [case {case.id}]"
+    return Failure(msg, example=example(where, expected=fmt_tuple(exp), got=fmt_tuple(got)),
+                   diagnosis=diagnosis)
+
+
+def _rel_dev(got, ref) -> float:
+    got = np.asarray(got, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    if got.shape != ref.shape:
+        return np.inf
+    nan_g, nan_r = np.isnan(got), np.isnan(ref)
+    if np.any(nan_g != nan_r):
+        return np.inf
+    keep = ~nan_g
+    if not keep.any():
+        return 0.0
+    with np.errstate(all="ignore"):
+        dev = np.max(np.abs(got[keep] - ref[keep])) / (np.max(np.abs(ref[keep])) + 1e-12)
+    return float(dev) if np.isfinite(dev) else np.inf
+
+
+def closest_mistake(param0, traj, mistakes: dict, threshold: float = 1e-2) -> str:
+    """The known mistake whose trajectory the student's follows most closely (comparing
+    each step's displacement from the start and the state arrays, relative to their
+    scale), or "" when none is within ``threshold``."""
+    params, states = traj
+    best, best_dev = "", threshold
+    start = np.asarray(param0, dtype=np.float64)
+    for mistake_id, ref in mistakes.items():
+        dev = 0.0
+        for i in range(len(params)):
+            if i >= len(ref["params"]):
+                dev = np.inf
+                break
+            dev = max(dev, _rel_dev(params[i] - start, np.asarray(ref["params"][i], np.float64) - start))
+            for got, exp in zip(states[i], ref["states"][i]):
+                dev = max(dev, _rel_dev(got, exp))
+        if dev < best_dev:
+            best, best_dev = mistake_id, dev
+    return best
+
+
+def simulate(fn, case_inputs, spec: StepSpec):
+    """Run a trusted numpy step function along case inputs (used when recording)."""
+    param = case_inputs["param"]
+    dtype = param.dtype
+    state = list(case_inputs["state"])
+    params, states = [], []
+    with np.errstate(all="ignore"):
+        for k, grad in enumerate(case_inputs["grads"]):
+            args, kwargs = step_args(spec, param, grad, state, k, case_inputs["hparams"],
+                                     case_inputs.get("defaults"))
+            out = fn(*args, **kwargs)
+            param = np.asarray(out[0], dtype=dtype)
+            state = [np.asarray(s, dtype=dtype) for s in out[1:]]
+            params.append(param)
+            states.append(state)
+    return {"params": params, "states": states}
