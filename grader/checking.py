@@ -123,7 +123,7 @@ def mismatch(got, expected, rtol: float, atol: float) -> str | None:
     idx = np.unravel_index(int(np.argmax(err)), got.shape) if got.ndim else ()
     where = f" at index {tuple(int(i) for i in idx)}" if got.ndim else ""
     return (f"{int((~ok).sum())} of {ok.size} values differ; worst{where}: "
-            f"got {got[idx]!r}, expected {expected[idx]!r}")
+            f"got {float(got[idx])!r}, expected {float(expected[idx])!r}")
 
 
 def nonfinite(arr) -> bool:
@@ -155,6 +155,10 @@ def run_property(strategy, body, *, max_examples: int, describe) -> None:
             body(example)
         except CallFailed as exc:
             failure = failed_call(exc, "your function")
+            failure.message, _, trace = failure.message.partition("\n")
+            failure.example = describe(example)
+            if trace:
+                failure.example = Example(failure.example.inputs, error=trace)
             if exc.kind in ("timeout", "crash"):
                 state["fatal"] = (example, failure)
             state["last"] = (example, failure)

@@ -71,8 +71,11 @@ def _grade_in(sandbox, assignment, selected, hidden, settings, name, notes) -> S
         for check, weight in zip(part.selected(hidden), _weights(part, hidden)):
             checks.append(_run_check(ctx, check, weight))
         score = round(sum(c.points for c in checks), 6)
+        error = ""
+        if checks and all(not c.passed and "NotImplementedError" in c.message for c in checks):
+            error = f"not implemented yet ({', '.join(f'`{n}`' for n in part.names)} raises NotImplementedError)"
         results.append(PartResult(id=part.id, title=part.title, score=score,
-                                  max_score=part.points, checks=tuple(checks)))
+                                  max_score=part.points, checks=tuple(checks), error=error))
     if sandbox.restarts:
         notes.append(f"your code's process was restarted {sandbox.restarts} time(s) "
                      "after a crash or a timeout")

@@ -72,8 +72,9 @@ HINTS = {
                         "average: velocity = rho*velocity + (1-rho)*grad**2.",
     "rmsprop_no_sqrt": "You divide by the velocity itself; RMSprop divides by sqrt(velocity + epsilon).",
     "rmsprop_old_velocity": "You divide by the velocity of the previous step; update it first.",
-    "adam_no_bias_correction": "Your first steps are too small: Adam's bias correction divides m by "
-                               "1-beta_1**t and v by 1-beta_2**t, because both start at zero.",
+    "adam_no_bias_correction": "Your early steps have the wrong size: m and v start at zero, so they "
+                               "are biased towards 0; Adam's bias correction divides m by 1-beta_1**t "
+                               "and v by 1-beta_2**t.",
     "adam_swapped_betas": "beta_1 belongs to the first moment m (the mean of grad) and beta_2 to the "
                           "second moment v (the mean of grad**2); you swapped them.",
     "adam_zero_based_t": "Your step counter is off by one: t is 1 on the first step, so "
@@ -210,6 +211,17 @@ def scale_invariance(part_id):
     return run
 
 
+def _first_step_diagnosis(moved, kw) -> str:
+    lr, b1, b2 = kw["learning_rate"], kw["beta_1"], kw["beta_2"]
+    guesses = {"adam_no_bias_correction": lr * (1 - b1) / np.sqrt(1 - b2),
+               "adam_only_m_corrected": lr / np.sqrt(1 - b2),
+               "adam_swapped_betas": lr * 1.0}
+    for mistake, size in guesses.items():
+        if size != lr and np.allclose(moved, size, rtol=1e-3):
+            return mistake
+    return ""
+
+
 def first_step_is_lr(part_id):
     """Adam's first step moves each coordinate by about learning_rate (bias correction)."""
     spec = SPECS[part_id]
@@ -225,7 +237,7 @@ def first_step_is_lr(part_id):
                           f"(m_hat/sqrt(v_hat) = sign(grad)); yours moved by {fmt(moved)}",
                           example=example(call_text(spec.fn, args, kw), expected=f"|change| = {lr:g}",
                                           got=fmt(moved)),
-                          diagnosis="adam_no_bias_correction" if np.all(moved < lr * 0.5) else "")
+                          diagnosis=_first_step_diagnosis(moved, kw))
 
     def run(ctx):
         ctx_ref[0] = ctx

@@ -51,7 +51,8 @@ def run_steps(ctx, spec: StepSpec, case, expected):
             out = ctx.call(spec.fn, *args, **kwargs)
         except CallFailed as exc:
             f = failed_call(exc, f"`{spec.fn}`")
-            f.example = example(where, error=f.message.splitlines()[0])
+            f.message, _, trace = f.message.partition("\n")
+            f.example = example(where, error=trace)
             raise f from None
         try:
             out = unpack(out, 1 + len(spec.state), f"`{spec.fn}`")

@@ -1,0 +1,102 @@
+"""Known-wrong L1/L2 penalties and dropout (instructor-only: never shipped to students).
+
+Each function has the signature of ONE student function (named in TARGET) and makes
+exactly one mistake, named by the function. The recorder stores their outputs on
+every case where they differ from Keras, so that a wrong answer can be named; the
+tests turn each into a mutant submission that must lose points in its part only.
+"""
+
+import numpy as np
+
+
+# -- l1_l2 -----------------------------------------------------------------------------------
+def l2_with_half(weights, l2=0.01):
+    return 0.5 * l2 * np.sum(np.square(weights))
+
+
+def l2_grad_missing_factor_2(weights, l2=0.01):
+    return l2 * weights
+
+
+def l1_grad_sign_wrong_at_zero(weights, l1=0.01):
+    return l1 * np.where(weights >= 0, 1.0, -1.0).astype(np.asarray(weights).dtype)
+
+
+def l1_grad_nan_at_zero(weights, l1=0.01):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return l1 * weights / np.abs(weights)
+
+
+def l1_penalty_squares(weights, l1=0.01):
+    return l1 * np.sum(np.square(weights))
+
+
+def l1_penalty_mean(weights, l1=0.01):
+    return l1 * np.mean(np.abs(weights))
+
+
+# -- dropout ---------------------------------------------------------------------------------
+def dropout_not_inverted(x, rate, mask, training=False):
+    if not training:
+        return x
+    return np.where(mask, x, np.zeros((), x.dtype))
+
+
+def dropout_scaled_at_inference(x, rate, mask, training=False):
+    if rate == 1:
+        return np.zeros_like(x)
+    return np.where(mask, x * np.asarray(1 / (1 - rate), x.dtype), np.zeros((), x.dtype))
+
+
+def dropout_multiplies_nan(x, rate, mask, training=False):
+    if not training or rate == 0:
+        return x
+    if rate == 1:
+        return np.zeros_like(x)
+    return x * mask * np.asarray(1 / (1 - rate), x.dtype)
+
+
+def dropout_rate_one_nan(x, rate, mask, training=False):
+    if not training:
+        return x
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.asarray(np.float64(1) / np.float64(1 - rate), x.dtype)
+        return np.where(mask, x * scale, np.zeros((), x.dtype)) if rate < 1 else x * mask * scale
+
+
+def dropout_mask_keeps_rate(shape, rate, rng):
+    return rng.random(shape) < rate
+
+
+def dropout_mask_ignores_rng(shape, rate, rng):
+    return np.random.random(shape) >= rate
+
+
+def dropout_mask_float(shape, rate, rng):
+    return (rng.random(shape) >= rate).astype(np.float64)
+
+
+MISTAKES = {
+    "l1_l2": [l2_with_half, l2_grad_missing_factor_2, l1_grad_sign_wrong_at_zero,
+              l1_grad_nan_at_zero, l1_penalty_squares, l1_penalty_mean],
+    "dropout": [dropout_not_inverted, dropout_scaled_at_inference, dropout_multiplies_nan,
+                dropout_rate_one_nan, dropout_mask_keeps_rate, dropout_mask_ignores_rng,
+                dropout_mask_float],
+}
+
+#: The student function each mistake replaces.
+TARGET = {
+    "l2_with_half": "l2_penalty",
+    "l2_grad_missing_factor_2": "l2_grad",
+    "l1_grad_sign_wrong_at_zero": "l1_grad",
+    "l1_grad_nan_at_zero": "l1_grad",
+    "l1_penalty_squares": "l1_penalty",
+    "l1_penalty_mean": "l1_penalty",
+    "dropout_not_inverted": "dropout",
+    "dropout_scaled_at_inference": "dropout",
+    "dropout_multiplies_nan": "dropout",
+    "dropout_rate_one_nan": "dropout",
+    "dropout_mask_keeps_rate": "dropout_mask",
+    "dropout_mask_ignores_rng": "dropout_mask",
+    "dropout_mask_float": "dropout_mask",
+}

@@ -1,0 +1,378 @@
+"""Checks of the early-stopping part: the student's ``EarlyStopping`` and Keras's own
+``keras.callbacks.EarlyStopping`` driven by the same fit loop (``sandbox/drivers.py``)
+on the same fake model and the same logs.
+
+A case's ``inputs`` are ``{"init": kwargs, "logs": [[{name: value or None}, ...], ...]}``:
+one list of per-epoch logs per training (two trainings = one callback reused), a None
+value meaning the key is absent that epoch. The model's weights at the end of each
+epoch are made by :func:`epoch_weights`, so the final weights name the epoch they
+come from. ``expected`` (and each recorded mistake) is ``{"runs": [summary, ...]}``,
+one :func:`summarize` record per training.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ..assignment import Check, Part
+from ..checking import example, failed_call, run_property
+from ..errors import Failure
+from ..sandbox.runner import CallFailed
+
+CLASS = "EarlyStopping"
+FIELDS = ("stopped_epoch", "best_epoch", "best")
+LOSS_NAMES = ("val_loss", "loss")
+ACC_NAMES = ("val_accuracy", "accuracy")
+BEST_RTOL = 1e-6      # `best` is the monitored value itself; float32 copies of 0.7 pass
+GRID = 64             # values are multiples of 1/64: float32 and float64 compare alike
+WEIGHT_SHAPES = ((2,), (1, 3))
+
+HINTS = {
+    "early_stopping_off_by_one_patience":
+        "You stop one epoch late: Keras increments `wait` BEFORE testing `wait >= patience`, "
+        "so patience=2 stops at the 2nd epoch in a row without improvement.",
+    "early_stopping_non_strict_improvement":
+        "An equal value is not an improvement: Keras compares strictly "
+        "(current + min_delta < best in min mode), so a tie counts towards patience.",
+    "early_stopping_min_delta_wrong_way":
+        "min_delta makes improving HARDER: in min mode the new value must be below "
+        "best - min_delta (current + min_delta < best); in max mode above best + min_delta.",
+    "early_stopping_min_delta_sign_kept":
+        "Keras uses abs(min_delta): min_delta=-0.1 behaves exactly like 0.1. A negative "
+        "min_delta must not make improving easier.",
+    "early_stopping_restore_only_when_stopped":
+        "restore_best_weights restores the best epoch's weights in on_train_end whenever a "
+        "snapshot exists, also when training ran all its epochs without stopping early.",
+    "early_stopping_baseline_seeds_best":
+        "baseline does not start `best`: the first monitored epoch always becomes `best`; "
+        "the baseline only decides whether an improvement resets `wait`.",
+    "early_stopping_ignores_baseline":
+        "With a baseline, an improvement resets `wait` only when it also beats the baseline; "
+        "otherwise the epoch still counts towards patience.",
+    "early_stopping_ignores_start_from_epoch":
+        "Epochs before start_from_epoch are ignored completely: they are never `best`, never "
+        "snapshotted and not counted in `wait`.",
+    "early_stopping_missing_counts_as_wait":
+        "An epoch whose logs lack the monitored key is skipped (Keras only warns); it does not "
+        "count as an epoch without improvement.",
+    "early_stopping_no_reset_on_train_begin":
+        "Reset wait, best, best_epoch, stopped_epoch and best_weights in on_train_begin: the same "
+        "callback object is reused for a second model.fit, which must start afresh.",
+    "early_stopping_one_based_stopped_epoch":
+        "stopped_epoch is the 0-based epoch number fit passed to on_epoch_end (Keras prints it "
+        "1-based, as 'Epoch 3: early stopping' for stopped_epoch=2, but stores it 0-based).",
+    "early_stopping_accuracy_minimised":
+        "mode='auto' maximises accuracy (names whose base is accuracy, acc or auc) and minimises "
+        "loss; you minimised an accuracy.",
+}
+
+
+# -- the script both callbacks are driven with --------------------------------------------
+
+def epoch_weights(run: int, epoch: int) -> list:
+    """The model's weights at the end of ``epoch`` of training ``run`` (both 0-based):
+    arrays filled with ``100*(run+1) + epoch`` (and its negative)."""
+    code = 100.0 * (run + 1) + epoch
+    return [np.full(WEIGHT_SHAPES[0], code), np.full(WEIGHT_SHAPES[1], -code)]
+
+
+def initial_weights() -> list:
+    return [np.zeros(s) for s in WEIGHT_SHAPES]
+
+
+def build_runs(inputs: dict) -> list:
+    """The driver's ``runs`` for a case."""
+    return [{"logs": logs, "weights": [epoch_weights(r, e) for e in range(len(logs))]}
+            for r, logs in enumerate(inputs["logs"])]
+
+
+def _plain(value):
+    """A driver attribute as a comparable value: int/float, None, or a marker string."""
+    if isinstance(value, dict):
+        if value.get("missing"):
+            return "<no such attribute>"
+        return f"<a {value.get('unsupported', 'value')}>"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "<a list or array>"
+    if value is None or isinstance(value, str):
+        return value
+    return float(value)
+
+
+def summarize(results) -> dict:
+    """Reduce :func:`run_callback_script`'s results to what is compared."""
+    runs = []
+    for res in results:
+        attrs = res.get("attrs", {})
+        runs.append({"epochs_run": int(res["epochs_run"]),
+                     **{f: _plain(attrs.get(f)) for f in FIELDS},
+                     "final_weights": [np.asarray(w, dtype=np.float64) for w in res["final_weights"]]})
+    return {"runs": runs}
+
+
+def _same_value(field, got, exp) -> bool:
+    if isinstance(got, float) and isinstance(exp, float):
+        if field == "best":
+            return bool(np.isclose(got, exp, rtol=BEST_RTOL, atol=0.0))
+        return got == exp
+    return got == exp
+
+
+def _same_weights(got, exp) -> bool:
+    return len(got) == len(exp) and all(
+        np.shape(g) == np.shape(e) and np.array_equal(g, e) for g, e in zip(got, exp))
+
+
+def difference(got: dict, exp: dict) -> str | None:
+    """None when the two summaries agree, else what differs first (student's wording)."""
+    for r, (g, e) in enumerate(zip(got["runs"], exp["runs"])):
+        where = f"in training {r + 1}: " if len(exp["runs"]) > 1 else ""
+        if g["epochs_run"] != e["epochs_run"]:
+            return f"{where}training ran {g['epochs_run']} epochs, Keras ran {e['epochs_run']}"
+        for f in FIELDS:
+            if not _same_value(f, g[f], e[f]):
+                return f"{where}`{f}` is {_show(g[f])}, Keras's is {_show(e[f])}"
+        if not _same_weights(g["final_weights"], e["final_weights"]):
+            return (f"{where}the model ends with {_weights_text(g['final_weights'])}, "
+                    f"Keras's with {_weights_text(e['final_weights'])}")
+    if len(got["runs"]) != len(exp["runs"]):
+        return f"{len(got['runs'])} trainings instead of {len(exp['runs'])}"
+    return None
+
+
+def _show(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return repr(v) if not isinstance(v, str) else v
+
+
+def _weights_text(ws) -> str:
+    """Name the epoch that produced these weights (see :func:`epoch_weights`)."""
+    try:
+        code = float(np.asarray(ws[0]).flat[0])
+        if _same_weights(ws, initial_weights()):
+            return "the initial weights"
+        run, epoch = int(code // 100) - 1, int(code % 100)
+        if run >= 0 and _same_weights(ws, epoch_weights(run, epoch)):
+            return f"the weights of epoch {epoch}" + (f" of training {run + 1}" if run else "")
+    except (IndexError, TypeError, ValueError):
+        pass
+    from ..checking import fmt
+    return fmt(list(ws))
+
+
+def outcome_text(summary: dict) -> str:
+    lines = []
+    for r, s in enumerate(summary["runs"]):
+        head = f"training {r + 1}: " if len(summary["runs"]) > 1 else ""
+        lines.append(f"{head}ran {s['epochs_run']} epoch(s); stopped_epoch={_show(s['stopped_epoch'])}, "
+                     f"best={_show(s['best'])}, best_epoch={_show(s['best_epoch'])}; "
+                     f"final weights: {_weights_text(s['final_weights'])}")
+    return "\n".join(lines)
+
+
+def init_text(init: dict) -> str:
+    return f"{CLASS}(" + ", ".join(f"{k}={v!r}" for k, v in init.items()) + ")"
+
+
+def inputs_text(inputs: dict) -> str:
+    monitor = inputs["init"].get("monitor", "val_loss")
+    lines = [init_text(inputs["init"])]
+    for r, logs in enumerate(inputs["logs"]):
+        values = ", ".join("(missing)" if lg.get(monitor) is None else _show(float(lg[monitor]))
+                           for lg in logs)
+        others = sorted({k for lg in logs for k in lg if k != monitor})
+        head = f"training {r + 1}, " if len(inputs["logs"]) > 1 else ""
+        lines.append(f"{head}{monitor} at the end of epochs 0, 1, ...: {values}"
+                     + (f"  (the logs also hold {', '.join(others)})" if others else ""))
+    return "\n".join(lines)
+
+
+def run_student(ctx, inputs: dict) -> dict:
+    """Drive the student's class through the fit loop; summary or Failure."""
+    try:
+        raw = ctx.callback(CLASS, inputs["init"], build_runs(inputs), initial_weights())
+    except CallFailed as exc:
+        f = failed_call(exc, f"your `{CLASS}`")
+        f.example = example(inputs_text(inputs), error=f.message.splitlines()[0])
+        raise f from None
+    return summarize(raw)
+
+
+# -- reference checks ---------------------------------------------------------------------
+
+def closest_mistake(student: list, cases, failing: set) -> str:
+    """The known mistake that behaves like the student on every failing case and on the
+    most cases overall ("" when none matches every failing case)."""
+    best, best_score = "", -1
+    ids = list(dict.fromkeys(m for c in cases for m in c.mistakes))
+    for mistake in ids:
+        score, ok = 0, True
+        for case, got in zip(cases, student):
+            rec = case.mistakes.get(mistake)
+            same = got is not None and rec is not None and "runs" in rec and difference(got, rec) is None
+            if case.id in failing and not same:
+                ok = False
+                break
+            score += same
+        if ok and score > best_score:
+            best, best_score = mistake, score
+    return best
+
+
+def reference_check(*, tag=None, hidden=False):
+    """Compare with Keras on every recorded case of ``tag``; fail on the smallest
+    failing case and name the known mistake that behaves like the student."""
+
+    def run(ctx):
+        cases = ctx.cases(hidden=hidden, tag=tag)
+        if not cases:
+            raise Failure("no recorded cases for this check")
+        student, first, failing = [], None, set()
+        for case in cases:
+            got = run_student(ctx, case.inputs)
+            student.append(got)
+            bad = difference(got, case.expected)
+            if bad:
+                failing.add(case.id)
+                first = first or (case, got, bad)
+        if first is None:
+            return None
+        case, got, bad = first
+        msg = f"differs from Keras: {bad}"
+        if tag or hidden:
+            msg += f" [case {case.id}]"
+        if len(failing) > 1:
+            msg += f" ({len(failing)} of {len(cases)} cases differ)"
+        return _fail(msg, case.inputs, case.expected, got, closest_mistake(student, cases, failing))
+
+    return run
+
+
+def _fail(msg, inputs, expected, got, diagnosis=""):
+    raise Failure(msg, example=example(inputs_text(inputs), expected=outcome_text(expected),
+                                       got=outcome_text(got)), diagnosis=diagnosis)
+
+
+# -- properties (no reference needed) ------------------------------------------------------
+
+MODES = {"val_loss": ("auto", "min"), "loss": ("auto", "min"),
+         "val_accuracy": ("auto", "max"), "accuracy": ("auto", "max")}
+
+
+def _grid(lo, hi):
+    return st.integers(int(lo * GRID), int(hi * GRID)).map(lambda k: k / GRID)
+
+
+@st.composite
+def improving_script(draw):
+    """A monitored value that beats the previous one by more than min_delta every epoch."""
+    monitor = draw(st.sampled_from(sorted(MODES)))
+    sign = -1.0 if MODES[monitor][1] == "min" else 1.0
+    min_delta = draw(st.sampled_from([0, 1 / 64, 1 / 32, -1 / 32]))
+    n = draw(st.integers(2, 8))
+    start = draw(_grid(0.25, 0.75))
+    steps = draw(st.lists(st.integers(1, 4), min_size=n - 1, max_size=n - 1))
+    values, v = [start], start
+    for k in steps:
+        v = v + sign * (abs(min_delta) + k / GRID)
+        values.append(v)
+    init = {"monitor": monitor, "min_delta": min_delta, "patience": draw(st.integers(0, 3)),
+            "mode": draw(st.sampled_from(MODES[monitor])),
+            "baseline": draw(st.none() | _grid(-1.0, 2.0)),
+            "restore_best_weights": draw(st.booleans()),
+            "start_from_epoch": draw(st.integers(0, n - 1))}
+    return {"init": init, "logs": [[{monitor: x} for x in values]]}
+
+
+@st.composite
+def plateau_script(draw):
+    """The first monitored value is never beaten again (equal or worse afterwards)."""
+    monitor = draw(st.sampled_from(sorted(MODES)))
+    sign = -1.0 if MODES[monitor][1] == "min" else 1.0
+    patience = draw(st.integers(0, 4))
+    start = draw(st.integers(0, 2))
+    n = start + max(1, patience) + draw(st.integers(1, 3))
+    first = draw(_grid(0.25, 0.75))
+    warmup = draw(st.lists(_grid(0.0, 1.0), min_size=start, max_size=start))
+    later = draw(st.lists(st.integers(0, 8), min_size=n - start - 1, max_size=n - start - 1))
+    values = warmup + [first] + [first - sign * k / GRID for k in later]
+    init = {"monitor": monitor, "patience": patience, "mode": draw(st.sampled_from(MODES[monitor])),
+            "restore_best_weights": draw(st.booleans()), "start_from_epoch": start}
+    return {"init": init, "logs": [[{monitor: x} for x in values]]}
+
+
+def _property(strategy, expect_fn, what):
+    def run(ctx):
+        def body(inputs):
+            got = run_student(ctx, inputs)
+            exp, diag = expect_fn(inputs, got)
+            bad = difference(got, exp)
+            if bad:
+                raise Failure(f"{what}: {bad}", example=example(
+                    inputs_text(inputs), expected=outcome_text(exp), got=outcome_text(got)),
+                    diagnosis=diag)
+        run_property(strategy, body, max_examples=ctx.settings.max_examples,
+                     describe=lambda inputs: example(inputs_text(inputs)))
+    return run
+
+
+def _improving_expect(inputs, got):
+    values = [lg[inputs["init"]["monitor"]] for lg in inputs["logs"][0]]
+    n = len(values)
+    exp = {"runs": [{"epochs_run": n, "stopped_epoch": 0.0, "best_epoch": float(n - 1),
+                     "best": float(values[-1]), "final_weights": epoch_weights(0, n - 1)}]}
+    return exp, ""
+
+
+def _plateau_expect(inputs, got):
+    init = inputs["init"]
+    values = [lg[init["monitor"]] for lg in inputs["logs"][0]]
+    start = init["start_from_epoch"]
+    stop = start + max(1, init["patience"])
+    final = epoch_weights(0, start) if init["restore_best_weights"] else epoch_weights(0, stop)
+    exp = {"runs": [{"epochs_run": stop + 1, "stopped_epoch": float(stop), "best_epoch": float(start),
+                     "best": float(values[start]), "final_weights": final}]}
+    g = got["runs"][0]
+    diag = ""
+    if g["stopped_epoch"] == stop + 1 and g["epochs_run"] == stop + 1:
+        diag = "early_stopping_one_based_stopped_epoch"
+    elif g["epochs_run"] == stop + 2:
+        diag = "early_stopping_off_by_one_patience"
+    elif g["epochs_run"] < stop + 1 and start > 0 and g["stopped_epoch"] < start + 1:
+        diag = "early_stopping_ignores_start_from_epoch"
+    return exp, diag
+
+
+# -- the part --------------------------------------------------------------------------------
+
+def parts() -> list[Part]:
+    checks = (
+        Check("matches Keras EarlyStopping(monitor='val_loss', min_delta=0, patience=0, "
+              "mode='auto', restore_best_weights=False) (the lecture's example)",
+              reference_check(tag="lecture"), weight=3, hints=HINTS),
+        Check("matches Keras for several patience and min_delta values",
+              reference_check(tag="patience"), weight=2, hints=HINTS),
+        Check("matches Keras for mode 'min', 'max' and 'auto' on loss and accuracy names",
+              reference_check(tag="mode"), weight=2, hints=HINTS),
+        Check("matches Keras with a baseline", reference_check(tag="baseline"), weight=2, hints=HINTS),
+        Check("matches Keras with restore_best_weights=True", reference_check(tag="restore"),
+              weight=2, hints=HINTS),
+        Check("matches Keras with start_from_epoch and epochs whose logs lack the monitored value",
+              reference_check(tag="start_missing"), weight=2, hints=HINTS),
+        Check("one callback reused for two trainings starts afresh each time",
+              reference_check(tag="reuse"), weight=1, hints=HINTS),
+        Check("a quantity that improves every epoch never stops training",
+              _property(improving_script(), _improving_expect,
+                        "training stopped (or kept the wrong best) although every epoch improved"),
+              weight=1, hints=HINTS),
+        Check("after its best epoch, training stops once `patience` epochs have not improved",
+              _property(plateau_script(), _plateau_expect,
+                        "training did not stop max(1, patience) epochs after the only improvement"),
+              weight=1, hints=HINTS),
+        Check("matches Keras on the hidden cases", reference_check(hidden=True), weight=1,
+              hidden=True, hints=HINTS),
+    )
+    return [Part(id="early_stopping", title="Early stopping", module="early_stopping",
+                 names=(CLASS,), points=17, checks=checks)]

@@ -1,0 +1,159 @@
+"""The six optimizer parts: the solution scores full marks, every known mistake loses
+points in exactly its part with its name in the feedback, the accepted textbook
+variants pass with a note, and the recorded reference agrees with TensorFlow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from grader.authoring import mistakes_optimizers as M
+from grader.reference import load_cases
+from grader.training.optimizers import HINTS, SPECS
+from grader.training.trajectory import simulate
+
+from .helpers import copy_solutions, diagnoses, grade_path, lost_points, mutant_submission
+
+OPTIMIZER_PARTS = list(SPECS)
+MUTANTS = [(part, fn.__name__) for part, fns in M.MISTAKES.items() for fn in fns]
+
+
+@pytest.fixture(scope="module")
+def solution_result(tmp_path_factory):
+    return grade_path(copy_solutions(tmp_path_factory.mktemp("sol")), parts=OPTIMIZER_PARTS)
+
+
+def test_solution_scores_full_marks(solution_result):
+    for part in solution_result.parts:
+        assert part.full, (part.id, [c.message for c in part.checks if not c.passed])
+    assert solution_result.score == 50
+
+
+def test_every_part_has_hidden_and_public_checks(solution_result):
+    for part in solution_result.parts:
+        assert any(c.hidden for c in part.checks) and any(not c.hidden for c in part.checks)
+
+
+def test_at_least_three_named_mistakes_per_part():
+    for part in OPTIMIZER_PARTS:
+        assert len(M.MISTAKES[part]) >= 3
+        for fn in M.MISTAKES[part]:
+            assert fn.__name__ in HINTS, f"{fn.__name__} has no hint"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("part,mistake", MUTANTS, ids=[m for _, m in MUTANTS])
+def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
+    sub = mutant_submission(tmp_path / mistake, "optimizers", SPECS[part].fn, mistake,
+                            "grader.authoring.mistakes_optimizers")
+    result = grade_path(sub, parts=OPTIMIZER_PARTS)
+    lost = lost_points(result)
+    assert set(lost) == {part}, lost
+    assert mistake in diagnoses(result, part)
+    hints = {c.hint for c in result.part(part).checks if c.diagnosis == mistake}
+    assert hints == {HINTS[mistake]}
+
+
+@pytest.mark.parametrize("part", sorted(M.TEXTBOOK))
+def test_textbook_epsilon_is_accepted_with_a_note(tmp_path, part):
+    textbook = M.TEXTBOOK[part].__name__
+    sub = mutant_submission(tmp_path / part, "optimizers", SPECS[part].fn, textbook,
+                            "grader.authoring.mistakes_optimizers")
+    result = grade_path(sub, parts=[part])
+    assert result.part(part).full, [c.message for c in result.part(part).checks if not c.passed]
+    notes = [c.note for c in result.part(part).checks if c.note]
+    assert notes and "Keras" in notes[0]
+
+
+def test_float32_only_and_in_place_solutions_pass(tmp_path):
+    """A student who computes in float32 with loops and mutates the inputs still passes."""
+    sub = tmp_path / "loops"
+    sub.mkdir()
+    (sub / "optimizers.py").write_text('''
+import numpy as np
+
+def adam_step(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    p = param.astype(np.float32).reshape(-1)
+    g = np.asarray(grad, np.float32).reshape(-1)
+    mm = m.reshape(-1); vv = v.reshape(-1)
+    for i in range(p.size):              # loops, in place, float32
+        mm[i] = beta_1 * mm[i] + (1 - beta_1) * g[i]
+        vv[i] = beta_2 * vv[i] + (1 - beta_2) * g[i] * g[i]
+        mhat = mm[i] / (1 - beta_1 ** t)
+        vhat = vv[i] / (1 - beta_2 ** t)
+        p[i] -= learning_rate * mhat / (np.sqrt(vhat) + epsilon)
+    param[...] = 0                          # vandalise the caller's array
+    return p.reshape(np.shape(param)), mm.reshape(np.shape(param)), vv.reshape(np.shape(param))
+''')
+    result = grade_path(sub, parts=["adam"])
+    assert result.part("adam").full, [c.message for c in result.part("adam").checks if not c.passed]
+
+
+def test_recorded_cases_cover_the_lecture_and_both_dtypes():
+    for part in OPTIMIZER_PARTS:
+        cases = load_cases("training", part)
+        tags = {t for c in cases for t in c.tags}
+        assert {"lecture", "defaults", "float32", "float64"} <= tags
+        dtypes = {c.inputs["param"].dtype for c in cases}
+        assert dtypes == {np.dtype("float32"), np.dtype("float64")}
+        assert any(c.inputs["param"].ndim == 0 for c in cases)
+        assert any(c.inputs["param"].ndim == 3 for c in cases)
+        assert load_cases("training", part, hidden=True)
+
+
+def test_every_mistake_differs_from_keras_on_some_recorded_case():
+    """The recording can tell each mistake from Keras (else the mutant test is vacuous)."""
+    for part in OPTIMIZER_PARTS:
+        cases = load_cases("training", part)
+        for fn in M.MISTAKES[part]:
+            differs = False
+            for case in cases:
+                got = simulate(fn, case.inputs, SPECS[part])
+                exp = case.expected
+                pairs = list(zip(got["params"], exp["params"])) + [
+                    (g, e) for gs, es in zip(got["states"], exp["states"]) for g, e in zip(gs, es)]
+                if not all(np.allclose(g, e, rtol=1e-4, atol=1e-5, equal_nan=True) for g, e in pairs):
+                    differs = True
+                    break
+            assert differs, fn.__name__
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+@pytest.mark.parametrize("part", OPTIMIZER_PARTS)
+def test_recording_agrees_with_live_tensorflow(tf, part):
+    from grader.authoring.tf_reference import optimizer_trajectory
+
+    for hidden in (False, True):
+        for case in load_cases("training", part, hidden=hidden):
+            live = optimizer_trajectory(part, case.inputs)
+            for k, (p_live, p_rec) in enumerate(zip(live["params"], case.expected["params"])):
+                np.testing.assert_allclose(p_live, p_rec, rtol=1e-6, atol=1e-7,
+                                           err_msg=f"{part} {case.id} step {k + 1}")
+            for s_live, s_rec in zip(live["states"], case.expected["states"]):
+                for a, b in zip(s_live, s_rec):
+                    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.tf
+def test_lecture_adam_example_matches_keras_directly(tf):
+    """The lecture's optimizers.Adam(0.01, beta_1=0.9, beta_2=0.99), against the solution."""
+    import importlib.util
+
+    import keras
+
+    from .helpers import SOLUTIONS
+
+    spec = importlib.util.spec_from_file_location("sol_opt", SOLUTIONS / "optimizers.py")
+    sol = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sol)
+    rng = np.random.default_rng(0)
+    w0 = rng.normal(size=(3, 4)).astype(np.float32)
+    var = tf.Variable(w0)
+    opt = keras.optimizers.Adam(0.01, beta_1=0.9, beta_2=0.99)
+    p, m, v = w0.copy(), np.zeros_like(w0), np.zeros_like(w0)
+    for t in range(1, 11):
+        g = rng.normal(size=w0.shape).astype(np.float32)
+        opt.apply_gradients([(tf.constant(g), var)])
+        p, m, v = sol.adam_step(p, g, m, v, t, 0.01, 0.9, 0.99)
+    np.testing.assert_allclose(p, var.numpy(), rtol=1e-5, atol=1e-6)
