@@ -18,7 +18,7 @@ from .sandbox.runner import CallFailed, Sandbox
 class Settings:
     """The grader's own budgets (not the test-suite's)."""
 
-    max_examples: int = 40        # hypothesis examples per property check
+    max_examples: int = 25        # hypothesis examples per property check
     lang: str = "en"
 
 
@@ -85,8 +85,8 @@ def failed_call(exc: CallFailed, what: str) -> Failure:
 
 # -- comparisons ------------------------------------------------------------------------
 
-def as_array(value, what: str, shape, allow_none=False) -> np.ndarray:
-    """Validate one returned array: numeric, right shape, finite."""
+def as_array(value, what: str, shape, finite: bool = False) -> np.ndarray:
+    """Validate one returned array: numeric, right shape (and finite, if asked)."""
     if value is None:
         raise Failure(f"{what} is None (did you forget to return it?)")
     if isinstance(value, (dict, list, str)):
@@ -96,6 +96,8 @@ def as_array(value, what: str, shape, allow_none=False) -> np.ndarray:
         raise Failure(f"{what} has dtype {arr.dtype}, expected a float array")
     if tuple(arr.shape) != tuple(shape):
         raise Failure(f"{what} has shape {tuple(arr.shape)}, expected {tuple(shape)}")
+    if finite and not np.all(np.isfinite(arr)):
+        raise Failure(f"{what} contains NaN or inf (the inputs were finite)")
     return arr.astype(np.float64)
 
 

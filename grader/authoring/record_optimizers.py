@@ -50,8 +50,8 @@ def _case(draw, part_id, dtype):
     shape = draw(S.shapes())
     hp = draw(_hparams(part_id))
     steps = draw(st.integers(1, 6))
-    param = draw(S.arrays(dtype, shape))
-    grads = [draw(S.grad_arrays(dtype, shape)) for _ in range(steps)]
+    param = draw(S.float_arrays(dtype, shape))
+    grads = [draw(S.float_arrays(dtype, shape, -3.0, 3.0, away_from_zero=1e-2)) for _ in range(steps)]
     iav = draw(st.sampled_from([0.1, 0.5, 0.0])) if part_id == "adagrad" else None
     state = initial_state(part_id, param, {} if iav is None else {"initial_accumulator_value": iav})
     return {"param": param, "grads": grads, "state": state, "hparams": hp, "defaults": False}

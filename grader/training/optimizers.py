@@ -97,7 +97,7 @@ HINTS = {
 def _step(ctx, spec, args, kwargs, n_out):
     out = ctx.call(spec.fn, *args, **kwargs)
     out = unpack(out, n_out, f"`{spec.fn}`")
-    return [as_array(o, "a returned array", np.shape(args[0])) for o in out]
+    return [as_array(o, "a returned array", np.shape(args[0]), finite=True) for o in out]
 
 
 def _describe(spec):
