@@ -120,7 +120,8 @@ def mismatch(got, expected, rtol: float, atol: float) -> str | None:
     ok = np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
     if ok.all():
         return None
-    err = np.where(ok, 0.0, np.abs(got - expected))
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.where(ok, 0.0, np.abs(got - expected))
     err = np.where(np.isnan(err), np.inf, err)
     idx = np.unravel_index(int(np.argmax(err)), got.shape) if got.ndim else ()
     where = f" at index {tuple(int(i) for i in idx)}" if got.ndim else ""

@@ -44,5 +44,6 @@ def dropout_inference(x: np.ndarray, rate: float, training=False) -> np.ndarray:
     import keras
 
     layer = keras.layers.Dropout(rate, seed=0, dtype=x.dtype.name)
-    out = layer(tf().constant(x)) if training is None else layer(tf().constant(x), training=training)
+    x = tf().constant(x)
+    out = layer(x) if training is None else layer(x, training=training)
     return np.asarray(out.numpy())

@@ -120,19 +120,16 @@ def momentum_zero_is_sgd(part_id):
     """momentum=0: the parameter moves by exactly -learning_rate*grad."""
     spec = SPECS[part_id]
 
-    def body(ex):
-        args, kw = ex
-        new_param, _ = _step(ctx_ref[0], spec, args, kw, 2)
-        want = args[0].astype(np.float64) - kw["learning_rate"] * args[1].astype(np.float64)
-        bad = mismatch(new_param, want, 1e-5, 1e-6)
-        if bad:
-            raise Failure(f"with momentum=0 the step is not plain SGD (param - lr*grad): {bad}",
-                          example=example(call_text(spec.fn, *ex), expected=fmt(want), got=fmt(new_param)))
-
-    ctx_ref = [None]
-
     def run(ctx):
-        ctx_ref[0] = ctx
+        def body(ex):
+            args, kw = ex
+            new_param, _ = _step(ctx, spec, args, kw, 2)
+            want = args[0].astype(np.float64) - kw["learning_rate"] * args[1].astype(np.float64)
+            bad = mismatch(new_param, want, 1e-5, 1e-6)
+            if bad:
+                raise Failure(f"with momentum=0 the step is not plain SGD (param - lr*grad): {bad}",
+                              example=example(call_text(spec.fn, *ex), expected=fmt(want), got=fmt(new_param)))
+
         run_property(_sgd_inputs(zero_momentum=True), body, max_examples=ctx.settings.max_examples,
                      describe=_describe(spec))
     return run
@@ -143,22 +140,19 @@ def coasting(part_id):
     (momentum) or momentum**2*v (Nesterov's look-ahead)."""
     spec = SPECS[part_id]
     power = 2 if part_id == "nesterov" else 1
-    ctx_ref = [None]
-
-    def body(ex):
-        args, kw = ex
-        args = [args[0], np.zeros_like(args[1]), args[2]]
-        new_param, new_v = _step(ctx_ref[0], spec, args, kw, 2)
-        mom = kw["momentum"]
-        want = args[0].astype(np.float64) + mom ** power * args[2].astype(np.float64)
-        bad = mismatch(new_param, want, 1e-5, 1e-6) or mismatch(new_v, mom * args[2].astype(np.float64), 1e-5, 1e-6)
-        if bad:
-            raise Failure(f"with a zero gradient the parameter should move by momentum{'**2' if power == 2 else ''}"
-                          f"*velocity and the velocity shrink to momentum*velocity: {bad}",
-                          example=example(call_text(spec.fn, args, kw), expected=fmt(want), got=fmt(new_param)))
-
     def run(ctx):
-        ctx_ref[0] = ctx
+        def body(ex):
+            args, kw = ex
+            args = [args[0], np.zeros_like(args[1]), args[2]]
+            new_param, new_v = _step(ctx, spec, args, kw, 2)
+            mom = kw["momentum"]
+            want = args[0].astype(np.float64) + mom ** power * args[2].astype(np.float64)
+            bad = mismatch(new_param, want, 1e-5, 1e-6) or mismatch(new_v, mom * args[2].astype(np.float64), 1e-5, 1e-6)
+            if bad:
+                raise Failure(f"with a zero gradient the parameter should move by momentum{'**2' if power == 2 else ''}"
+                              f"*velocity and the velocity shrink to momentum*velocity: {bad}",
+                              example=example(call_text(spec.fn, args, kw), expected=fmt(want), got=fmt(new_param)))
+
         run_property(_sgd_inputs(), lambda ex: body(ex), max_examples=ctx.settings.max_examples,
                      describe=_describe(spec))
     return run
@@ -190,22 +184,19 @@ def scale_invariance(part_id):
     unchanged (up to epsilon): the update is normalised by the gradient's RMS."""
     spec = SPECS[part_id]
     n_out = 1 + len(spec.state)
-    ctx_ref = [None]
-
-    def body(ex):
-        args, kw, c = ex
-        base = _step(ctx_ref[0], spec, args, kw, n_out)[0]
-        scaled_args = [args[0], (args[1] * c).astype(args[1].dtype), *args[2:]]
-        scaled = _step(ctx_ref[0], spec, scaled_args, kw, n_out)[0]
-        bad = mismatch(scaled - args[0], base - args[0], 1e-3, 1e-6)
-        if bad:
-            raise Failure(f"scaling the gradient by {c:g} changed the first step ({bad}); "
-                          "an adaptive method divides by the gradient's RMS, so it should not",
-                          example=example(call_text(spec.fn, args, kw) + f"  and grad*{c:g}",
-                                          expected=fmt(base), got=fmt(scaled)))
-
     def run(ctx):
-        ctx_ref[0] = ctx
+        def body(ex):
+            args, kw, c = ex
+            base = _step(ctx, spec, args, kw, n_out)[0]
+            scaled_args = [args[0], (args[1] * c).astype(args[1].dtype), *args[2:]]
+            scaled = _step(ctx, spec, scaled_args, kw, n_out)[0]
+            bad = mismatch(scaled - args[0], base - args[0], 1e-3, 1e-6)
+            if bad:
+                raise Failure(f"scaling the gradient by {c:g} changed the first step ({bad}); "
+                              "an adaptive method divides by the gradient's RMS, so it should not",
+                              example=example(call_text(spec.fn, args, kw) + f"  and grad*{c:g}",
+                                              expected=fmt(base), got=fmt(scaled)))
+
         run_property(_adaptive_inputs(part_id), body, max_examples=ctx.settings.max_examples,
                      describe=lambda ex: example(call_text(spec.fn, ex[0], ex[1]) + f"  and grad*{ex[2]:g}"))
     return run
@@ -225,22 +216,19 @@ def _first_step_diagnosis(moved, kw) -> str:
 def first_step_is_lr(part_id):
     """Adam's first step moves each coordinate by about learning_rate (bias correction)."""
     spec = SPECS[part_id]
-    ctx_ref = [None]
-
-    def body(ex):
-        args, kw, _ = ex
-        new_param = _step(ctx_ref[0], spec, args, kw, 3)[0]
-        moved = np.abs(new_param - args[0].astype(np.float64))
-        lr = kw["learning_rate"]
-        if not np.allclose(moved, lr, rtol=1e-3, atol=1e-6 + 1e-6 * np.abs(args[0]).max()):
-            raise Failure(f"on step t=1 each coordinate should move by about learning_rate={lr:g} "
-                          f"(m_hat/sqrt(v_hat) = sign(grad)); yours moved by {fmt(moved)}",
-                          example=example(call_text(spec.fn, args, kw), expected=f"|change| = {lr:g}",
-                                          got=fmt(moved)),
-                          diagnosis=_first_step_diagnosis(moved, kw))
-
     def run(ctx):
-        ctx_ref[0] = ctx
+        def body(ex):
+            args, kw, _ = ex
+            new_param = _step(ctx, spec, args, kw, 3)[0]
+            moved = np.abs(new_param - args[0].astype(np.float64))
+            lr = kw["learning_rate"]
+            if not np.allclose(moved, lr, rtol=1e-3, atol=1e-6 + 1e-6 * np.abs(args[0]).max()):
+                raise Failure(f"on step t=1 each coordinate should move by about learning_rate={lr:g} "
+                              f"(m_hat/sqrt(v_hat) = sign(grad)); yours moved by {fmt(moved)}",
+                              example=example(call_text(spec.fn, args, kw), expected=f"|change| = {lr:g}",
+                                              got=fmt(moved)),
+                              diagnosis=_first_step_diagnosis(moved, kw))
+
         run_property(_adaptive_inputs(part_id), body, max_examples=ctx.settings.max_examples,
                      describe=lambda ex: example(call_text(spec.fn, ex[0], ex[1])))
     return run
@@ -258,30 +246,27 @@ def decay_is_decoupled():
     """With a zero gradient (and zero moments) AdamW only decays the weights:
     param * (1 - learning_rate*weight_decay). Coupled L2 would take a full Adam step."""
     spec = SPECS["adamw"]
-    ctx_ref = [None]
-
-    def body(ex):
-        args, kw = ex
-        new_param, new_m, new_v = _step(ctx_ref[0], spec, args, kw, 3)
-        want = args[0].astype(np.float64) * (1 - kw["learning_rate"] * kw["weight_decay"])
-        bad = mismatch(new_param, want, 1e-5, 1e-7)
-        if not bad and (np.any(new_m != 0) or np.any(new_v != 0)):
-            bad = "the moments m and v changed although the gradient is zero"
-        if bad:
-            diag = ""
-            if np.allclose(new_param, args[0] * (1 - kw["weight_decay"])):
-                diag = "adamw_decay_without_lr"
-            elif np.any(new_m != 0):
-                diag = "adamw_coupled_l2"
-            elif np.allclose(new_param, args[0]):
-                diag = "adamw_no_decay"
-            raise Failure(f"with a zero gradient AdamW should only decay the weights by "
-                          f"(1 - lr*weight_decay): {bad}",
-                          example=example(call_text(spec.fn, args, kw), expected=fmt(want),
-                                          got=fmt(new_param)), diagnosis=diag)
-
     def run(ctx):
-        ctx_ref[0] = ctx
+        def body(ex):
+            args, kw = ex
+            new_param, new_m, new_v = _step(ctx, spec, args, kw, 3)
+            want = args[0].astype(np.float64) * (1 - kw["learning_rate"] * kw["weight_decay"])
+            bad = mismatch(new_param, want, 1e-5, 1e-7)
+            if not bad and (np.any(new_m != 0) or np.any(new_v != 0)):
+                bad = "the moments m and v changed although the gradient is zero"
+            if bad:
+                diag = ""
+                if np.allclose(new_param, args[0] * (1 - kw["weight_decay"])):
+                    diag = "adamw_decay_without_lr"
+                elif np.any(new_m != 0):
+                    diag = "adamw_coupled_l2"
+                elif np.allclose(new_param, args[0]):
+                    diag = "adamw_no_decay"
+                raise Failure(f"with a zero gradient AdamW should only decay the weights by "
+                              f"(1 - lr*weight_decay): {bad}",
+                              example=example(call_text(spec.fn, args, kw), expected=fmt(want),
+                                              got=fmt(new_param)), diagnosis=diag)
+
         run_property(_decay_inputs(), body, max_examples=ctx.settings.max_examples,
                      describe=_describe(spec))
     return run

@@ -1,0 +1,568 @@
+"""Checks of the ``l1_l2`` and ``dropout`` parts: Keras's L1/L2 penalties and gradients
+and Keras's Dropout given its mask (recorded), and properties that need no reference
+(homogeneity, finite differences, SGD = weight decay, dropout at inference, the
+mask's statistics, the expectation kept by inverted scaling).
+
+Recorded ``l1_l2`` cases: ``inputs = {"weights", "l1", "l2", "defaults"}``,
+``expected = {name: value}`` for the four functions, ``mistakes = {id: {name: value}}``
+(only the function the mistake replaces). Recorded ``dropout`` cases:
+``inputs = {"x", "rate", "mask", "seed"}`` (the mask recovered from Keras's output,
+the seed Keras used), ``expected = {"dropout": out}``, ``mistakes`` likewise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from ..assignment import Check, Part
+from ..checking import as_array, call_text, example, failed_call, fmt, mismatch, run_property
+from ..errors import Failure
+from ..sandbox.runner import CallFailed
+from . import strategies as S
+
+L1L2_NAMES = ("l1_penalty", "l1_grad", "l2_penalty", "l2_grad")
+DROPOUT_NAMES = ("dropout_mask", "dropout")
+
+#: Penalties and gradients: float32 tolerances (keras-semantics R3; the penalty's sum
+#: order differs from TF's, and a float64 solution need not round the coefficient to
+#: float32 as Keras does). Values that Keras makes exactly 0 must be (almost) 0.
+RTOL, ATOL = 2e-5, 1e-9
+DIAG_RTOL, DIAG_ATOL = 2e-3, 1e-7
+#: Dropout given Keras's mask: Keras computes x * float(1/(1-rate)) and is reproduced
+#: bit for bit by that rule; x / (1-rate) and float64 arithmetic differ by <= 1 ulp,
+#: which a relative tolerance of 2 eps(dtype) accepts. Dropped entries must be exactly 0.
+ULPS = 2
+
+HINTS = {
+    "l2_with_half": "Keras's L2 has no 1/2: penalty = l2 * sum(w**2), so L2(0.5)([1, 2]) = 2.5. "
+                    "(The 1/2 of some textbooks only exists to make the gradient l2*w.)",
+    "l2_grad_missing_factor_2": "The derivative of l2 * w**2 is 2 * l2 * w: Keras's penalty has "
+                                "no 1/2, so the factor 2 stays in the gradient.",
+    "l1_grad_sign_wrong_at_zero": "At w = 0 the gradient TensorFlow uses for |w| is 0 "
+                                  "(sign(0) = 0); yours is +-l1 there. np.sign does it right.",
+    "l1_grad_nan_at_zero": "w / |w| is 0/0 = NaN at w = 0, and weights that are exactly 0 are "
+                           "common (that is what L1 produces); the gradient there is 0: "
+                           "use np.sign(w).",
+    "l1_penalty_squares": "L1 sums absolute values, l1 * sum(|w|); summing squares is L2.",
+    "l1_penalty_mean": "Keras SUMS over every weight, l1 * sum(|w|), it does not average: the "
+                       "penalty grows with the layer's size.",
+    "dropout_not_inverted": "Keras uses inverted dropout: during training the kept entries are "
+                            "multiplied by 1/(1-rate), so the expected output equals x and "
+                            "inference needs no change.",
+    "dropout_scaled_at_inference": "At inference (training=False, the default) Dropout does "
+                                   "nothing and returns x: the 1/(1-rate) scaling during training "
+                                   "already keeps the expectation.",
+    "dropout_multiplies_nan": "Keras selects, where(mask, x*scale, 0), rather than multiplying by "
+                              "the mask: 0*inf and 0*NaN are NaN, but a dropped entry is "
+                              "exactly 0.",
+    "dropout_rate_one_nan": "With rate = 1 every entry is dropped and 1/(1-rate) divides by zero; "
+                            "Keras returns zeros when rate == 1.",
+    "dropout_mask_keeps_rate": "rate is the probability of DROPPING an entry: each entry is kept "
+                               "(True) with probability 1 - rate.",
+    "dropout_mask_ignores_rng": "Draw the mask from the generator you are given (e.g. "
+                                "rng.random(shape) >= rate), not from np.random or a new "
+                                "generator: the same seed must give the same mask.",
+    "dropout_mask_float": "The mask must be a bool array (True = kept), e.g. "
+                          "rng.random(shape) >= rate.",
+}
+
+SGD_NOTE = ("For plain SGD, adding the L2 gradient is exactly weight decay with weight_decay = "
+            "2*l2. For Adam it is not: the L2 gradient is divided by sqrt(v) like the rest of the "
+            "gradient, which is why AdamW decouples the decay.")
+
+
+# -- validation of returned values -------------------------------------------------------------
+
+def as_scalar(value, what: str) -> float:
+    """A penalty: a Python number, numpy scalar or 0-d numeric array."""
+    if value is None:
+        raise Failure(f"{what} is None (did you forget to return it?)")
+    if isinstance(value, (list, tuple, dict, str)):
+        raise Failure(f"{what} is a {type(value).__name__}, expected a float")
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise Failure(f"{what} has dtype {arr.dtype}, expected a float")
+    if arr.ndim != 0:
+        raise Failure(f"{what} is an array of shape {arr.shape}, expected one float "
+                      "(sum over every entry)")
+    return float(arr)
+
+
+def as_mask(value, what: str, shape) -> np.ndarray:
+    """A keep-mask: a bool array of exactly ``shape`` (``as_array`` would accept floats)."""
+    if value is None:
+        raise Failure(f"{what} is None (did you forget to return it?)")
+    if not isinstance(value, np.ndarray):
+        raise Failure(f"{what} is a {type(value).__name__}, expected a numpy bool array",
+                      diagnosis="dropout_mask_float" if isinstance(value, float) else "")
+    if value.dtype != np.bool_:
+        raise Failure(f"{what} has dtype {value.dtype}, expected bool (True = kept)",
+                      diagnosis="dropout_mask_float")
+    if tuple(value.shape) != tuple(shape):
+        raise Failure(f"{what} has shape {tuple(value.shape)}, expected {tuple(shape)}")
+    return value
+
+
+def _call(ctx, name, args, kwargs, text, rngs=None):
+    """Call the student's function outside a property run (errors become Failures)."""
+    try:
+        return ctx.call(name, *args, rngs=rngs, **kwargs)
+    except CallFailed as exc:
+        f = failed_call(exc, f"`{name}`")
+        f.message, _, trace = f.message.partition("\n")
+        f.example = example(text, error=trace)
+        raise f from None
+
+
+def _named(got, name, mistakes) -> str:
+    """The recorded mistake whose output for ``name`` is close to ``got``, or ""."""
+    for mistake_id, outputs in mistakes.items():
+        if name in outputs and mismatch(got, outputs[name], DIAG_RTOL, DIAG_ATOL) is None:
+            return mistake_id
+    return ""
+
+
+# -- l1_l2: reference ----------------------------------------------------------------------------
+
+def _l1l2_call(name, inputs):
+    coef = name[:2]
+    kwargs = {} if inputs.get("defaults") else {coef: inputs[coef]}
+    return (inputs["weights"],), kwargs
+
+
+def l1l2_reference(*, tag=None, hidden=False):
+    """The four functions against Keras's ``L1``/``L2`` and their TF gradients."""
+
+    def run(ctx):
+        cases = ctx.cases(hidden=hidden, tag=tag)
+        if not cases:
+            raise Failure("no recorded cases for this check")
+        for case in cases:
+            for name in L1L2_NAMES:
+                args, kwargs = _l1l2_call(name, case.inputs)
+                text = call_text(name, args, kwargs)
+                out = _call(ctx, name, args, kwargs, text)
+                expected = case.expected[name]
+                what = f"the result of `{name}`"
+                try:
+                    got = (as_scalar(out, what) if name.endswith("penalty")
+                           else as_array(out, what, np.shape(args[0])))
+                except Failure as f:
+                    f.example = example(text, expected=fmt(expected), got=fmt(out))
+                    raise
+                bad = mismatch(got, expected, RTOL, ATOL)
+                if bad:
+                    coef = repr(kwargs[name[:2]]) if kwargs else ""
+                    reg = f"{name[:2].upper()}({coef})"
+                    kind = "penalty" if name.endswith("penalty") else "gradient (tf.GradientTape)"
+                    raise Failure(f"`{name}` differs from Keras's {reg} {kind}: {bad}",
+                                  example=example(text, expected=fmt(expected), got=fmt(out)),
+                                  diagnosis=_named(got, name, case.mistakes))
+        return None
+
+    return run
+
+
+# -- l1_l2: properties -----------------------------------------------------------------------------
+
+@st.composite
+def weights_with_zeros(draw, dtype, shape, lo=-3.0, hi=3.0):
+    """Weights in [lo, hi] of which some entries are exactly 0."""
+    w = draw(S.arrays(dtype, shape, lo, hi))
+    zeros = draw(hnp.arrays(np.bool_, shape))
+    return np.where(zeros, np.zeros((), dtype), w).astype(dtype)
+
+
+def coefficients():
+    return st.sampled_from([0.01, 0.1, 0.5, 1.0, 1e-3]) | st.floats(1e-3, 2.0)
+
+
+SMALL_SHAPES = [(), (1,), (4,), (3, 2)]
+
+
+@st.composite
+def _homogeneity_inputs(draw):
+    w = draw(weights_with_zeros(np.float64, draw(S.shapes())))
+    return w, draw(coefficients()), draw(st.sampled_from([-2.0, 0.5, 3.0, 10.0]))
+
+
+def penalty_properties():
+    """penalty >= 0; L1(c*w) = |c|*L1(w); L2(c*w) = c**2*L2(w)."""
+    ctx_ref = [None]
+
+    def body(ex):
+        w, coef, c = ex
+        cw = c * w
+        for name, power in (("l1_penalty", 1), ("l2_penalty", 2)):
+            kw = {name[:2]: coef}
+            base = as_scalar(ctx_ref[0].call(name, w, **kw), f"the result of `{name}`")
+            scaled = as_scalar(ctx_ref[0].call(name, cw, **kw), f"the result of `{name}`")
+            if not base >= 0 or not scaled >= 0:
+                neg = base if not base >= 0 else scaled
+                raise Failure(f"`{name}` returned {neg!r}: a penalty is never negative",
+                              example=example(call_text(name, (w if neg == base else cw,), kw),
+                                              expected="a value >= 0", got=repr(neg)))
+            want = abs(c) ** power * base
+            if mismatch(scaled, want, 1e-5, 1e-12):
+                law = "|c|" if power == 1 else "c**2"
+                raise Failure(f"`{name}`(c*w) should be {law} * `{name}`(w) for c = {c:g}: "
+                              f"got {scaled!r} instead of {want!r}",
+                              example=example(f"{call_text(name, (w,), kw)} = {base!r}, and the "
+                                              f"same with weights*{c:g}",
+                                              expected=repr(want), got=repr(scaled)))
+
+    def run(ctx):
+        ctx_ref[0] = ctx
+        run_property(_homogeneity_inputs(), body, max_examples=ctx.settings.max_examples,
+                     describe=lambda ex: example(f"weights = {fmt(ex[0])}, coefficient {ex[1]!r}, "
+                                                 f"c = {ex[2]:g}"))
+    return run
+
+
+FD_STEP = 0.05     # |w| >= 2*FD_STEP: no sign change, so central differences are exact
+
+
+@st.composite
+def _fd_inputs(draw):
+    shape = draw(st.sampled_from(SMALL_SHAPES))
+    w = draw(S.arrays(np.float64, shape, -3.0, 3.0, away_from_zero=2 * FD_STEP))
+    return w, draw(coefficients())
+
+
+def gradients_match_finite_differences():
+    """l*_grad(w) == (penalty(w + h e_i) - penalty(w - h e_i)) / 2h for every i.
+
+    Exact in exact arithmetic (L2 is quadratic, L1 linear between sign changes), so
+    a large step keeps rounding negligible even for a float32 implementation."""
+    ctx_ref = [None]
+
+    def body(ex):
+        w, coef = ex
+        for pen, grad in (("l1_penalty", "l1_grad"), ("l2_penalty", "l2_grad")):
+            kw = {pen[:2]: coef}
+            ctx = ctx_ref[0]
+            g = as_array(ctx.call(grad, w, **kw), f"the result of `{grad}`", w.shape)
+            fd = np.zeros(w.shape)
+            for i in np.ndindex(w.shape):
+                e = np.zeros(w.shape)
+                e[i] = FD_STEP
+                plus = as_scalar(ctx.call(pen, w + e, **kw), f"the result of `{pen}`")
+                minus = as_scalar(ctx.call(pen, w - e, **kw), f"the result of `{pen}`")
+                fd[i] = (plus - minus) / (2 * FD_STEP)
+            # relative to the gradient's scale: a float32 penalty's rounding, divided by
+            # 2h, must not fail a small coordinate (the mistakes are off by factors)
+            atol = 1e-3 * float(np.max(np.abs(fd), initial=0.0)) + 1e-12
+            bad = mismatch(g, fd, 1e-3, atol)
+            if bad:
+                diag = ""
+                if pen == "l2_penalty" and mismatch(g, fd / 2, 1e-3, atol) is None:
+                    diag = "l2_grad_missing_factor_2"
+                elif pen == "l2_penalty" and mismatch(g, 2 * fd, 1e-3, 2 * atol) is None:
+                    diag = "l2_with_half"
+                raise Failure(f"`{grad}` is not the gradient of your `{pen}` "
+                              f"(central differences with step {FD_STEP}): {bad}",
+                              example=example(call_text(grad, (w,), kw), expected=fmt(fd),
+                                              got=fmt(g)),
+                              diagnosis=diag)
+
+    def run(ctx):
+        ctx_ref[0] = ctx
+        run_property(_fd_inputs(), body, max_examples=ctx.settings.max_examples,
+                     describe=lambda ex: example(f"weights = {fmt(ex[0])}, coefficient {ex[1]!r}"))
+    return run
+
+
+@st.composite
+def _sgd_inputs(draw):
+    shape = draw(S.shapes())
+    w, g = draw(S.param_and_grad(shape=shape, dtype=np.float64))
+    return w, g, draw(st.sampled_from([0.01, 0.1, 0.5])), draw(coefficients())
+
+
+def sgd_l2_is_weight_decay():
+    """w - lr*(g + l2_grad(w, l2)) == w - lr*g - lr*(2*l2)*w: with plain SGD, the L2
+    gradient is decoupled weight decay with weight_decay = 2*l2 (as in Keras's
+    ``SGD(weight_decay=...)``: w -= lr*weight_decay*w)."""
+    ctx_ref = [None]
+
+    def body(ex):
+        w, g, lr, l2 = ex
+        lg = as_array(ctx_ref[0].call("l2_grad", w, l2=l2), "the result of `l2_grad`", w.shape)
+        coupled = w - lr * (g + lg)
+        decoupled = w - lr * g - lr * (2 * l2) * w
+        bad = mismatch(coupled, decoupled, 1e-6, 1e-12)
+        if bad:
+            diag = "l2_grad_missing_factor_2" if mismatch(lg, l2 * w, 1e-3, 1e-12) is None else ""
+            step = f"w - {lr}*(grad + {call_text('l2_grad', (w,), {'l2': l2})})"
+            raise Failure("an SGD step on grad + l2_grad(w, l2) should equal weight decay with "
+                          f"weight_decay = 2*l2 = {2 * l2:g} (w - lr*grad - lr*weight_decay*w): "
+                          f"{bad}",
+                          example=example(f"{step} with grad = {fmt(g)}",
+                                          expected=fmt(decoupled), got=fmt(coupled)),
+                          diagnosis=diag)
+
+    def run(ctx):
+        ctx_ref[0] = ctx
+        run_property(_sgd_inputs(), body, max_examples=ctx.settings.max_examples,
+                     describe=lambda ex: example(f"w = {fmt(ex[0])}, grad = {fmt(ex[1])}, "
+                                                 f"lr = {ex[2]}, l2 = {ex[3]!r}"))
+        return SGD_NOTE
+    return run
+
+
+# -- dropout: reference ----------------------------------------------------------------------------
+
+def dropout_reference(*, tag=None, hidden=False):
+    """``dropout(x, rate, mask, training=True)`` against Keras's output, given the mask
+    recovered from that output."""
+
+    def run(ctx):
+        cases = ctx.cases(hidden=hidden, tag=tag)
+        if not cases:
+            raise Failure("no recorded cases for this check")
+        for case in cases:
+            inp = case.inputs
+            args, kwargs = (inp["x"], inp["rate"], inp["mask"]), {"training": True}
+            text = call_text("dropout", args, kwargs)
+            out = _call(ctx, "dropout", args, kwargs, text)
+            expected = case.expected["dropout"]
+            try:
+                got = as_array(out, "the result of `dropout`", inp["x"].shape)
+            except Failure as f:
+                f.example = example(text, expected=fmt(expected), got=fmt(out))
+                raise
+            rtol = ULPS * float(np.finfo(inp["x"].dtype).eps)
+            bad = mismatch(got, expected, rtol, 0.0)
+            if bad:
+                what = f"Keras's Dropout({inp['rate']!r}) in training mode with the same mask"
+                raise Failure(f"`dropout` differs from {what}: {bad}",
+                              example=example(text, expected=fmt(expected), got=fmt(out)),
+                              diagnosis=_named(got, "dropout", case.mistakes))
+        return None
+
+    return run
+
+
+# -- dropout: properties ---------------------------------------------------------------------------
+
+RATES = st.sampled_from([0.0, 0.1, 0.5, 0.9, 1.0]) | st.floats(0.0, 1.0)
+
+
+@st.composite
+def _inference_inputs(draw):
+    dtype, shape = draw(S.dtypes()), draw(S.shapes())
+    x = draw(S.arrays(dtype, shape, -3.0, 3.0))
+    return x, draw(RATES), draw(hnp.arrays(np.bool_, shape)), draw(st.booleans())
+
+
+def inference_is_identity():
+    """``dropout(x, rate, mask)`` and ``dropout(..., training=False)`` return x."""
+    ctx_ref = [None]
+
+    def body(ex):
+        x, rate, mask, explicit = ex
+        kwargs = {"training": False} if explicit else {}
+        out = ctx_ref[0].call("dropout", x, rate, mask, **kwargs)
+        got = as_array(out, "the result of `dropout`", x.shape)
+        bad = mismatch(got, x, 0.0, 0.0)
+        if bad:
+            diag = ""
+            if rate < 1:
+                scaled = np.where(mask, x.astype(np.float64) / (1 - rate), 0.0)
+                if mismatch(got, scaled, DIAG_RTOL, DIAG_ATOL) is None:
+                    diag = "dropout_scaled_at_inference"
+            how = "training=False" if explicit else "training not given, i.e. False"
+            raise Failure(f"at inference ({how}) dropout must return x unchanged: {bad}",
+                          example=example(call_text("dropout", (x, rate, mask), kwargs),
+                                          expected=fmt(x), got=fmt(out)),
+                          diagnosis=diag)
+
+    def run(ctx):
+        ctx_ref[0] = ctx
+        run_property(_inference_inputs(), body, max_examples=ctx.settings.max_examples,
+                     describe=lambda ex: example(call_text("dropout", ex[:3],
+                                                           {"training": False} if ex[3] else {})))
+    return run
+
+
+@st.composite
+def _edge_inputs(draw):
+    dtype, shape = draw(S.dtypes()), draw(S.shapes())
+    rate = draw(st.sampled_from([0.0, 1.0]))
+    x = draw(S.arrays(dtype, shape, -3.0, 3.0))
+    mask = np.full(shape, rate == 0.0)       # what a mask for that rate always is
+    return x, rate, mask
+
+
+def edge_rates():
+    """Training: rate 0 (an all-True mask) gives x; rate 1 (all-False) gives zeros."""
+    ctx_ref = [None]
+
+    def body(ex):
+        x, rate, mask = ex
+        out = ctx_ref[0].call("dropout", x, rate, mask, training=True)
+        got = as_array(out, "the result of `dropout`", x.shape)
+        want = x if rate == 0.0 else np.zeros_like(x)
+        bad = mismatch(got, want, 0.0, 0.0)
+        if bad:
+            diag = "dropout_rate_one_nan" if rate == 1.0 and np.isnan(got).any() else ""
+            raise Failure(f"with rate={rate:g} in training dropout should return "
+                          f"{'x unchanged' if rate == 0 else 'zeros'}: {bad}",
+                          example=example(call_text("dropout", ex, {"training": True}),
+                                          expected=fmt(want), got=fmt(out)),
+                          diagnosis=diag)
+
+    def run(ctx):
+        ctx_ref[0] = ctx
+        run_property(_edge_inputs(), body, max_examples=ctx.settings.max_examples,
+                     describe=lambda ex: example(call_text("dropout", ex, {"training": True})))
+    return run
+
+
+def _mask_text(shape, rate, seed) -> str:
+    return f"dropout_mask({shape!r}, {rate!r}, np.random.default_rng({seed}))"
+
+
+def _mask(ctx, shape, rate, seed) -> np.ndarray:
+    text = _mask_text(shape, rate, seed)
+    out = _call(ctx, "dropout_mask", (shape, rate, None), {}, text, rngs={"2": seed})
+    try:
+        return as_mask(out, "the result of `dropout_mask`", shape)
+    except Failure as f:
+        f.example = example(text, expected=f"a bool array of shape {shape!r}", got=fmt(out))
+        raise
+
+
+def mask_format_and_seed(ctx):
+    """A bool array of the right shape; same seed -> same mask; other seed -> another."""
+    for shape, rate in (((3, 4), 0.5), ((2, 3, 5), 0.2), ((1000,), 0.5)):
+        first = _mask(ctx, shape, rate, 7)
+        again = _mask(ctx, shape, rate, 7)
+        if not np.array_equal(first, again):
+            raise Failure("two generators built with the same seed gave different masks: use "
+                          "only the `rng` argument for randomness",
+                          example=example(_mask_text(shape, rate, 7) + " twice",
+                                          expected=fmt(first), got=fmt(again)),
+                          diagnosis="dropout_mask_ignores_rng")
+    other = _mask(ctx, (1000,), 0.5, 8)
+    if np.array_equal(first, other):
+        raise Failure("generators built with different seeds gave the same mask: draw it from "
+                      "the `rng` argument",
+                      example=example(f"{_mask_text((1000,), 0.5, 7)} and seed 8",
+                                      expected="different masks", got="the same mask"),
+                      diagnosis="dropout_mask_ignores_rng")
+
+
+MASK_SHAPE = (200, 500)
+SIGMAS = 6.0        # binomial bound: a correct mask fails with probability ~2e-9
+
+
+def mask_keep_fraction(ctx):
+    """On 100 000 entries the kept fraction is 1 - rate within 6 binomial standard
+    deviations; rate 0 keeps everything and rate 1 nothing."""
+    n = int(np.prod(MASK_SHAPE))
+    for i, rate in enumerate((0.1, 0.3, 0.5, 0.8, 0.0, 1.0)):
+        seed = 1234 + i
+        mask = _mask(ctx, MASK_SHAPE, rate, seed)
+        kept = float(mask.mean())
+        bound = SIGMAS * np.sqrt(rate * (1 - rate) / n)
+        if abs(kept - (1 - rate)) > bound:
+            diag = "dropout_mask_keeps_rate" if abs(kept - rate) <= bound else ""
+            raise Failure(f"with rate={rate:g} the mask should keep (True) a fraction 1 - rate = "
+                          f"{1 - rate:g} of the entries; yours keeps {kept:.5f}",
+                          example=example(_mask_text(MASK_SHAPE, rate, seed),
+                                          expected=f"kept fraction {1 - rate:g}"
+                                                   + (f" +- {bound:.4f}" if bound else ""),
+                                          got=f"kept fraction {kept:.5f}"),
+                          diagnosis=diag)
+
+
+EXPECT_DRAWS = 20000
+
+
+def expectation_is_kept(ctx):
+    """The mean of ``dropout(x, rate, dropout_mask(...), training=True)`` over many
+    masks is x (within 6 standard deviations): inverted dropout keeps the expectation."""
+    x = np.array([[0.5, -1.0, 2.0, -1.5], [1.0, 1.25, -0.75, 3.0], [-2.0, 0.8, -0.6, 1.5]])
+    shape = (EXPECT_DRAWS, *x.shape)
+    xs = np.broadcast_to(x, shape).copy()
+    for i, rate in enumerate((0.2, 0.5, 0.75)):
+        seed = 99 + i
+        mask = _mask(ctx, shape, rate, seed)
+        text = (f"the mean over axis 0 of dropout(xs, {rate}, {_mask_text(shape, rate, seed)}, "
+                f"training=True), xs = {EXPECT_DRAWS} copies of x = {fmt(x)}")
+        out = _call(ctx, "dropout", (xs, rate, mask), {"training": True}, text)
+        mean = as_array(out, "the result of `dropout`", shape).mean(axis=0)
+        tol = SIGMAS * np.abs(x) * np.sqrt(rate / ((1 - rate) * EXPECT_DRAWS))
+        if np.any(~(np.abs(mean - x) <= tol)):
+            kept = float(mask.mean())
+            diag = ""
+            if abs(kept - rate) < 0.01 and rate != 0.5:
+                diag = "dropout_mask_keeps_rate"
+            elif np.all(np.abs(mean - (1 - rate) * x) <= tol):
+                diag = "dropout_not_inverted"
+            raise Failure(f"averaged over {EXPECT_DRAWS} masks at rate={rate:g}, dropout's output "
+                          "should be x (each entry is kept with probability 1 - rate and then "
+                          f"scaled by 1/(1 - rate)); the largest relative gap is "
+                          f"{float(np.nanmax(np.abs(mean - x) / np.abs(x))):.3g}",
+                          example=example(text, expected=fmt(x), got=fmt(mean)),
+                          diagnosis=diag)
+
+
+# -- the parts --------------------------------------------------------------------------------
+
+def _l1l2_checks():
+    return (
+        Check("matches Keras's L1(1.0) and L2(0.5) on the lecture's examples",
+              l1l2_reference(tag="lecture"), weight=2, hints=HINTS),
+        Check("matches Keras's L1() and L2() with their default coefficient 0.01",
+              l1l2_reference(tag="defaults"), weight=1, hints=HINTS),
+        Check("matches Keras on float32 weights with exact zeros",
+              l1l2_reference(tag="float32"), weight=2, hints=HINTS),
+        Check("matches Keras on float64 weights", l1l2_reference(tag="float64"), weight=1,
+              hints=HINTS),
+        Check("matches Keras on the hidden cases", l1l2_reference(hidden=True), weight=2,
+              hidden=True, hints=HINTS),
+        Check("penalties are never negative and scale as |c| (L1) and c**2 (L2)",
+              penalty_properties(), weight=1, hints=HINTS),
+        Check("each gradient agrees with finite differences of its penalty",
+              gradients_match_finite_differences(), weight=1, hints=HINTS),
+        Check("with SGD, adding l2_grad is weight decay with weight_decay = 2*l2",
+              sgd_l2_is_weight_decay(), weight=1, hints=HINTS),
+    )
+
+
+def _dropout_checks():
+    return (
+        Check("matches Keras's Dropout(0.5) and Dropout(0.2) in training, given Keras's mask "
+              "(the lecture's example)", dropout_reference(tag="lecture"), weight=3, hints=HINTS),
+        Check("matches Keras on float32 inputs of many shapes and rates",
+              dropout_reference(tag="float32"), weight=2, hints=HINTS),
+        Check("matches Keras on float64 inputs", dropout_reference(tag="float64"), weight=1,
+              hints=HINTS),
+        Check("dropped entries are exactly 0 even where x is inf or NaN",
+              dropout_reference(tag="nonfinite"), weight=1, hints=HINTS),
+        Check("matches Keras on the hidden cases", dropout_reference(hidden=True), weight=2,
+              hidden=True, hints=HINTS),
+        Check("training=False (the default) returns x unchanged", inference_is_identity(),
+              weight=2, hints=HINTS),
+        Check("in training, rate=0 returns x and rate=1 returns zeros", edge_rates(), weight=1,
+              hints=HINTS),
+        Check("dropout_mask returns a bool array of the given shape, the same for the same seed",
+              mask_format_and_seed, weight=1, hints=HINTS),
+        Check("dropout_mask keeps about 1 - rate of the entries", mask_keep_fraction, weight=2,
+              hints=HINTS),
+        Check("averaged over many masks, dropout's output is x (inverted scaling)",
+              expectation_is_kept, weight=1, hints=HINTS),
+    )
+
+
+def parts() -> list[Part]:
+    return [
+        Part(id="l1_l2", title="L1 and L2 weight penalties", module="regularization",
+             names=L1L2_NAMES, points=8, checks=_l1l2_checks()),
+        Part(id="dropout", title="Dropout", module="regularization", names=DROPOUT_NAMES,
+             points=10, checks=_dropout_checks()),
+    ]
