@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -21,6 +23,13 @@ GRID = 8  # property examples live on a 1/8 grid: exact in float32, readable, fa
 
 
 def arrays(dtype, shape, lo=-2.0, hi=2.0, away_from_zero: float = 0.0):
+    """See :func:`_arrays` (cached: hypothesis re-analyses every new strategy object)."""
+    return _arrays(np.dtype(dtype), tuple(int(n) for n in shape), float(lo), float(hi),
+                   float(away_from_zero))
+
+
+@lru_cache(maxsize=1024)
+def _arrays(dtype, shape, lo, hi, away_from_zero):
     """Arrays of ``shape`` with values on a 1/8 grid in [lo, hi]; optionally |x| >= away_from_zero.
 
     Drawn as integers (about twice as fast as hypothesis's float arrays, and they
