@@ -1,0 +1,262 @@
+"""The early_stopping part: the solution scores full marks, every known mistake loses
+points there (and only there) with its diagnosis, and the recorded reference agrees
+with live Keras."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+
+from grader.authoring import mistakes_early_stopping as M
+from grader.reference import load_cases
+from grader.training.early_stopping import difference, summarize
+
+from .helpers import copy_solutions, diagnoses, grade_path, lost_points, mutant_submission
+
+PART = "early_stopping"
+MISTAKES = M.MISTAKES[PART]
+
+
+@pytest.fixture(scope="module")
+def solution_result(tmp_path_factory):
+    return grade_path(copy_solutions(tmp_path_factory.mktemp("solution")), parts=[PART])
+
+
+def test_solution_scores_full_marks(solution_result):
+    part = solution_result.part(PART)
+    failed = [(c.name, c.message) for c in part.checks if not c.passed]
+    assert part.full, failed
+    assert any(c.hidden for c in part.checks)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cls", MISTAKES, ids=M.mistake_id)
+def test_mistake_loses_points_only_here(cls, tmp_path):
+    from grader.training.early_stopping import HINTS
+
+    sub = mutant_submission(tmp_path / "sub", "early_stopping", "EarlyStopping", cls.__name__,
+                            "grader.authoring.mistakes_early_stopping")
+    # Only early_stopping.py differs from the solutions, and no other part reads it; the
+    # first mutant is graded on the whole assignment to show it, the others on this part.
+    result = grade_path(sub, parts=None if cls is MISTAKES[0] else [PART])
+    lost = lost_points(result)
+    assert set(lost) == {PART}, lost
+    assert 0 < lost[PART] < 17, lost               # a sensible share, not everything
+    mid = M.mistake_id(cls)
+    assert mid in diagnoses(result, PART)
+    assert {c.hint for c in result.part(PART).checks if c.diagnosis == mid} == {HINTS[mid]}
+
+
+def test_mistake_ids_have_hints():
+    from grader.training.early_stopping import HINTS
+
+    assert {M.mistake_id(c) for c in MISTAKES} == set(HINTS)
+
+
+def test_recorded_mistakes_are_current():
+    """The recorded outputs of the mistakes are those of the classes as they are now."""
+    from grader.authoring.record_early_stopping import mistakes
+
+    for hidden in (False, True):
+        for case in load_cases("training", PART, hidden):
+            now = mistakes(case.inputs)
+            assert set(now) == set(case.mistakes)
+            for mid, rec in now.items():
+                assert difference(rec, case.mistakes[mid]) is None, (case.id, mid)
+
+
+def test_every_mistake_is_caught_by_public_and_hidden_cases():
+    for hidden in (False, True):
+        cases = load_cases("training", PART, hidden)
+        for cls in MISTAKES:
+            mid = M.mistake_id(cls)
+            assert any(difference(c.mistakes[mid], c.expected) for c in cases), (mid, hidden)
+
+
+def test_generated_values_are_on_the_float32_grid():
+    """Values, min_delta and baselines of the generated cases are multiples of 1/64, so
+    float32 (Keras) and float64 comparisons agree. (The fixed §10 cases use decimals far
+    from ties; the recorder checks a float32 and a float64 model against Keras on them.)"""
+    from grader.authoring.record import case_id
+    from grader.authoring.record_early_stopping import _fixed, _hidden_fixed
+
+    fixed = {case_id(inputs) for _, inputs in _fixed()} | {case_id(c) for c in _hidden_fixed()}
+    for hidden in (False, True):
+        for case in load_cases("training", PART, hidden):
+            if case.id in fixed:
+                continue
+            nums = [v for run in case.inputs["logs"] for logs in run for v in logs.values()
+                    if v is not None]
+            nums += [case.inputs["init"].get(k) or 0 for k in ("min_delta", "baseline")]
+            for v in nums:
+                assert float(v * 64).is_integer() and abs(v) < 8, (case.id, v)
+
+
+# -- keras-semantics §10: the documented scenarios are recorded as documented --------------
+
+TABLE = [  # (init, values, epochs_run, stopped_epoch, best_epoch, epoch whose weights remain)
+    ({"patience": 0}, [1.0, 0.9, 0.95, 0.8, 0.7], 3, 2, 1, 2),
+    ({"patience": 0}, [1.0, 0.9, 0.8, 0.7, 0.6], 5, 0, 4, 4),
+    ({"patience": 0}, [1.0, 1.0, 0.5], 2, 1, 0, 1),
+    ({"patience": 2}, [1.0, 0.9, 0.95, 0.96, 0.97, 0.98], 4, 3, 1, 3),
+    ({"patience": 2}, [1.0, 0.9, 0.95, 0.85, 0.97, 0.98, 0.99, 1.0], 6, 5, 3, 5),
+    ({"min_delta": 0.05, "patience": 1}, [1.0, 0.94, 0.9, 0.92, 0.93], 3, 2, 1, 2),
+    ({"baseline": 0.5}, [0.9, 0.8, 0.7, 0.6, 0.55, 0.52], 6, 0, 5, 5),
+    ({"baseline": 0.5}, [0.9, 0.95, 0.97, 0.99], 2, 1, 0, 1),
+    ({"restore_best_weights": True}, [1.0, 0.5, 0.7, 0.8, 0.4], 3, 2, 1, 1),
+    ({"patience": 10, "restore_best_weights": True}, [1.0, 0.5, 0.7], 3, 0, 1, 1),
+    ({"restore_best_weights": True, "start_from_epoch": 2},
+     [0.1, 0.2, 1.0, 1.1, 0.9], 4, 3, 2, 2),
+]
+
+
+@pytest.mark.parametrize("init, values, run, stopped, best_epoch, kept", TABLE)
+def test_documented_scenarios_are_recorded(init, values, run, stopped, best_epoch, kept):
+    found = False
+    for case in load_cases("training", PART, False):
+        inp = case.inputs
+        if len(inp["logs"]) != 1 or inp["init"].get("monitor") != "val_loss":
+            continue
+        seq = [lg.get("val_loss") for lg in inp["logs"][0]]
+        given = {k: v for k, v in inp["init"].items() if v and k not in ("monitor", "mode")}
+        if seq != values or given != {k: v for k, v in init.items() if v}:
+            continue
+        found = True
+        exp = case.expected["runs"][0]
+        got = (exp["epochs_run"], exp["stopped_epoch"], exp["best_epoch"])
+        assert got == (run, stopped, best_epoch)
+        assert exp["final_weights"][0][0] == 100 + kept
+    assert found, (init, values)
+
+
+# -- edge cases of grading -------------------------------------------------------------------
+
+FLOAT32_CLASS = '''
+import numpy as np
+
+
+class EarlyStopping:
+    """A correct callback that keeps everything in float32 numpy scalars."""
+
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, mode="auto",
+                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+        base = monitor[4:] if monitor.startswith("val_") else monitor
+        self.sign = {"min": -1, "max": 1}.get(mode) or (-1 if base == "loss" else 1)
+        self.monitor, self.delta = monitor, np.float32(abs(min_delta))
+        self.patience, self.start = patience, start_from_epoch
+        self.baseline = None if baseline is None else np.float32(baseline)
+        self.restore = restore_best_weights
+
+    def set_model(self, model):
+        self.model = model
+
+    def better(self, a, b):
+        if b is None:
+            return True
+        return bool(a + self.delta < b) if self.sign < 0 else bool(a - self.delta > b)
+
+    def on_train_begin(self, logs=None):
+        self.wait, self.stopped_epoch, self.best, self.best_epoch = 0, 0, None, 0
+        self.best_weights = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        current = logs.pop(self.monitor, None)   # mutates its own copy only
+        if current is None or epoch < self.start:
+            return
+        current = np.float32(current)
+        self.wait += 1
+        if self.better(current, self.best):
+            self.best, self.best_epoch = current, epoch
+            if self.restore:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self.better(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.restore and self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+'''
+
+
+def test_float32_implementation_scores_full_marks(tmp_path):
+    sub = copy_solutions(tmp_path / "sub")
+    (sub / "early_stopping.py").write_text(textwrap.dedent(FLOAT32_CLASS), encoding="utf-8")
+    part = grade_path(sub, parts=[PART]).part(PART)
+    assert part.full, [(c.name, c.message) for c in part.checks if not c.passed]
+
+
+def test_missing_attribute_is_named(tmp_path):
+    sub = copy_solutions(tmp_path / "sub")
+    src = (sub / "early_stopping.py").read_text(encoding="utf-8")
+    src += "\n\n_Orig = EarlyStopping\n\nclass EarlyStopping(_Orig):\n" \
+           "    def on_train_end(self, logs=None):\n" \
+           "        super().on_train_end(logs)\n        del self.best_epoch\n"
+    (sub / "early_stopping.py").write_text(src, encoding="utf-8")
+    part = grade_path(sub, parts=[PART], hidden=False).part(PART)
+    assert part.score == 0
+    lecture = part.checks[0]
+    assert "`best_epoch` is <no such attribute>" in lecture.message
+    assert "stopped_epoch=" in lecture.example.expected
+
+
+def test_stub_scores_zero_here_only(tmp_path):
+    from grader.authoring.stubs import stub_source
+
+    sub = copy_solutions(tmp_path / "sub")
+    path = sub / "early_stopping.py"
+    path.write_text(stub_source(path.read_text(encoding="utf-8"), path.name), encoding="utf-8")
+    result = grade_path(sub, parts=["adam", PART], hidden=False)
+    assert lost_points(result) == {PART: 17}
+    assert "NotImplementedError" in result.part(PART).checks[0].message
+
+
+def test_summaries_compare_float32_best():
+    res = [{"epochs_run": 3, "final_weights": [np.ones(2)],
+            "attrs": {"stopped_epoch": 2.0, "best_epoch": 1.0, "best": float(np.float32(0.9))}}]
+    ref = [{"epochs_run": 3, "final_weights": [np.ones(2)],
+            "attrs": {"stopped_epoch": 2.0, "best_epoch": 1.0, "best": 0.9}}]
+    assert difference(summarize(res), summarize(ref)) is None
+    res[0]["attrs"]["stopped_epoch"] = 3.0
+    assert "stopped_epoch" in difference(summarize(res), summarize(ref))
+    # nothing monitored: Keras keeps best=None; an initial +-inf means the same
+    res[0]["attrs"].update(stopped_epoch=2.0, best=float("inf"))
+    ref[0]["attrs"]["best"] = None
+    assert difference(summarize(res), summarize(ref)) is None
+    res[0]["attrs"]["best"] = {"missing": True}
+    assert "<no such attribute>" in difference(summarize(res), summarize(ref))
+
+
+# -- the recorded reference agrees with live Keras -------------------------------------------
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_reference_agrees_with_keras(tf):
+    from grader.authoring.tf_early_stopping import keras_early_stopping
+
+    for hidden in (False, True):
+        for case in load_cases("training", PART, hidden):
+            live = keras_early_stopping(case.inputs)
+            assert difference(live, case.expected) is None, case.id
+            for g, e in zip(live["runs"], case.expected["runs"]):
+                assert g["best"] == e["best"]      # bit-exact, not only within BEST_RTOL
+
+
+@pytest.mark.tf
+def test_keras_auto_mode_needs_the_compiled_metric(tf):
+    """Why the reference model carries compiled metrics: without them Keras's
+    mode='auto' cannot place an accuracy (keras-semantics §10)."""
+    import keras
+
+    from grader.sandbox.drivers import run_callback_script
+
+    runs = [{"logs": [{"val_accuracy": 0.5}], "weights": [[np.zeros(1)]]}]
+    with pytest.raises(ValueError):
+        run_callback_script(lambda: keras.callbacks.EarlyStopping(monitor="val_accuracy"),
+                            runs, [np.zeros(1)])
