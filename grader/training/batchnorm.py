@@ -1,0 +1,510 @@
+"""Checks of the two batch-norm parts: ``batchnorm_train`` and ``batchnorm_inference``
+against Keras's ``layers.BatchNormalization`` (recorded), and properties that need no
+reference.
+
+Each part's checks call only its own function, so a bug in one never costs points in
+the other.
+
+Tolerances (keras-semantics R3). Keras forms ``y = x*inv + (beta - mean*inv)`` with
+``inv = gamma / sqrt(var + epsilon)`` (TF's ``rsqrt``, ~3 ulp in float32), and
+float32 rounds every term at ITS magnitude, which can be far larger than ``y``'s
+(a batch of one example: ``y`` is beta, the terms are ``x*gamma/sqrt(epsilon)``). So
+outputs are compared with ``rtol=1e-5`` and an ``atol`` proportional to the largest
+term, :func:`term_scale`; moving statistics with ``rtol=1e-5`` and ``atol=1e-6``
+times their magnitude. These hold for float32 and float64 implementations alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ..assignment import Check, Part
+from ..checking import (as_array, call_text, example, failed_call, fmt, mismatch, nonfinite,
+                        run_property, unpack)
+from ..errors import Failure
+from ..sandbox.runner import CallFailed
+from . import strategies as S
+
+TRAIN, INFER = "batchnorm_train", "batchnorm_inference"
+RTOL = 1e-5
+ATOL_PER_TERM = 2e-6      # atol of an output = this * term_scale(...)
+ATOL_STATS = 1e-6         # atol of a moving statistic = this * max(1, its magnitude)
+DIAG_DEV = 1e-3           # "your outputs follow mistake X" (relative deviation)
+
+#: Named mistakes: the hint a student sees when their outputs follow the mistake's.
+HINTS = {
+    "batchnorm_unbiased_variance":
+        "You divide the squared deviations by N-1. Keras (tf.nn.moments) uses the biased batch "
+        "variance: the mean of (x - mean)**2, divided by N, in the output and in the moving "
+        "variance.",
+    "batchnorm_moving_uses_unbiased_variance":
+        "Your output is right but your moving variance uses the unbiased (N-1) variance, as "
+        "PyTorch does. Keras puts the same biased variance it normalised with into the moving "
+        "average.",
+    "batchnorm_eps_outside_sqrt":
+        "epsilon goes INSIDE the square root: (x - mean) / sqrt(var + epsilon), not "
+        "sqrt(var) + epsilon.",
+    "batchnorm_momentum_swapped":
+        "momentum is the weight of the OLD moving value: moving = momentum*moving + "
+        "(1 - momentum)*batch_stat. With 0.99 the moving statistics change slowly; yours jump "
+        "to the batch's.",
+    "batchnorm_stats_over_wrong_axis":
+        "For image batches (N, H, W, C) each channel has ONE mean and variance, taken over the "
+        "batch AND every pixel (axes 0, 1, 2), not over the batch axis alone.",
+    "batchnorm_stats_over_features":
+        "You normalise each example over its features (that is layer normalisation). Batch norm "
+        "normalises each feature over the batch: reduce over every axis except the last.",
+    "batchnorm_train_uses_moving_stats":
+        "In training, batch norm normalises with THIS batch's mean and variance; the moving "
+        "statistics are only updated (they are used at inference).",
+    "batchnorm_inference_uses_batch_stats":
+        "At inference Keras normalises with the MOVING mean and variance, never with the batch's "
+        "own statistics, so an example's output does not depend on the rest of the batch.",
+    "batchnorm_inference_eps_outside_sqrt":
+        "epsilon goes INSIDE the square root: (x - moving_mean) / sqrt(moving_variance + epsilon).",
+    "batchnorm_inference_no_sqrt":
+        "Divide by the standard deviation sqrt(moving_variance + epsilon), not by the variance "
+        "itself.",
+    "batchnorm_inference_no_gamma_beta":
+        "After normalising, scale by gamma and shift by beta: y = x_hat * gamma + beta (they are "
+        "the layer's learned parameters).",
+    "batchnorm_inference_swapped_gamma_beta":
+        "gamma is the scale and beta the offset: y = x_hat * gamma + beta; you swapped them.",
+}
+
+
+# -- tolerances -----------------------------------------------------------------------
+
+def batch_stats(x):
+    """The biased per-feature mean and variance of ``x`` over every axis but the last,
+    in float64 (the batch statistics the docstring defines)."""
+    x = np.asarray(x, dtype=np.float64)
+    axes = tuple(range(x.ndim - 1))
+    mean = x.mean(axis=axes)
+    return mean, np.square(x - mean).mean(axis=axes)
+
+
+def term_scale(x, gamma, beta, mean, var, epsilon) -> float:
+    """The magnitude of the largest term Keras adds up to form the output:
+    ``max(1, |x*inv|, |mean*inv|, |beta|)`` with ``inv = |gamma| / sqrt(var + epsilon)``."""
+    f = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731
+    inv = np.abs(f(gamma)) / np.sqrt(f(var) + epsilon)
+    return float(max(1.0, np.max(np.abs(f(x) * inv)), np.max(np.abs(f(mean) * inv)),
+                     np.max(np.abs(f(beta)))))
+
+
+def _stats_atol(*arrays) -> float:
+    return ATOL_STATS * max(1.0, *(float(np.max(np.abs(np.asarray(a, np.float64)), initial=0.0))
+                                   for a in arrays))
+
+
+def _mean_square(x):
+    """The per-feature mean of x**2: a float32 variance is exact to a few ulp of it
+    (the one-pass formula E[x**2] - E[x]**2 is accepted)."""
+    return np.square(np.asarray(x, np.float64)).mean(axis=tuple(range(np.ndim(x) - 1)))
+
+
+def _numeric(value, what):
+    """A returned array, numeric, of whatever shape (shapes are compared later so that
+    a wrong shape can still be matched with a known mistake)."""
+    if isinstance(value, (tuple, list)):
+        raise Failure(f"{what} is a {type(value).__name__}, expected a numpy array")
+    as_array(value, what, np.shape(np.asarray(value)) if value is not None else ())
+    return np.asarray(value)
+
+
+def _compare(name, got, want, rtol, atol) -> str | None:
+    if got.shape != np.shape(want):
+        return f"{name} has shape {got.shape}, expected {np.shape(want)}"
+    bad = mismatch(got, want, rtol, atol)
+    return f"{name}: {bad}" if bad else None
+
+
+def _eps(inputs) -> float:
+    return 1e-3 if inputs.get("defaults") else inputs["hparams"]["epsilon"]
+
+
+def _kwargs(inputs, names) -> dict:
+    return {} if inputs.get("defaults") else {k: inputs["hparams"][k] for k in names}
+
+
+# -- running a recorded case ----------------------------------------------------------
+
+def _call(ctx, fn, args, kwargs, where):
+    try:
+        return ctx.call(fn, *args, **kwargs)
+    except CallFailed as exc:
+        f = failed_call(exc, f"`{fn}`")
+        f.example = example(where, error=f.message.splitlines()[0])
+        raise f from None
+
+
+def run_train_case(ctx, case):
+    """Call the student's ``batchnorm_train`` on each batch of a case, feeding its own
+    moving statistics back in (as a layer does). Stops at the first call that differs
+    from Keras. Returns ``(outputs, None)`` or ``(outputs_so_far, (k, detail, where))``;
+    ``outputs`` holds ``(y, new_moving_mean, new_moving_variance)`` per call."""
+    inp, exp = case.inputs, case.expected
+    xs = inp["xs"]
+    dtype = xs[0].dtype
+    mm, mv = inp["moving_mean"], inp["moving_variance"]
+    kwargs = _kwargs(inp, ("momentum", "epsilon"))
+    outputs = []
+    for k, x in enumerate(xs):
+        args = [x, inp["gamma"], inp["beta"], mm, mv]
+        where = f"call {k + 1} of {len(xs)}: {call_text(TRAIN, args, kwargs)}"
+        out = _call(ctx, TRAIN, args, kwargs, where)
+        try:
+            out = unpack(out, 3, f"`{TRAIN}`")
+            got = tuple(_numeric(o, f"the returned {n}") for o, n in
+                        zip(out, ("y", "new_moving_mean", "new_moving_variance")))
+        except Failure as f:
+            f.example = example(where, got=_short(out))
+            raise
+        outputs.append(got)
+        mean, var = batch_stats(x)
+        y_atol = ATOL_PER_TERM * term_scale(x, inp["gamma"], inp["beta"], mean, var, _eps(inp))
+        want = (exp["ys"][k], exp["moving_means"][k], exp["moving_variances"][k])
+        detail = (_compare("y", got[0], want[0], RTOL, y_atol)
+                  or _compare("new_moving_mean", got[1], want[1], RTOL,
+                              _stats_atol(want[1], mm))
+                  or _compare("new_moving_variance", got[2], want[2], RTOL,
+                              _stats_atol(want[2], mv)))
+        if detail:
+            return outputs, (k, detail, where)
+        mm, mv = got[1].astype(dtype), got[2].astype(dtype)
+    return outputs, None
+
+
+def run_inference_case(ctx, case):
+    """Call the student's ``batchnorm_inference`` on a case. Returns ``([y], None)`` or
+    ``([y], (0, detail, where))``."""
+    inp = case.inputs
+    args = [inp["x"], inp["gamma"], inp["beta"], inp["moving_mean"], inp["moving_variance"]]
+    kwargs = _kwargs(inp, ("epsilon",))
+    where = call_text(INFER, args, kwargs)
+    out = _call(ctx, INFER, args, kwargs, where)
+    try:
+        y = _numeric(out, f"the value returned by `{INFER}`")
+    except Failure as f:
+        f.example = example(where, got=_short(out))
+        raise
+    atol = ATOL_PER_TERM * term_scale(*args, _eps(inp))
+    detail = _compare("y", y, case.expected["y"], RTOL, atol)
+    return [(y,)], ((0, detail, where) if detail else None)
+
+
+def _short(value) -> str:
+    text = fmt(value)
+    return text if len(text) < 400 else text[:400] + "..."
+
+
+def _as_calls(record: dict) -> list[tuple]:
+    """Recorded outputs (expected or a mistake's) as a list of per-call tuples."""
+    if "y" in record:
+        return [(record["y"],)]
+    return list(zip(record["ys"], record["moving_means"], record["moving_variances"]))
+
+
+def _rel_dev(got, ref) -> float:
+    got = np.asarray(got, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    if got.shape != ref.shape:
+        return np.inf
+    nan_g, nan_r = np.isnan(got), np.isnan(ref)
+    if np.any(nan_g != nan_r):
+        return np.inf
+    keep = ~nan_g
+    if not keep.any():
+        return 0.0
+    with np.errstate(all="ignore"):
+        dev = np.max(np.abs(got[keep] - ref[keep])) / (np.max(np.abs(ref[keep])) + 1e-12)
+    return float(dev) if np.isfinite(dev) else np.inf
+
+
+def closest_mistake(outputs, mistakes: dict, threshold: float = DIAG_DEV) -> str:
+    """The known mistake whose outputs (same shapes, values within ``threshold``
+    relative to their scale, on every call made) the student's follow, or ""."""
+    best, best_dev = "", threshold
+    for mistake_id, record in mistakes.items():
+        calls = _as_calls(record)
+        if len(calls) < len(outputs):
+            continue
+        dev = max((_rel_dev(g, r) for got, ref in zip(outputs, calls) for g, r in zip(got, ref)),
+                  default=np.inf)
+        if dev < best_dev:
+            best, best_dev = mistake_id, dev
+    return best
+
+
+def _named(names, values) -> str:
+    return "\n".join(f"{n} = {fmt(v)}" for n, v in zip(names, values))
+
+
+def reference_check(fn: str, *, tag=None, hidden=False):
+    """Compare the student's outputs with Keras's on the recorded cases with ``tag``;
+    fail on the smallest failing case, naming the known mistake it follows."""
+    runner = run_train_case if fn == TRAIN else run_inference_case
+    names = ("y", "new_moving_mean", "new_moving_variance") if fn == TRAIN else ("y",)
+
+    def run(ctx):
+        cases = ctx.cases(hidden=hidden, tag=tag)
+        if not cases:
+            raise Failure("no recorded cases for this check")
+        for case in cases:
+            outputs, bad = runner(ctx, case)
+            if bad is None:
+                continue
+            k, detail, where = bad
+            want = _as_calls(case.expected)[k]
+            calls = f" at call {k + 1}" if fn == TRAIN else ""
+            raise Failure(f"differs from Keras{calls} ({detail})",
+                          example=example(where, expected=_named(names, want),
+                                          got=_named(names, outputs[k])),
+                          diagnosis=closest_mistake(outputs, case.mistakes))
+        return None
+
+    return run
+
+
+# -- properties (no reference needed) -------------------------------------------------
+
+_SHAPES = st.one_of(st.tuples(st.integers(1, 10), st.integers(1, 4)),
+                    st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3),
+                              st.integers(1, 3)))
+
+
+@st.composite
+def _batch(draw, min_batch=1):
+    """A float32 or float64 batch of shape (N, D) or (N, H, W, D), values around an
+    offset (so that the mean matters)."""
+    dtype = draw(S.dtypes())
+    shape = list(draw(_SHAPES))
+    shape[0] = max(shape[0], min_batch)
+    x = draw(S.arrays(dtype, tuple(shape), -3.0, 3.0))
+    offset = draw(st.floats(-5.0, 5.0, allow_subnormal=False))
+    return (x.astype(np.float64) + offset).astype(dtype)
+
+
+@st.composite
+def _params(draw, x, gamma_one=False):
+    """gamma, beta, moving_mean, moving_variance for ``x`` (gamma=1, beta=0 if asked)."""
+    d, dtype = x.shape[-1], x.dtype
+    if gamma_one:
+        gamma, beta = np.ones(d, dtype), np.zeros(d, dtype)
+    else:
+        gamma = draw(S.arrays(dtype, (d,), -2.0, 2.0, away_from_zero=0.2))
+        beta = draw(S.arrays(dtype, (d,), -2.0, 2.0))
+    mm = draw(S.arrays(dtype, (d,), -2.0, 2.0))
+    mv = draw(S.arrays(dtype, (d,), 0.05, 3.0))
+    return gamma, beta, mm, mv
+
+
+_EPSILONS = st.sampled_from([1e-3, 1e-2, 0.1, 1e-5])
+_LARGER_EPSILONS = st.sampled_from([1e-3, 1e-2, 0.1])
+_MOMENTA = st.sampled_from([0.99, 0.9, 0.5])
+
+
+@st.composite
+def _normalised_inputs(draw):
+    x = draw(_batch())
+    gamma, beta, mm, mv = draw(_params(x, gamma_one=True))
+    kw = {"momentum": draw(_MOMENTA), "epsilon": draw(_LARGER_EPSILONS)}
+    return [x, gamma, beta, mm, mv], kw
+
+
+def normalised_output():
+    """With gamma=1, beta=0 each feature of the output has mean 0 and (biased)
+    variance var/(var + epsilon), var being the feature's batch variance."""
+
+    def run(ctx):
+        def body(ex):
+            args, kw = ex
+            x = args[0]
+            out = unpack(ctx.call(TRAIN, *args, **kw), 3, f"`{TRAIN}`")
+            y = as_array(out[0], "the returned y", x.shape)
+            if nonfinite(y):
+                raise Failure("y contains NaN or inf", example=example(call_text(TRAIN, args, kw),
+                                                                         got=fmt(y)))
+            mean, var = batch_stats(x)
+            delta = ATOL_PER_TERM * term_scale(x, args[1], args[2], mean, var, kw["epsilon"]) \
+                + RTOL * float(np.max(np.abs(y)))
+            y_mean, y_var = batch_stats(y)
+            want_var = var / (var + kw["epsilon"])
+            what, rule, want, got = "mean", "0", np.zeros_like(y_mean), y_mean
+            bad = mismatch(got, want, 0.0, delta)
+            if not bad:
+                what, rule, want, got = "variance", "var/(var + epsilon)", want_var, y_var
+                # rtol 1e-3: float32 variances of badly conditioned columns (a large mean,
+                # a small spread) are inexact; every known mistake is off by > 1e-2.
+                bad = mismatch(got, want, 1e-3, 2 * float(np.max(np.abs(y))) * delta + delta ** 2)
+            if bad:
+                raise Failure(f"with gamma=1 and beta=0, each feature of y should have {what} "
+                              f"{rule} over the batch (every axis but the last): {bad}",
+                              example=example(call_text(TRAIN, args, kw),
+                                              expected=f"per-feature {what} of y = {fmt(want)}",
+                                              got=fmt(got)))
+
+        run_property(_normalised_inputs(), body, max_examples=ctx.settings.max_examples,
+                     describe=lambda ex: example(call_text(TRAIN, ex[0], ex[1])))
+    return run
+
+
+@st.composite
+def _repeated_inputs(draw):
+    x = draw(_batch())
+    gamma, beta, mm, mv = draw(_params(x))
+    kw = {"momentum": draw(_MOMENTA), "epsilon": draw(_EPSILONS)}
+    return [x, gamma, beta, mm, mv], kw, draw(st.integers(1, 6))
+
+
+def moving_stats_converge():
+    """Training n times on the same batch (mean m, biased variance v) takes the moving
+    mean from m0 to m + (m0 - m) * momentum**n, and the moving variance likewise."""
+
+    names = ("moving_mean", "moving_variance")
+
+    def run(ctx):
+        def body(ex):
+            args, kw, n = ex
+            x, gamma, beta, mm0, mv0 = args
+            mm, mv = mm0, mv0
+            for _ in range(n):
+                out = unpack(ctx.call(TRAIN, x, gamma, beta, mm, mv, **kw), 3, f"`{TRAIN}`")
+                mm = as_array(out[1], "the returned new_moving_mean", mm0.shape).astype(x.dtype)
+                mv = as_array(out[2], "the returned new_moving_variance", mv0.shape).astype(x.dtype)
+            mean, var = batch_stats(x)
+            p = kw["momentum"] ** n
+            want_m = mean + (mm0.astype(np.float64) - mean) * p
+            want_v = var + (mv0.astype(np.float64) - var) * p
+            bad = (mismatch(mm, want_m, RTOL, n * _stats_atol(want_m, mm0, x))
+                   or mismatch(mv, want_v, RTOL, n * _stats_atol(want_v, mv0, _mean_square(x))))
+            if bad:
+                q = (1 - kw["momentum"]) ** n
+                swapped = (np.allclose(mm, mean + (mm0 - mean) * q, rtol=1e-3, atol=1e-5)
+                           and np.allclose(mv, var + (mv0 - var) * q, rtol=1e-3, atol=1e-5))
+                raise Failure(f"after {n} training call(s) on the same batch (batch mean m, biased "
+                              f"variance v) the moving mean should be m + (m0 - m)*momentum**{n} "
+                              f"and the moving variance v + (v0 - v)*momentum**{n}: {bad}",
+                              example=example(f"{n} x {call_text(TRAIN, args, kw)}, feeding back "
+                                              "the new moving statistics",
+                                              expected=_named(names, (want_m, want_v)),
+                                              got=_named(names, (mm, mv))),
+                              diagnosis="batchnorm_momentum_swapped" if swapped else "")
+
+        run_property(_repeated_inputs(), body, max_examples=ctx.settings.max_examples,
+                     describe=lambda ex: example(f"{ex[2]} x {call_text(TRAIN, ex[0], ex[1])}"))
+    return run
+
+
+@st.composite
+def _inference_inputs(draw, min_batch=1):
+    x = draw(_batch(min_batch))
+    gamma, beta, mm, mv = draw(_params(x))
+    return [x, gamma, beta, mm, mv], {"epsilon": draw(_EPSILONS)}
+
+
+def inference_with_batch_stats():
+    """With the batch's own mean and (biased) variance as the moving statistics,
+    inference gives the training output (x - mean)/sqrt(var + epsilon)*gamma + beta."""
+
+    def run(ctx):
+        def body(ex):
+            (x, gamma, beta, _, _), kw = ex
+            mean, var = batch_stats(x)
+            mm, mv = mean.astype(x.dtype), var.astype(x.dtype)
+            args = [x, gamma, beta, mm, mv]
+            f = lambda a: np.asarray(a, np.float64)  # noqa: E731
+            want = (f(x) - f(mm)) / np.sqrt(f(mv) + kw["epsilon"]) * f(gamma) + f(beta)
+            y = as_array(ctx.call(INFER, *args, **kw), f"the value returned by `{INFER}`", x.shape)
+            bad = mismatch(y, want, RTOL, ATOL_PER_TERM * term_scale(*args, kw["epsilon"]))
+            if bad:
+                raise Failure("with moving_mean and moving_variance equal to the batch's own mean "
+                              "and variance, inference should give the training output "
+                              f"(x - mean)/sqrt(var + epsilon)*gamma + beta: {bad}",
+                              example=example(call_text(INFER, args, kw), expected=fmt(want),
+                                              got=fmt(y)))
+
+        run_property(_inference_inputs(), body, max_examples=ctx.settings.max_examples,
+                     describe=lambda ex: example(call_text(INFER, ex[0], ex[1])))
+    return run
+
+
+def inference_per_example():
+    """At inference each example is normalised on its own: the outputs for the first k
+    examples do not change when the rest of the batch is dropped."""
+
+    def run(ctx):
+        def body(ex):
+            args, kw = ex
+            x = args[0]
+            k = max(1, x.shape[0] // 2)
+            y = as_array(ctx.call(INFER, *args, **kw), f"the value returned by `{INFER}`", x.shape)
+            part_args = [x[:k].copy(), *args[1:]]
+            y_part = as_array(ctx.call(INFER, *part_args, **kw), f"the value returned by `{INFER}`",
+                              part_args[0].shape)
+            bad = mismatch(y_part, y[:k], RTOL, ATOL_PER_TERM * term_scale(*args, kw["epsilon"]))
+            if bad:
+                raise Failure(f"the outputs of the first {k} example(s) changed when the rest "
+                              f"of the batch was left out ({bad}); inference must use only the "
+                              "moving statistics, never the batch's",
+                              example=example(call_text(INFER, args, kw) + f"  and with x[:{k}]",
+                                              expected=f"y[:{k}] = {fmt(y[:k])}", got=fmt(y_part)),
+                              diagnosis="batchnorm_inference_uses_batch_stats")
+
+        run_property(_inference_inputs(min_batch=2), body, max_examples=ctx.settings.max_examples,
+                     describe=lambda ex: example(call_text(INFER, ex[0], ex[1])))
+    return run
+
+
+# -- the parts ------------------------------------------------------------------------
+
+def _train_checks():
+    ref = lambda **kw: reference_check(TRAIN, **kw)  # noqa: E731
+    return (
+        Check("matches Keras BatchNormalization() with its defaults on (batch, features) inputs",
+              ref(tag="defaults"), weight=3, hints=HINTS),
+        Check("matches Keras on image batches (batch, height, width, channels)",
+              ref(tag="4d"), weight=2, hints=HINTS),
+        Check("matches Keras with other momentum and epsilon values", ref(tag="hparams"),
+              weight=2, hints=HINTS),
+        Check("matches Keras on float64 inputs", ref(tag="float64"), weight=1, hints=HINTS),
+        Check("a batch of one example (variance 0) gives about beta, as in Keras",
+              ref(tag="batch1"), weight=1, hints=HINTS),
+        Check("with gamma=1, beta=0 each feature has mean 0 and variance var/(var+epsilon)",
+              normalised_output(), weight=1, hints=HINTS),
+        Check("the moving statistics approach a repeated batch's statistics geometrically",
+              moving_stats_converge(), weight=1, hints=HINTS),
+        Check("matches Keras on the hidden cases", ref(hidden=True), weight=2, hidden=True,
+              hints=HINTS),
+    )
+
+
+def _inference_checks():
+    ref = lambda **kw: reference_check(INFER, **kw)  # noqa: E731
+    return (
+        Check("matches Keras BatchNormalization() at inference on (batch, features) inputs",
+              ref(tag="defaults"), weight=2, hints=HINTS),
+        Check("matches Keras at inference on image batches (batch, height, width, channels)",
+              ref(tag="4d"), weight=1, hints=HINTS),
+        Check("matches Keras at inference with other epsilon values", ref(tag="hparams"),
+              weight=1, hints=HINTS),
+        Check("matches Keras at inference on float64 inputs", ref(tag="float64"), weight=1,
+              hints=HINTS),
+        Check("with the batch's own statistics as moving statistics it gives the training output",
+              inference_with_batch_stats(), weight=1, hints=HINTS),
+        Check("each example is normalised on its own (independent of the rest of the batch)",
+              inference_per_example(), weight=1, hints=HINTS),
+        Check("matches Keras at inference on the hidden cases", ref(hidden=True), weight=1,
+              hidden=True, hints=HINTS),
+    )
+
+
+def parts() -> list[Part]:
+    return [
+        Part(id=TRAIN, title="Batch normalization (training)", module="batchnorm", names=(TRAIN,),
+             points=10, checks=_train_checks()),
+        Part(id=INFER, title="Batch normalization (inference)", module="batchnorm", names=(INFER,),
+             points=5, checks=_inference_checks()),
+    ]
