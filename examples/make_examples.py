@@ -1,0 +1,90 @@
+"""Regenerate examples/submissions/ (instructor tool; run from the project folder).
+
+Five students, each a different layout and a different set of mistakes, built from
+solutions/ by small textual edits, as students would make them:
+
+- kim_minji/        a folder, everything right                     -> 100
+- lee_junho/        a folder: Adam without bias correction, L2 with a 1/2
+- park_seoyeon.ipynb a notebook: dropout not inverted (no 1/(1-rate) scaling)
+- choi_woojin.zip   a zip: only the optimizers done, the rest still stubs
+- jung_hyun/        a folder: unbiased batch variance, early stopping off by one,
+                    and a regularization.py that does not even import
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "examples" / "submissions"
+
+
+def sol(name: str) -> str:
+    return (ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8")
+
+
+def stub(name: str) -> str:
+    return (ROOT / "assignments" / f"{name}.py").read_text(encoding="utf-8")
+
+
+def edit(text: str, old: str, new: str) -> str:
+    assert old in text, f"example edit no longer applies: {old!r}"
+    return text.replace(old, new, 1)
+
+
+MODULES = ("optimizers", "regularization", "batchnorm", "early_stopping")
+
+
+def folder(name: str, files: dict) -> None:
+    d = OUT / name
+    d.mkdir(parents=True)
+    for module, text in files.items():
+        (d / f"{module}.py").write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    folder("kim_minji", {m: sol(m) for m in MODULES})
+
+    lee = {m: sol(m) for m in MODULES}
+    lee["optimizers"] = edit(lee["optimizers"],
+                             "    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)\n"
+                             "    new_param = param - alpha * new_m / (np.sqrt(new_v) + epsilon)",
+                             "    new_param = param - learning_rate * new_m / (np.sqrt(new_v) + epsilon)")
+    lee["regularization"] = edit(lee["regularization"], "return l2 * np.sum(np.square(weights))",
+                                 "return 0.5 * l2 * np.sum(np.square(weights))")
+    folder("lee_junho", lee)
+
+    park = {m: sol(m) for m in MODULES}
+    park["regularization"] = edit(park["regularization"], "return np.where(mask, x * scale",
+                                  "return np.where(mask, x")
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell("# 학습 기법 과제 (Training techniques)"))
+    nb.cells.append(nbformat.v4.new_code_cell("%matplotlib inline\nimport numpy as np"))
+    for m in MODULES:
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"## {m}"))
+        nb.cells.append(nbformat.v4.new_code_cell(park[m]))
+    nb.cells.append(nbformat.v4.new_code_cell("print(adam_step(np.ones(2), np.ones(2), np.zeros(2), np.zeros(2), 1))"))
+    nbformat.write(nb, str(OUT / "park_seoyeon.ipynb"))
+
+    with zipfile.ZipFile(OUT / "choi_woojin.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        for m in MODULES:
+            zf.writestr(f"choi_woojin/{m}.py", sol(m) if m == "optimizers" else stub(m))
+
+    jung = {m: sol(m) for m in MODULES}
+    jung["batchnorm"] = edit(jung["batchnorm"], "var = np.mean(np.square(x - mean), axis=axes)",
+                             "var = np.var(x, axis=axes, ddof=1)")
+    jung["early_stopping"] = edit(jung["early_stopping"], "if self.wait >= self.patience and epoch > 0:",
+                                  "if self.wait > self.patience and epoch > 0:")
+    jung["regularization"] = "import numpy as np\n\ndef l1_penalty(weights, l1=0.01)\n    return l1\n"
+    folder("jung_hyun", jung)
+    print(f"wrote {len(list(OUT.iterdir()))} submissions to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
