@@ -129,6 +129,24 @@ def mismatch(got, expected, rtol: float, atol: float) -> str | None:
             f"got {float(got[idx])!r}, expected {float(expected[idx])!r}")
 
 
+def relative_deviation(got, ref) -> float:
+    """max|got - ref| / max|ref| (NaN where both are NaN counts as equal); inf when the
+    shapes or the NaN positions differ. Used to recognise a known mistake."""
+    got = np.asarray(got, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    if got.shape != ref.shape:
+        return np.inf
+    nan_g, nan_r = np.isnan(got), np.isnan(ref)
+    if np.any(nan_g != nan_r):
+        return np.inf
+    keep = ~nan_g
+    if not keep.any():
+        return 0.0
+    with np.errstate(all="ignore"):
+        dev = np.max(np.abs(got[keep] - ref[keep])) / (np.max(np.abs(ref[keep])) + 1e-12)
+    return float(dev) if np.isfinite(dev) else np.inf
+
+
 def nonfinite(arr) -> bool:
     return not np.all(np.isfinite(np.asarray(arr, dtype=np.float64)))
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from ..assignment import Check, Part
 from ..checking import (as_array, call_text, example, failed_call, fmt, mismatch, nonfinite,
-                        run_property, unpack)
+                        relative_deviation, run_property, unpack)
 from ..errors import Failure
 from ..sandbox.runner import CallFailed
 from . import strategies as S
@@ -207,22 +207,6 @@ def _as_calls(record: dict) -> list[tuple]:
     return list(zip(record["ys"], record["moving_means"], record["moving_variances"]))
 
 
-def _rel_dev(got, ref) -> float:
-    got = np.asarray(got, dtype=np.float64)
-    ref = np.asarray(ref, dtype=np.float64)
-    if got.shape != ref.shape:
-        return np.inf
-    nan_g, nan_r = np.isnan(got), np.isnan(ref)
-    if np.any(nan_g != nan_r):
-        return np.inf
-    keep = ~nan_g
-    if not keep.any():
-        return 0.0
-    with np.errstate(all="ignore"):
-        dev = np.max(np.abs(got[keep] - ref[keep])) / (np.max(np.abs(ref[keep])) + 1e-12)
-    return float(dev) if np.isfinite(dev) else np.inf
-
-
 def closest_mistake(outputs, mistakes: dict, threshold: float = DIAG_DEV) -> str:
     """The known mistake whose outputs (same shapes, values within ``threshold``
     relative to their scale, on every call made) the student's follow, or ""."""
@@ -231,7 +215,7 @@ def closest_mistake(outputs, mistakes: dict, threshold: float = DIAG_DEV) -> str
         calls = _as_calls(record)
         if len(calls) < len(outputs):
             continue
-        dev = max((_rel_dev(g, r) for got, ref in zip(outputs, calls) for g, r in zip(got, ref)),
+        dev = max((relative_deviation(g, r) for got, ref in zip(outputs, calls) for g, r in zip(got, ref)),
                   default=np.inf)
         if dev < best_dev:
             best, best_dev = mistake_id, dev

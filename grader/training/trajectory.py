@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checking import as_array, call_text, example, failed_call, mismatch, unpack
+from ..checking import (as_array, call_text, example, failed_call, mismatch,
+                        relative_deviation, unpack)
 from ..errors import Failure
 from ..sandbox.runner import CallFailed
 
@@ -141,22 +142,6 @@ def _diagnosed_failure(ctx, spec, case, traj, bad) -> Failure:
                    diagnosis=diagnosis)
 
 
-def _rel_dev(got, ref) -> float:
-    got = np.asarray(got, dtype=np.float64)
-    ref = np.asarray(ref, dtype=np.float64)
-    if got.shape != ref.shape:
-        return np.inf
-    nan_g, nan_r = np.isnan(got), np.isnan(ref)
-    if np.any(nan_g != nan_r):
-        return np.inf
-    keep = ~nan_g
-    if not keep.any():
-        return 0.0
-    with np.errstate(all="ignore"):
-        dev = np.max(np.abs(got[keep] - ref[keep])) / (np.max(np.abs(ref[keep])) + 1e-12)
-    return float(dev) if np.isfinite(dev) else np.inf
-
-
 def closest_mistake(param0, traj, mistakes: dict, threshold: float = 1e-2) -> str:
     """The known mistake whose trajectory the student's follows most closely (comparing
     each step's displacement from the start and the state arrays, relative to their
@@ -170,9 +155,9 @@ def closest_mistake(param0, traj, mistakes: dict, threshold: float = 1e-2) -> st
             if i >= len(ref["params"]):
                 dev = np.inf
                 break
-            dev = max(dev, _rel_dev(params[i] - start, np.asarray(ref["params"][i], np.float64) - start))
+            dev = max(dev, relative_deviation(params[i] - start, np.asarray(ref["params"][i], np.float64) - start))
             for got, exp in zip(states[i], ref["states"][i]):
-                dev = max(dev, _rel_dev(got, exp))
+                dev = max(dev, relative_deviation(got, exp))
         if dev < best_dev:
             best, best_dev = mistake_id, dev
     return best
