@@ -191,31 +191,28 @@ def _homogeneity_inputs(draw):
 
 def penalty_properties():
     """penalty >= 0; L1(c*w) = |c|*L1(w); L2(c*w) = c**2*L2(w)."""
-    ctx_ref = [None]
-
-    def body(ex):
-        w, coef, c = ex
-        cw = c * w
-        for name, power in (("l1_penalty", 1), ("l2_penalty", 2)):
-            kw = {name[:2]: coef}
-            base = as_scalar(ctx_ref[0].call(name, w, **kw), f"the result of `{name}`")
-            scaled = as_scalar(ctx_ref[0].call(name, cw, **kw), f"the result of `{name}`")
-            if not base >= 0 or not scaled >= 0:
-                neg = base if not base >= 0 else scaled
-                raise Failure(f"`{name}` returned {neg!r}: a penalty is never negative",
-                              example=example(call_text(name, (w if neg == base else cw,), kw),
-                                              expected="a value >= 0", got=repr(neg)))
-            want = abs(c) ** power * base
-            if mismatch(scaled, want, 1e-5, 1e-12):
-                law = "|c|" if power == 1 else "c**2"
-                raise Failure(f"`{name}`(c*w) should be {law} * `{name}`(w) for c = {c:g}: "
-                              f"got {scaled!r} instead of {want!r}",
-                              example=example(f"{call_text(name, (w,), kw)} = {base!r}, and the "
-                                              f"same with weights*{c:g}",
-                                              expected=repr(want), got=repr(scaled)))
-
     def run(ctx):
-        ctx_ref[0] = ctx
+        def body(ex):
+            w, coef, c = ex
+            cw = c * w
+            for name, power in (("l1_penalty", 1), ("l2_penalty", 2)):
+                kw = {name[:2]: coef}
+                base = as_scalar(ctx.call(name, w, **kw), f"the result of `{name}`")
+                scaled = as_scalar(ctx.call(name, cw, **kw), f"the result of `{name}`")
+                if not base >= 0 or not scaled >= 0:
+                    neg = base if not base >= 0 else scaled
+                    raise Failure(f"`{name}` returned {neg!r}: a penalty is never negative",
+                                  example=example(call_text(name, (w if neg == base else cw,), kw),
+                                                  expected="a value >= 0", got=repr(neg)))
+                want = abs(c) ** power * base
+                if mismatch(scaled, want, 1e-5, 1e-12):
+                    law = "|c|" if power == 1 else "c**2"
+                    raise Failure(f"`{name}`(c*w) should be {law} * `{name}`(w) for c = {c:g}: "
+                                  f"got {scaled!r} instead of {want!r}",
+                                  example=example(f"{call_text(name, (w,), kw)} = {base!r}, and the "
+                                                  f"same with weights*{c:g}",
+                                                  expected=repr(want), got=repr(scaled)))
+
         run_property(_homogeneity_inputs(), body, max_examples=ctx.settings.max_examples,
                      describe=lambda ex: example(f"weights = {fmt(ex[0])}, coefficient {ex[1]!r}, "
                                                  f"c = {ex[2]:g}"))
@@ -237,39 +234,35 @@ def gradients_match_finite_differences():
 
     Exact in exact arithmetic (L2 is quadratic, L1 linear between sign changes), so
     a large step keeps rounding negligible even for a float32 implementation."""
-    ctx_ref = [None]
-
-    def body(ex):
-        w, coef = ex
-        for pen, grad in (("l1_penalty", "l1_grad"), ("l2_penalty", "l2_grad")):
-            kw = {pen[:2]: coef}
-            ctx = ctx_ref[0]
-            g = as_array(ctx.call(grad, w, **kw), f"the result of `{grad}`", w.shape)
-            fd = np.zeros(w.shape)
-            for i in np.ndindex(w.shape):
-                e = np.zeros(w.shape)
-                e[i] = FD_STEP
-                plus = as_scalar(ctx.call(pen, w + e, **kw), f"the result of `{pen}`")
-                minus = as_scalar(ctx.call(pen, w - e, **kw), f"the result of `{pen}`")
-                fd[i] = (plus - minus) / (2 * FD_STEP)
-            # relative to the gradient's scale: a float32 penalty's rounding, divided by
-            # 2h, must not fail a small coordinate (the mistakes are off by factors)
-            atol = 1e-3 * float(np.max(np.abs(fd), initial=0.0)) + 1e-12
-            bad = mismatch(g, fd, 1e-3, atol)
-            if bad:
-                diag = ""
-                if pen == "l2_penalty" and mismatch(g, fd / 2, 1e-3, atol) is None:
-                    diag = "l2_grad_missing_factor_2"
-                elif pen == "l2_penalty" and mismatch(g, 2 * fd, 1e-3, 2 * atol) is None:
-                    diag = "l2_with_half"
-                raise Failure(f"`{grad}` is not the gradient of your `{pen}` "
-                              f"(central differences with step {FD_STEP}): {bad}",
-                              example=example(call_text(grad, (w,), kw), expected=fmt(fd),
-                                              got=fmt(g)),
-                              diagnosis=diag)
-
     def run(ctx):
-        ctx_ref[0] = ctx
+        def body(ex):
+            w, coef = ex
+            for pen, grad in (("l1_penalty", "l1_grad"), ("l2_penalty", "l2_grad")):
+                kw = {pen[:2]: coef}
+                g = as_array(ctx.call(grad, w, **kw), f"the result of `{grad}`", w.shape)
+                fd = np.zeros(w.shape)
+                for i in np.ndindex(w.shape):
+                    e = np.zeros(w.shape)
+                    e[i] = FD_STEP
+                    plus = as_scalar(ctx.call(pen, w + e, **kw), f"the result of `{pen}`")
+                    minus = as_scalar(ctx.call(pen, w - e, **kw), f"the result of `{pen}`")
+                    fd[i] = (plus - minus) / (2 * FD_STEP)
+                # relative to the gradient's scale: a float32 penalty's rounding, divided by
+                # 2h, must not fail a small coordinate (the mistakes are off by factors)
+                atol = 1e-3 * float(np.max(np.abs(fd), initial=0.0)) + 1e-12
+                bad = mismatch(g, fd, 1e-3, atol)
+                if bad:
+                    diag = ""
+                    if pen == "l2_penalty" and mismatch(g, fd / 2, 1e-3, atol) is None:
+                        diag = "l2_grad_missing_factor_2"
+                    elif pen == "l2_penalty" and mismatch(g, 2 * fd, 1e-3, 2 * atol) is None:
+                        diag = "l2_with_half"
+                    raise Failure(f"`{grad}` is not the gradient of your `{pen}` "
+                                  f"(central differences with step {FD_STEP}): {bad}",
+                                  example=example(call_text(grad, (w,), kw), expected=fmt(fd),
+                                                  got=fmt(g)),
+                                  diagnosis=diag)
+
         run_property(_fd_inputs(), body, max_examples=ctx.settings.max_examples,
                      describe=lambda ex: example(f"weights = {fmt(ex[0])}, coefficient {ex[1]!r}"))
     return run
@@ -286,26 +279,23 @@ def sgd_l2_is_weight_decay():
     """w - lr*(g + l2_grad(w, l2)) == w - lr*g - lr*(2*l2)*w: with plain SGD, the L2
     gradient is decoupled weight decay with weight_decay = 2*l2 (as in Keras's
     ``SGD(weight_decay=...)``: w -= lr*weight_decay*w)."""
-    ctx_ref = [None]
-
-    def body(ex):
-        w, g, lr, l2 = ex
-        lg = as_array(ctx_ref[0].call("l2_grad", w, l2=l2), "the result of `l2_grad`", w.shape)
-        coupled = w - lr * (g + lg)
-        decoupled = w - lr * g - lr * (2 * l2) * w
-        bad = mismatch(coupled, decoupled, 1e-6, 1e-12)
-        if bad:
-            diag = "l2_grad_missing_factor_2" if mismatch(lg, l2 * w, 1e-3, 1e-12) is None else ""
-            step = f"w - {lr}*(grad + {call_text('l2_grad', (w,), {'l2': l2})})"
-            raise Failure("an SGD step on grad + l2_grad(w, l2) should equal weight decay with "
-                          f"weight_decay = 2*l2 = {2 * l2:g} (w - lr*grad - lr*weight_decay*w): "
-                          f"{bad}",
-                          example=example(f"{step} with grad = {fmt(g)}",
-                                          expected=fmt(decoupled), got=fmt(coupled)),
-                          diagnosis=diag)
-
     def run(ctx):
-        ctx_ref[0] = ctx
+        def body(ex):
+            w, g, lr, l2 = ex
+            lg = as_array(ctx.call("l2_grad", w, l2=l2), "the result of `l2_grad`", w.shape)
+            coupled = w - lr * (g + lg)
+            decoupled = w - lr * g - lr * (2 * l2) * w
+            bad = mismatch(coupled, decoupled, 1e-6, 1e-12)
+            if bad:
+                diag = "l2_grad_missing_factor_2" if mismatch(lg, l2 * w, 1e-3, 1e-12) is None else ""
+                step = f"w - {lr}*(grad + {call_text('l2_grad', (w,), {'l2': l2})})"
+                raise Failure("an SGD step on grad + l2_grad(w, l2) should equal weight decay with "
+                              f"weight_decay = 2*l2 = {2 * l2:g} (w - lr*grad - lr*weight_decay*w): "
+                              f"{bad}",
+                              example=example(f"{step} with grad = {fmt(g)}",
+                                              expected=fmt(decoupled), got=fmt(coupled)),
+                              diagnosis=diag)
+
         run_property(_sgd_inputs(), body, max_examples=ctx.settings.max_examples,
                      describe=lambda ex: example(f"w = {fmt(ex[0])}, grad = {fmt(ex[1])}, "
                                                  f"lr = {ex[2]}, l2 = {ex[3]!r}"))
@@ -360,28 +350,25 @@ def _inference_inputs(draw):
 
 def inference_is_identity():
     """``dropout(x, rate, mask)`` and ``dropout(..., training=False)`` return x."""
-    ctx_ref = [None]
-
-    def body(ex):
-        x, rate, mask, explicit = ex
-        kwargs = {"training": False} if explicit else {}
-        out = ctx_ref[0].call("dropout", x, rate, mask, **kwargs)
-        got = as_array(out, "the result of `dropout`", x.shape)
-        bad = mismatch(got, x, 0.0, 0.0)
-        if bad:
-            diag = ""
-            if rate < 1:
-                scaled = np.where(mask, x.astype(np.float64) / (1 - rate), 0.0)
-                if mismatch(got, scaled, DIAG_RTOL, DIAG_ATOL) is None:
-                    diag = "dropout_scaled_at_inference"
-            how = "training=False" if explicit else "training not given, i.e. False"
-            raise Failure(f"at inference ({how}) dropout must return x unchanged: {bad}",
-                          example=example(call_text("dropout", (x, rate, mask), kwargs),
-                                          expected=fmt(x), got=fmt(out)),
-                          diagnosis=diag)
-
     def run(ctx):
-        ctx_ref[0] = ctx
+        def body(ex):
+            x, rate, mask, explicit = ex
+            kwargs = {"training": False} if explicit else {}
+            out = ctx.call("dropout", x, rate, mask, **kwargs)
+            got = as_array(out, "the result of `dropout`", x.shape)
+            bad = mismatch(got, x, 0.0, 0.0)
+            if bad:
+                diag = ""
+                if rate < 1:
+                    scaled = np.where(mask, x.astype(np.float64) / (1 - rate), 0.0)
+                    if mismatch(got, scaled, DIAG_RTOL, DIAG_ATOL) is None:
+                        diag = "dropout_scaled_at_inference"
+                how = "training=False" if explicit else "training not given, i.e. False"
+                raise Failure(f"at inference ({how}) dropout must return x unchanged: {bad}",
+                              example=example(call_text("dropout", (x, rate, mask), kwargs),
+                                              expected=fmt(x), got=fmt(out)),
+                              diagnosis=diag)
+
         run_property(_inference_inputs(), body, max_examples=ctx.settings.max_examples,
                      describe=lambda ex: example(call_text("dropout", ex[:3],
                                                            {"training": False} if ex[3] else {})))
@@ -399,24 +386,21 @@ def _edge_inputs(draw):
 
 def edge_rates():
     """Training: rate 0 (an all-True mask) gives x; rate 1 (all-False) gives zeros."""
-    ctx_ref = [None]
-
-    def body(ex):
-        x, rate, mask = ex
-        out = ctx_ref[0].call("dropout", x, rate, mask, training=True)
-        got = as_array(out, "the result of `dropout`", x.shape)
-        want = x if rate == 0.0 else np.zeros_like(x)
-        bad = mismatch(got, want, 0.0, 0.0)
-        if bad:
-            diag = "dropout_rate_one_nan" if rate == 1.0 and np.isnan(got).any() else ""
-            raise Failure(f"with rate={rate:g} in training dropout should return "
-                          f"{'x unchanged' if rate == 0 else 'zeros'}: {bad}",
-                          example=example(call_text("dropout", ex, {"training": True}),
-                                          expected=fmt(want), got=fmt(out)),
-                          diagnosis=diag)
-
     def run(ctx):
-        ctx_ref[0] = ctx
+        def body(ex):
+            x, rate, mask = ex
+            out = ctx.call("dropout", x, rate, mask, training=True)
+            got = as_array(out, "the result of `dropout`", x.shape)
+            want = x if rate == 0.0 else np.zeros_like(x)
+            bad = mismatch(got, want, 0.0, 0.0)
+            if bad:
+                diag = "dropout_rate_one_nan" if rate == 1.0 and np.isnan(got).any() else ""
+                raise Failure(f"with rate={rate:g} in training dropout should return "
+                              f"{'x unchanged' if rate == 0 else 'zeros'}: {bad}",
+                              example=example(call_text("dropout", ex, {"training": True}),
+                                              expected=fmt(want), got=fmt(out)),
+                              diagnosis=diag)
+
         run_property(_edge_inputs(), body, max_examples=ctx.settings.max_examples,
                      describe=lambda ex: example(call_text("dropout", ex, {"training": True})))
     return run
