@@ -75,7 +75,8 @@ def call_text(name: str, args=(), kwargs=None) -> str:
 
 def failed_call(exc: CallFailed, what: str) -> Failure:
     """Turn a sandbox failure into a check failure with an exact message."""
-    msg = f"{what} {exc.message}" if exc.kind != "exception" else f"{what} raised {exc.message}"
+    raised = exc.kind == "exception" and not exc.message.startswith(("called ", "raised "))
+    msg = f"{what} raised {exc.message}" if raised else f"{what} {exc.message}"
     if exc.kind == "forbidden":
         msg = f"{what} tried to import {', '.join(exc.forbidden) or 'a forbidden module'}: only numpy may be used"
     if exc.trace:

@@ -53,8 +53,11 @@ def float_arrays(dtype, shape, lo=-2.0, hi=2.0, away_from_zero: float = 0.0):
     if away_from_zero:
         mag = st.floats(away_from_zero, max(abs(lo), abs(hi)), allow_subnormal=False)
         elements = st.tuples(st.sampled_from([-1.0, 1.0]), mag).map(lambda t: t[0] * t[1])
-    # drawn in float64, then rounded to the dtype (bounds need not be representable)
-    return hnp.arrays(np.float64, shape, elements=elements).map(lambda a: a.astype(dtype))
+    # drawn in float64, then rounded to the dtype (bounds need not be representable);
+    # magnitudes below 1e-30 become exact zeros (float32 implementations must not be
+    # judged on values float32 cannot represent)
+    return hnp.arrays(np.float64, shape, elements=elements).map(
+        lambda a: np.where(np.abs(a) < 1e-30, 0.0, a).astype(dtype))
 
 
 def grad_arrays(dtype, shape):
