@@ -54,10 +54,12 @@ def _weights(part: Part, hidden: bool) -> list[float]:
 
 def _grade_in(sandbox, assignment, selected, hidden, settings, name, notes) -> SubmissionResult:
     notes = list(notes)
+    if sandbox.note:  # the fallback runner was used: say so once, plainly
+        notes.append(sandbox.note)
     try:
         report = sandbox.start()
     except CallFailed as exc:
-        msg = f"importing your modules failed: the process {exc.message}"
+        msg = f"importing your modules failed: {exc.message}"
         return SubmissionResult(name=name, notes=(*notes, msg), output=sandbox.output,
                                 parts=tuple(_zero(p, hidden, msg) for p in selected))
     results = []

@@ -24,6 +24,8 @@ MAX_FILES = 200
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_TOTAL_BYTES = 50 * 1024 * 1024
 MAX_RATIO = 200
+MAX_ZIP_BYTES = 50 * 1024 * 1024
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 
 
 def submission_name(path: Path) -> str:
@@ -53,27 +55,69 @@ def _materialize(path: Path, dest: Path, modules, notes, depth):
     if path.is_dir():
         _copy_folder(path, dest, modules, notes)
     elif path.suffix.lower() == ".ipynb":
-        notebook_to_modules(path.read_bytes(), path.name, dest, modules, notes)
+        notebook_to_modules(_read_regular(path, MAX_NOTEBOOK_BYTES), path.name, dest, modules, notes)
     elif path.suffix.lower() == ".zip":
         if depth:
             raise SubmissionError("a zip inside a zip is not accepted")
+        _regular(path, MAX_ZIP_BYTES)
         _extract_zip(path, dest, modules, notes)
     elif path.suffix == ".py" and path.stem in modules:
-        shutil.copyfile(path, dest / path.name)
+        data = _read_regular(path, MAX_FILE_BYTES)
+        _check_text(data, path.name)
+        (dest / path.name).write_bytes(data)
     elif not path.exists():
         raise SubmissionError(f"{path} does not exist")
     else:
         raise SubmissionError(f"{path.name}: expected a folder, an .ipynb or a .zip")
 
 
+def _regular(path: Path, limit: int) -> None:
+    """Refuse anything but a regular file (a FIFO or a device would hang or flood us)."""
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        raise SubmissionError(f"{path.name} cannot be read ({exc.strerror})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise SubmissionError(f"{path.name} is a symbolic link; links are not accepted")
+    if not stat.S_ISREG(info.st_mode):
+        raise SubmissionError(f"{path.name} is not a regular file")
+    if info.st_size > limit:
+        raise SubmissionError(f"{path.name} is larger than {limit // 1024 // 1024} MiB")
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    _regular(path, limit)
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise SubmissionError(f"{path.name} is larger than {limit // 1024 // 1024} MiB")
+    return data
+
+
+def _refuse_outside_links(src: Path) -> None:
+    """A link that leads out of the submission folder is refused outright."""
+    top = src.resolve()
+    for p in src.iterdir():
+        if p.is_symlink():
+            try:
+                target = p.resolve()
+            except (OSError, RuntimeError):  # a loop
+                target = Path("/")
+            if target != top and top not in target.parents:
+                raise SubmissionError(f"{p.name} is a symbolic link pointing outside the "
+                                      "submission; links are not accepted")
+
+
 def _copy_folder(src: Path, dest: Path, modules, notes):
     """Copy the top-level .py files (the modules and any helpers they import)."""
+    _refuse_outside_links(src)
     found = [p for p in sorted(src.iterdir()) if p.suffix == ".py"]
     if not found:
         notebooks = [p for p in sorted(src.iterdir()) if p.suffix.lower() == ".ipynb"
                      and not p.name.startswith(".")]
         if len(notebooks) == 1:
-            notebook_to_modules(notebooks[0].read_bytes(), notebooks[0].name, dest, modules, notes)
+            notebook_to_modules(_read_regular(notebooks[0], MAX_NOTEBOOK_BYTES), notebooks[0].name,
+                                dest, modules, notes)
             return
         if len(notebooks) > 1:
             raise SubmissionError("the folder holds several notebooks and no .py files: "
@@ -84,13 +128,14 @@ def _copy_folder(src: Path, dest: Path, modules, notes):
             return
     if len(found) > MAX_FILES:
         raise SubmissionError(f"too many files ({len(found)})")
+    total = 0
     for p in found:
-        if p.is_symlink():
-            raise SubmissionError(f"{p.name} is a symbolic link; links are not accepted")
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise SubmissionError(f"{p.name} is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
-        _check_text(p.read_bytes(), p.name)
-        shutil.copyfile(p, dest / p.name)
+        data = _read_regular(p, MAX_FILE_BYTES)
+        total += len(data)
+        if total > MAX_TOTAL_BYTES:
+            raise SubmissionError(f"the submission is larger than {MAX_TOTAL_BYTES // 1024 // 1024} MiB")
+        _check_text(data, p.name)
+        (dest / p.name).write_bytes(data)
 
 
 def _check_text(data: bytes, name: str):
@@ -110,7 +155,7 @@ def _extract_zip(path: Path, dest: Path, modules, notes):
                  and "__MACOSX" not in i.filename and not Path(i.filename).name.startswith("._")]
         if len(infos) > MAX_FILES:
             raise SubmissionError(f"{path.name} holds {len(infos)} files (at most {MAX_FILES})")
-        total = 0
+        total = unpacked = 0
         staging = dest / "_unzipped"
         staging.mkdir()
         for info in infos:
@@ -130,11 +175,27 @@ def _extract_zip(path: Path, dest: Path, modules, notes):
             if total > MAX_TOTAL_BYTES:
                 raise SubmissionError(f"{path.name} unpacks to more than allowed")
             target = staging.joinpath(*parts)
+            if staging.resolve() not in target.resolve().parents:
+                raise SubmissionError(f"{path.name}: unsafe path {info.filename!r} in the zip")
             target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(target, "wb") as out:
-                data = src.read(MAX_FILE_BYTES + 1)
-                if len(data) > MAX_FILE_BYTES:
-                    raise SubmissionError(f"{path.name}: {info.filename!r} is larger than allowed")
+            try:
+                with zf.open(info) as src:
+                    # Read at most one byte past the limit: a header that lies about
+                    # the size cannot make us unpack more than that.
+                    data = src.read(MAX_FILE_BYTES + 1)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
+                    ValueError) as exc:
+                raise SubmissionError(f"{path.name}: {info.filename!r} cannot be unpacked "
+                                      f"({type(exc).__name__})") from None
+            if len(data) > MAX_FILE_BYTES:
+                raise SubmissionError(f"{path.name}: {info.filename!r} is larger than allowed")
+            if len(data) > MAX_RATIO * max(info.compress_size, 1) and len(data) > 1024 * 1024:
+                raise SubmissionError(f"{path.name}: {info.filename!r} is compressed suspiciously "
+                                      "well (zip bomb?)")
+            unpacked += len(data)
+            if unpacked > MAX_TOTAL_BYTES:
+                raise SubmissionError(f"{path.name} unpacks to more than allowed")
+            with open(target, "wb") as out:
                 out.write(data)
     _copy_folder(staging, dest, modules, notes)
     shutil.rmtree(staging, ignore_errors=True)

@@ -39,6 +39,9 @@ def collect(strategy, n: int) -> list:
     """``n`` distinct examples drawn from a hypothesis strategy, the same on every run."""
     from hypothesis import HealthCheck, Phase, given, settings
 
+    from ..checking import deterministic_hypothesis
+
+    deterministic_hypothesis()
     out, seen = [], set()
 
     @settings(derandomize=True, database=None, deadline=None, max_examples=n * 4,

@@ -1,10 +1,25 @@
-"""The trusted side of the sandbox: starts, talks to, limits and kills the worker."""
+"""The trusted side of the sandbox: starts, talks to, limits and kills the worker.
+
+See ``SECURITY.md`` for the threat model. In short: on Linux with bubblewrap the
+worker runs in its own namespaces (``isolation.bwrap_argv``); elsewhere it runs
+under the fallback runner (a clean environment, a private working folder and the
+worker's own policy). Under both, this side enforces the wall-time limits (per
+call and per submission), the caps on output and reply size, the total memory and
+the number of processes of the whole process tree, and it kills every process of
+the submission when the worker is stopped, including those started in a new
+session. Only plain data comes back, and every reply is validated here.
+"""
 
 from __future__ import annotations
 
+import json
 import os
-import select
+import queue
+import re
+import secrets
+import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -13,9 +28,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import wire
+from . import isolation, wire
 
 WORKER = Path(__file__).with_name("worker.py")
+CODE_FILES = {name: str(Path(__file__).with_name(name)) for name in ("worker.py", "wire.py", "drivers.py")}
+KINDS = ("exception", "timeout", "crash", "forbidden", "unsupported", "protocol")
+MB = 1024 * 1024
+#: Under the fallback runner started by root, RLIMIT_NPROC does not hold, so the worker
+#: refuses to create processes at all (seccomp). Tests set this to exercise the
+#: process-tree cleanup there instead.
+ALLOW_ROOT_FORKS = False
 
 
 @dataclass(frozen=True)
@@ -23,11 +45,18 @@ class Limits:
     """Resource limits of one submission's worker (generous: far above a correct solution)."""
 
     call_seconds: float = 10.0        # wall time of one call
-    load_seconds: float = 30.0        # wall time of importing the submission's modules
-    memory_mb: int = 3072             # address space
+    load_seconds: float = 30.0        # wall time of starting the worker / importing one module
+    submission_seconds: float = 1200.0  # wall time of the whole submission (above what even a
+    #                                     submission that times out in every check needs)
+    memory_mb: int = 3072             # address space of each process, and resident memory of all
     cpu_seconds: int = 600            # CPU time of one worker process
     file_mb: int = 16                 # size of any file it writes
+    disk_mb: int = 64                 # its private temporary folder (bubblewrap: a tmpfs)
+    processes: int = 16               # processes (and threads) it may run at once
     output_bytes: int = 64 * 1024     # stdout/stderr kept (the rest is counted and dropped)
+    reply_mb: int = 64                # size of one reply
+    max_restarts: int = 50            # restarts after crashes/timeouts before giving up
+    runner: str | None = None         # "auto", "bwrap" or "fallback"; None: $GRADER_SANDBOX or auto
 
 
 class CallFailed(Exception):
@@ -41,47 +70,105 @@ class CallFailed(Exception):
         self.forbidden = tuple(forbidden)
 
 
-def _clean_env(home: str) -> dict:
+class SandboxUnavailable(RuntimeError):
+    """The runner that was explicitly requested cannot run here."""
+
+
+def _clean_env(home: str, token: str) -> dict:
     env = {
         "PATH": "/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8",
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+        "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg", "GRADER_SANDBOX_TOKEN": token,
     }
     for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # needed on some CPUs (see env notes)
         if key in os.environ:
             env[key] = os.environ[key]
+    if os.name == "nt":
+        for key in ("SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        env["PATH"] = os.environ.get("SYSTEMROOT", "C:\\Windows")
+        env["TEMP"] = env["TMP"] = home
     return env
 
 
-def _limit(limits: Limits):
-    def apply():  # runs in the child between fork and exec
-        import resource
+def _rmtree(path) -> None:
+    def retry(func, p, _exc):
+        try:
+            os.chmod(os.path.dirname(p), stat.S_IRWXU)
+            os.chmod(p, stat.S_IRWXU)
+            func(p)
+        except OSError:
+            pass
+    shutil.rmtree(path, onerror=retry)
 
-        def setl(which, value):
-            try:
-                resource.setrlimit(which, (value, value))
-            except (ValueError, OSError):
-                pass
-        setl(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
-        setl(resource.RLIMIT_CPU, limits.cpu_seconds)
-        setl(resource.RLIMIT_FSIZE, limits.file_mb * 1024 * 1024)
-        setl(resource.RLIMIT_CORE, 0)
-    return apply
 
+# -- choosing the runner -------------------------------------------------------------------
+
+_PROBE: dict = {}
+_PROBE_LOCK = threading.Lock()
+
+
+def bwrap_status() -> tuple[bool, str]:
+    """Whether bubblewrap can run the worker here, and why not (cached per process)."""
+    key = (sys.executable, os.geteuid() if hasattr(os, "geteuid") else None)
+    with _PROBE_LOCK:
+        if key not in _PROBE:
+            _PROBE[key] = _probe_bwrap()
+        return _PROBE[key]
+
+
+def _probe_bwrap() -> tuple[bool, str]:
+    if not isolation.LINUX:
+        return False, f"bubblewrap only exists on Linux (this is {sys.platform})"
+    if not isolation.bwrap_executable():
+        return False, "bubblewrap is not installed"
+    empty = Path(tempfile.mkdtemp(prefix="grader-probe-"))
+    try:
+        box = Sandbox(empty, (), Limits(runner="bwrap", load_seconds=60), _probing=True)
+        try:
+            box.start()
+            return True, ""
+        except (CallFailed, OSError) as exc:
+            detail = (box.output.strip().splitlines() or [getattr(exc, "message", str(exc))])[-1]
+            return False, f"bubblewrap is installed but cannot run the worker here ({detail[:200]})"
+        finally:
+            box.close()
+    finally:
+        _rmtree(empty)
+
+
+def choose_runner(limits: Limits) -> tuple[str, str]:
+    """``(mode, why)``: ``("bwrap", "")`` or ``("fallback", reason)``."""
+    want = isolation.requested_runner(limits.runner)
+    if want == "fallback":
+        return "fallback", f"the fallback runner was requested (runner=fallback or ${isolation.RUNNER_ENV})"
+    ok, why = bwrap_status()
+    if ok:
+        return "bwrap", ""
+    if want == "bwrap":
+        raise SandboxUnavailable(why)
+    return "fallback", why
+
+
+# -- the worker process -------------------------------------------------------------------
 
 class _Drain(threading.Thread):
-    """Reads the worker's stdout/stderr so it never blocks; keeps the first bytes only."""
+    """Reads the worker's stderr so it never blocks; keeps the first bytes only."""
 
-    def __init__(self, stream, cap: int):
+    def __init__(self, fd: int, cap: int):
         super().__init__(daemon=True)
-        self.stream, self.cap = stream, cap
+        self.fd, self.cap = fd, cap
         self.kept = bytearray()
         self.dropped = 0
 
     def run(self):
         while True:
-            chunk = self.stream.read1(65536) if hasattr(self.stream, "read1") else self.stream.read(65536)
+            try:
+                chunk = os.read(self.fd, 65536 if len(self.kept) < self.cap else 1 << 20)
+            except OSError:
+                return
             if not chunk:
                 return
             room = self.cap - len(self.kept)
@@ -90,24 +177,116 @@ class _Drain(threading.Thread):
             self.dropped += max(0, len(chunk) - max(room, 0))
 
 
+def _recv(fd: int, cap: int) -> dict:
+    (size,) = wire._HEADER.unpack(wire.read_exact(fd, wire._HEADER.size))
+    if size > cap:
+        raise wire.WireError(f"a reply of {size} bytes (at most {cap})")
+    return json.loads(wire.read_exact(fd, size).decode("utf-8"))
+
+
+class _Reader(threading.Thread):
+    """Reads replies from the worker's stdout into a queue (so waits can time out)."""
+
+    def __init__(self, fd: int, cap: int):
+        super().__init__(daemon=True)
+        self.fd, self.cap = fd, cap
+        self.replies: queue.Queue = queue.Queue()
+
+    def run(self):
+        while True:
+            try:
+                msg = _recv(self.fd, self.cap)
+            except EOFError:
+                self.replies.put(("eof", None))
+                return
+            except BaseException as exc:  # noqa: BLE001 - garbage, a huge size, deep nesting
+                self.replies.put(("bad", f"{type(exc).__name__}: {str(exc)[:200]}"))
+                return
+            self.replies.put(("msg", msg))
+
+
+@dataclass
+class _Proc:
+    popen: subprocess.Popen
+    to_fd: int
+    reader: _Reader
+    drain: _Drain
+    stop: threading.Event
+    watchdog: threading.Thread | None = None
+    nproc: bool = False
+    dropped: int = 0
+
+
+def _alive(popen: subprocess.Popen) -> bool:
+    """Whether the process is still running, without reaping it (so its PID stays ours)."""
+    if popen.returncode is not None:
+        return False
+    if hasattr(os, "waitid") and hasattr(os, "WNOWAIT"):
+        try:
+            return os.waitid(os.P_PID, popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+        except ChildProcessError:
+            return False
+    return popen.poll() is None
+
+
 @dataclass
 class Sandbox:
     """One submission's worker process, restarted after a crash or a timeout.
 
     ``modules`` are imported on every (re)start; ``load_report`` holds what happened.
+    ``mode`` is ``"bwrap"`` or ``"fallback"``; ``note`` says, for the report, why the
+    fallback was used (empty under bubblewrap).
     """
 
     root: Path
     modules: tuple
     limits: Limits = field(default_factory=Limits)
+    _probing: bool = False
 
     def __post_init__(self):
         self.root = Path(self.root).resolve()
-        self.proc = None
+        self.modules = tuple(self.modules)
+        self.proc: _Proc | None = None
         self.load_report: dict | None = None
         self.restarts = 0
-        self._tmp = tempfile.TemporaryDirectory(prefix="grader-work-")
-        self._drains: list[_Drain] = []
+        self.token = f"gsbx{os.getpid()}x{secrets.token_hex(6)}"
+        self._tmp = Path(tempfile.mkdtemp(prefix="grader-work-"))
+        self._work = self._tmp / "work"
+        self._work.mkdir()
+        self._closed = False
+        self._deadline: float | None = None
+        self._kill_reason = ""
+        self._kept = bytearray()
+        self._dropped = 0
+        if self._probing:
+            self.mode, self.why = "bwrap", ""
+        else:
+            self.mode, self.why = choose_runner(self.limits)
+        self._box = self._decoy = None
+        if self.mode == "bwrap":
+            self._box = self._stage()
+            self._decoy = isolation.make_decoy(self._tmp / "decoy")
+
+    @property
+    def note(self) -> str:
+        if self.mode == "bwrap":
+            return ""
+        return (f"Your code ran in the basic sandbox because {self.why}: it is graded the same, "
+                "but without the operating-system isolation of bubblewrap (see SECURITY.md).")
+
+    def _stage(self) -> Path:
+        """A world-readable copy of the submission for the unprivileged worker."""
+        box = self._tmp / "submission"
+        shutil.copytree(self.root, box, symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for dirpath, dirnames, filenames in os.walk(box):
+            os.chmod(dirpath, 0o755)
+            for name in filenames:
+                p = os.path.join(dirpath, name)
+                if not os.path.islink(p):
+                    os.chmod(p, 0o644)
+        os.chmod(self._tmp, 0o700)
+        return box
 
     # -- lifecycle -----------------------------------------------------------------
     def __enter__(self):
@@ -116,117 +295,305 @@ class Sandbox:
     def __exit__(self, *exc):
         self.close()
 
+    def _config(self, root: str, work: str, drop) -> dict:
+        lim = self.limits
+        as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        no_fork = lim.processes <= 1 or (self.mode == "fallback" and as_root and not ALLOW_ROOT_FORKS)
+        return {"token": self.token, "root": root, "work": work, "no_fork": no_fork,
+                "libs": [isolation.numpy_site()], "deny": list(isolation.private_dirs()),
+                "frameworks": isolation.framework_dirs(), "drop": drop,
+                "memory_mb": lim.memory_mb, "cpu_seconds": lim.cpu_seconds,
+                "file_mb": lim.file_mb, "processes": lim.processes,
+                "output_bytes": lim.output_bytes}
+
+    def _command(self) -> tuple[list, str, str]:
+        """(argv, cwd, home) of the worker for the current mode."""
+        if self.mode == "bwrap":
+            as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+            drop = None
+            if as_root:
+                uid = 120000 + secrets.randbelow(60000)
+                drop = [uid, uid]
+            cfg = self._config(isolation.BOX_ROOT, isolation.BOX_WORK, drop)
+            argv = isolation.bwrap_argv(isolation.bwrap_executable(), str(self._box), CODE_FILES,
+                                        as_root=as_root, disk_mb=self.limits.disk_mb,
+                                        decoy=self._decoy)
+            argv += ["--", sys.executable, "-I", "-S", f"{isolation.BOX_CODE}/worker.py",
+                     json.dumps(cfg)]
+            return argv, str(self._work), isolation.BOX_WORK
+        cfg = self._config(str(self.root), str(self._work), None)
+        cfg["parent"] = os.getpid()  # (bubblewrap's --die-with-parent does this for its own)
+        return ([sys.executable, "-I", "-S", str(WORKER), json.dumps(cfg)], str(self._work),
+                str(self._work))
+
     def _spawn(self):
-        to_r, to_w = os.pipe()
-        from_r, from_w = os.pipe()
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", str(WORKER), str(to_r), str(from_w), str(self.root)],
-                pass_fds=(to_r, from_w), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, cwd=self._tmp.name, env=_clean_env(self._tmp.name),
-                start_new_session=True, preexec_fn=_limit(self.limits))
-        finally:
-            os.close(to_r)
-            os.close(from_w)
-        self._to, self._from = to_w, from_r
-        drain = _Drain(self.proc.stdout, self.limits.output_bytes)
+        if self._closed:
+            raise CallFailed("protocol", "was not run: the sandbox is closed")
+        argv, cwd, home = self._command()
+        self._kill_reason = ""
+        popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, cwd=cwd, env=_clean_env(home, self.token),
+                                 start_new_session=os.name != "nt", close_fds=True)
+        reader = _Reader(popen.stdout.fileno(), self.limits.reply_mb * MB)
+        drain = _Drain(popen.stderr.fileno(), self.limits.output_bytes)
+        reader.start()
         drain.start()
-        self._drains.append(drain)
-        self._request({"op": "hello"}, self.limits.load_seconds)
+        self.proc = _Proc(popen, popen.stdin.fileno(), reader, drain, threading.Event())
+        hello = self._request({"op": "hello"}, self.limits.load_seconds)
+        self.proc.nproc = bool(hello.get("nproc"))
+        if isolation.LINUX:
+            self.proc.watchdog = threading.Thread(target=self._watch, args=(self.proc,), daemon=True)
+            self.proc.watchdog.start()
 
     def start(self) -> dict:
-        """Start the worker and import the modules; returns the load report."""
-        if self.proc is None:
-            self._spawn()
-            reply = self._request({"op": "load", "modules": list(self.modules)},
-                                  self.limits.load_seconds)
-            if self.load_report is None:
-                self.load_report = reply["modules"]
+        """Start the worker and import the modules; returns the load report.
+
+        Each module is imported on its own, so a module that hangs or crashes at
+        import time is reported as such and the others still load.
+        """
+        if self.proc is not None:
+            return self.load_report
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.limits.submission_seconds
+        self._check_budget("could not run")
+        if self.restarts > self.limits.max_restarts:
+            raise CallFailed("crash", f"could not run: its process was restarted too often "
+                             f"({self.limits.max_restarts} times) after crashes or timeouts")
+        self._spawn()
+        if self.load_report is None:
+            report = {}
+            lost_worker = False
+            for name in self.modules:
+                try:
+                    if self.proc is None:
+                        self._spawn()
+                    reply = self._request({"op": "load", "modules": [name]},
+                                          self.limits.load_seconds)
+                    report[name] = _clean_load(reply, name)
+                except CallFailed as exc:
+                    lost_worker = lost_worker or self.proc is None
+                    report[name] = {"status": "error", "error": exc.message, "trace": ""}
+            self.load_report = report
+            if lost_worker:
+                # A module crashed or hung at import and took the worker (and the modules
+                # imported before it) down: start afresh with the modules that loaded.
+                self.kill()
+                return self.start()
+            if self.proc is None:
+                self._spawn()
+        else:
+            good = [m for m in self.modules if self.load_report.get(m, {}).get("status") == "ok"]
+            if good:
+                self._request({"op": "load", "modules": good}, self.limits.load_seconds)
         return self.load_report
 
+    def _watch(self, proc: _Proc):
+        """Caps the number of processes (where RLIMIT_NPROC does not hold, e.g. for root)
+        and the resident memory of the whole process tree."""
+        limit = self.limits.processes
+        memory = self.limits.memory_mb * MB
+        pid = proc.popen.pid
+        extra = 3 if self.mode == "bwrap" else 1  # bubblewrap's own two processes
+        base = isolation.task_total()
+        tick = 0
+        while not proc.stop.wait(0.04):
+            tick += 1
+            reason = ""
+            if not proc.nproc and base is not None:
+                total = isolation.task_total()
+                if total is not None and total - base > limit:
+                    count, _ = isolation.tree_usage(pid)
+                    if count > limit + extra:
+                        reason = f"started too many processes (more than {limit})"
+                    else:
+                        base = total - count
+            if not reason and tick % 6 == 0:
+                count, used = isolation.tree_usage(pid)
+                if used > memory:
+                    reason = (f"used more than {self.limits.memory_mb} MiB of memory "
+                              "(all its processes together)")
+                elif not proc.nproc and count > limit + extra:
+                    reason = f"started too many processes (more than {limit})"
+            if reason:
+                self._kill_reason = reason
+                isolation.terminate(pid, self.token)
+                return
+
     def kill(self):
+        """Stop the worker and every process it started; wait for them to be gone."""
         proc, self.proc = self.proc, None
         if proc is None:
             return
-        for fd in (self._to, self._from):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        proc.stop.set()
+        if proc.watchdog is not None and proc.watchdog is not threading.current_thread():
+            proc.watchdog.join(timeout=5)
+        if os.name == "nt":
+            proc.popen.kill()
+        else:
+            isolation.terminate(proc.popen.pid, self.token)
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            proc.wait(timeout=5)
+            proc.popen.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
-        if proc.stdout:
-            proc.stdout.close()
+        isolation.terminate(None, self.token)
+        try:
+            proc.popen.stdin.close()
+        except OSError:
+            pass
+        # Join before closing the read ends, so a descriptor number is never reused
+        # under a thread that still reads from it.
+        proc.reader.join(timeout=5)
+        proc.drain.join(timeout=5)
+        if not proc.reader.is_alive():
+            proc.popen.stdout.close()
+        if not proc.drain.is_alive():
+            proc.popen.stderr.close()
+        self._kept += proc.drain.kept
+        self._dropped += proc.drain.dropped + proc.dropped
 
     def close(self):
-        self.kill()
-        for d in self._drains:
-            d.join(timeout=1)
-        self._tmp.cleanup()
+        try:
+            self.kill()
+        finally:
+            if not self._closed:
+                self._closed = True
+                _rmtree(self._tmp)
 
     @property
     def output(self) -> str:
-        kept = b"".join(bytes(d.kept) for d in self._drains)[: self.limits.output_bytes]
-        dropped = sum(d.dropped for d in self._drains)
-        text = kept.decode("utf-8", "replace")
+        kept = bytes(self._kept)
+        dropped = self._dropped
+        if self.proc is not None:
+            kept += bytes(self.proc.drain.kept)
+            dropped += self.proc.drain.dropped + self.proc.dropped
+        text = clean_text(kept[: self.limits.output_bytes].decode("utf-8", "replace"))
+        dropped += max(0, len(kept) - self.limits.output_bytes)
         return text + (f"\n[... {dropped} more bytes of output dropped]" if dropped else "")
 
     # -- requests ------------------------------------------------------------------
+    def _remaining(self) -> float:
+        return float("inf") if self._deadline is None else self._deadline - time.monotonic()
+
+    def _check_budget(self, what: str):
+        if self._remaining() <= 0:
+            self.kill()
+            raise CallFailed("timeout", f"{what}: the time budget for the whole submission "
+                             f"({self.limits.submission_seconds:g} s) was used up")
+
+    def _send(self, proc: _Proc, req: dict, deadline: float) -> None:
+        body = json.dumps(req, allow_nan=True, separators=(",", ":")).encode()
+        data = wire._HEADER.pack(len(body)) + body
+
+        def write():
+            view = memoryview(data)
+            while view:
+                view = view[os.write(proc.to_fd, view):]
+        if len(data) <= 16384:  # fits in the pipe of an idle worker
+            write()
+            return
+        errors = []
+
+        def guarded():
+            try:
+                write()
+            except OSError as exc:
+                errors.append(exc)
+        t = threading.Thread(target=guarded, daemon=True)
+        t.start()
+        t.join(max(0.0, deadline - time.monotonic()))
+        if t.is_alive():
+            raise TimeoutError
+        if errors:
+            raise errors[0]
+
     def _request(self, req: dict, timeout: float) -> dict:
+        proc = self.proc
+        budget = self._remaining()
+        by_budget = budget < timeout
+        timeout = max(0.0, min(timeout, budget))
+        deadline = time.monotonic() + timeout
         try:
-            wire.send(self._to, req)
+            self._send(proc, req, deadline)
+        except TimeoutError:
+            return self._timed_out(timeout, by_budget)
         except OSError:
             return self._died("while receiving its input")
-        deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                return self._timed_out(timeout, by_budget)
+            try:
+                kind, value = proc.reader.replies.get(timeout=min(remaining, 0.1))
+            except queue.Empty:
+                if not _alive(proc.popen):
+                    # Gone, but something it left behind may hold the pipe open.
+                    isolation.terminate(proc.popen.pid, self.token)
+                    try:
+                        kind, value = proc.reader.replies.get(timeout=2)
+                    except queue.Empty:
+                        return self._died("")
+                else:
+                    continue
+            if kind == "msg" and isinstance(value, dict):
+                proc.dropped = max(proc.dropped, _int(value.get("dropped")))
+                return value
+            if kind == "msg" or kind == "bad":
+                detail = value if kind == "bad" else "not a message"
                 self.kill()
                 self.restarts += 1
-                raise CallFailed("timeout", f"did not finish within {timeout:g} s "
-                                 "(an infinite loop, or far too slow)")
-            ready, _, _ = select.select([self._from], [], [], remaining)
-            if ready:
-                break
-        try:
-            return wire.recv(self._from)
-        except (EOFError, OSError, ValueError):
+                raise CallFailed("protocol", f"sent an unreadable reply ({detail})")
             return self._died("")
+
+    def _timed_out(self, timeout: float, by_budget: bool):
+        self.kill()
+        self.restarts += 1
+        if by_budget:
+            raise CallFailed("timeout", "did not finish: the time budget for the whole submission "
+                             f"({self.limits.submission_seconds:g} s) ran out")
+        raise CallFailed("timeout", f"did not finish within {timeout:g} s "
+                         "(an infinite loop, or far too slow)")
 
     def _died(self, when: str):
         proc = self.proc
-        code = proc.wait(timeout=5) if proc else None
+        reason = self._kill_reason
         self.kill()
         self.restarts += 1
+        code = proc.popen.returncode if proc else None
+        if reason:
+            raise CallFailed("crash", f"{reason} and was stopped")
+        sig = None
         if code is not None and code < 0:
+            sig = -code
+        elif code is not None and self.mode == "bwrap" and code > 128:
+            sig = code - 128  # bubblewrap reports a signal as 128 + its number
+        if sig is not None:
             try:
-                name = signal.Signals(-code).name
+                name = signal.Signals(sig).name
             except ValueError:
-                name = str(-code)
-            how = {"SIGSEGV": "crashed (segmentation fault)", "SIGKILL": "was killed (out of memory or a limit)",
+                name = str(sig)
+            how = {"SIGSEGV": "crashed (segmentation fault)", "SIGBUS": "crashed (bus error)",
+                   "SIGKILL": "was killed (out of memory or a limit)",
                    "SIGXCPU": "used up its CPU time", "SIGXFSZ": "wrote a file larger than allowed",
-                   "SIGABRT": "aborted"}.get(name, f"was killed by {name}")
+                   "SIGABRT": "aborted", "SIGFPE": "crashed (floating-point exception)",
+                   "SIGILL": "crashed (illegal instruction)"}.get(name, f"was killed by {name}")
         else:
-            how = f"exited with status {code} (os._exit or a crash)"
+            how = f"exited with status {code} (os._exit, or a crash)"
         raise CallFailed("crash", f"the process running your code {how}{' ' + when if when else ''}")
 
     def request(self, req: dict, timeout: float | None = None) -> object:
         """Send one request; return the decoded value or raise :class:`CallFailed`."""
         self.start()
+        self._check_budget("could not run")
         reply = self._request(req, timeout or self.limits.call_seconds)
-        if not reply.get("ok"):
-            raise CallFailed(reply.get("kind", "exception"), reply.get("error", "failed"),
-                             reply.get("trace", ""), reply.get("forbidden", ()))
+        if reply.get("ok") is not True:
+            kind = reply.get("kind")
+            raise CallFailed(kind if kind in KINDS else "exception",
+                             _text(reply.get("error"), 2000) or "failed",
+                             _text(reply.get("trace"), 4000), _names(reply.get("forbidden")))
         try:
             return wire.decode(reply.get("value"))
-        except (wire.WireError, ValueError, TypeError, KeyError) as exc:
-            raise CallFailed("protocol", f"returned something unreadable ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - anything malformed is the worker's fault
+            raise CallFailed("protocol", f"returned something unreadable ({str(exc)[:200]})") from None
 
     def call(self, module: str, name: str, *args, rngs: dict | None = None, **kwargs):
         return self.request({"op": "call", "module": module, "name": name,
@@ -237,3 +604,46 @@ class Sandbox:
         return self.request({"op": "callback", "module": module, "name": name,
                              "init": wire.encode(init), "runs": wire.encode(runs),
                              "initial_weights": wire.encode(initial_weights)})
+
+
+# -- validating what the worker says ------------------------------------------------------------
+
+def _int(value) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean_text(text: str) -> str:
+    """Text from the student's side without control characters (no terminal escapes,
+    no carriage returns rewriting a report line): newlines and tabs stay."""
+    return _CONTROL.sub("", text)
+
+
+def _text(value, cap: int) -> str:
+    return clean_text(value[:cap]) if isinstance(value, str) else ""
+
+
+def _names(value) -> tuple:
+    if not isinstance(value, list):
+        return ()
+    return tuple(v[:40] for v in value[:10] if isinstance(v, str))
+
+
+def _clean_load(reply: dict, name: str) -> dict:
+    """The load report of one module, rebuilt from checked plain data."""
+    info = reply.get("modules", {}).get(name) if isinstance(reply.get("modules"), dict) else None
+    if reply.get("ok") is not True or not isinstance(info, dict):
+        return {"status": "error", "error": _text(reply.get("error"), 2000) or
+                "the worker sent an unreadable load report", "trace": _text(reply.get("trace"), 4000)}
+    status = info.get("status")
+    if status == "ok":
+        names = info.get("names") if isinstance(info.get("names"), dict) else {}
+        return {"status": "ok", "names": {k[:200]: v for k, v in list(names.items())[:5000]
+                                          if isinstance(k, str) and v in ("class", "callable", "other")}}
+    if status == "missing":
+        return {"status": "missing"}
+    return {"status": "forbidden" if status == "forbidden" else "error",
+            "error": _text(info.get("error"), 2000), "trace": _text(info.get("trace"), 4000),
+            "forbidden": list(_names(info.get("forbidden")))}

@@ -1,10 +1,20 @@
 """The worker: runs untrusted student code in its own process.
 
-Started by :mod:`grader.sandbox.runner` as ``python -I worker.py IN_FD OUT_FD DIR``.
-It imports the submission's modules from ``DIR`` and answers requests read from
-``IN_FD`` with plain-data replies on ``OUT_FD`` (see :mod:`wire`). It never sees
-the reference, the checks or any score: it only calls what it is asked to call and
-reports what came back, or what went wrong.
+Started by :mod:`grader.sandbox.runner` as ``python -I -S worker.py CONFIG_JSON``
+(directly, or inside bubblewrap). It imports the submission's modules and answers
+requests read from its stdin with plain-data replies on its stdout (see
+:mod:`wire`); whatever the student's code prints goes to stderr, capped. It never
+sees the reference, the checks or any score: it only calls what it is asked to call
+and reports what came back, or what went wrong.
+
+Before any student code runs it sets its own resource limits, drops root
+privileges when bubblewrap started it as root, becomes a child subreaper (so the
+processes it leaves behind stay in its tree), and installs its policy: an import
+blocker and an audit hook (which cannot be removed) refusing the deep-learning
+frameworks, the grader's own code, files outside the submission and the Python
+installation, writes outside its working folder, other programs, the network and
+signals to foreign processes. Under the fallback runner that policy is the only
+file-system protection; under bubblewrap it is a second layer.
 
 Standalone on purpose: standard library, numpy, and the two sibling modules
 ``wire`` and ``drivers`` loaded by path.
@@ -14,8 +24,11 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.util
+import io
+import json
 import os
 import sys
+import threading
 import traceback
 
 FORBIDDEN = {
@@ -26,19 +39,415 @@ PRIVATE = {"solutions", "grader", "tests", "conftest"}
 _attempts: list[str] = []
 
 
+def _forbidden_error(top: str) -> ImportError:
+    _attempts.append(top)
+    return ImportError(
+        f"importing {top} is not allowed in this assignment: implement it with numpy "
+        f"only ({FORBIDDEN[top]} is what the grader compares you against)")
+
+
+def _check_import(fullname: str) -> None:
+    top = fullname.partition(".")[0]
+    if top in FORBIDDEN:
+        raise _forbidden_error(top)
+    if top in PRIVATE:
+        raise ImportError(f"module {top!r} is not available to submissions")
+
+
 class _Blocker(importlib.abc.MetaPathFinder):
-    """Refuses deep-learning frameworks and the grader's own code."""
+    """Refuses deep-learning frameworks and the grader's own code (first line; the
+    audit hook below is the one that cannot be removed)."""
 
     def find_spec(self, fullname, path=None, target=None):
-        top = fullname.partition(".")[0]
-        if top in FORBIDDEN:
-            _attempts.append(top)
-            raise ImportError(
-                f"importing {top} is not allowed in this assignment: implement it with numpy "
-                f"only ({FORBIDDEN[top]} is what the grader compares you against)")
-        if top in PRIVATE:
-            raise ImportError(f"module {top!r} is not available to submissions")
-        return None
+        _check_import(fullname)
+
+
+# -- the policy (an audit hook) ------------------------------------------------------------
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_PROGRAMS = {"os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen",
+             "os.startfile", "pty.spawn"}
+_MODIFY = {"os.remove": (0, 1), "os.rmdir": (0, 1), "os.mkdir": (0, 2), "os.chmod": (0, 2),
+           "os.chown": (0, 3), "os.utime": (0, 4), "os.truncate": (0, None),
+           "os.chflags": (0, None), "os.lchflags": (0, None), "os.setxattr": (0, None),
+           "os.removexattr": (0, None), "shutil.rmtree": (0, 1)}
+MAX_FILES_WRITTEN = 100
+
+
+class Policy:
+    """What the student's code may touch, enforced from an audit hook."""
+
+    def __init__(self, cfg: dict):
+        real = os.path.realpath
+        self.work = real(cfg["work"])
+        self.own = {real(cfg["root"]), self.work}
+        self.read = {real(p) for p in [cfg["root"], cfg["work"], *cfg.get("libs", ()),
+                                        os.path.dirname(os.path.abspath(__file__)),
+                                        sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                        *[p for p in sys.path if p]]}
+        self.read |= {"/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/dev/full",
+                      "/usr/share/zoneinfo", "/etc/localtime", real("/etc/localtime")}
+        self.write = {self.work, "/dev/null"}
+        self.deny = {real(p) for p in cfg.get("deny", ())}
+        self.frameworks = {real(p): name for p, name in cfg.get("frameworks", {}).items()}
+        self.created: set = set()
+        self.local = threading.local()
+        self.me = os.getpid()
+
+    @staticmethod
+    def _under(path: str, roots) -> bool:
+        for r in roots:
+            if path == r or path.startswith(r.rstrip("/") + "/"):
+                return True
+        return False
+
+    def _resolve(self, path, dir_fd=None):
+        if isinstance(path, int) or path is None:
+            return None
+        try:
+            path = os.fsdecode(path)
+        except TypeError:
+            return None
+        if not os.path.isabs(path):
+            base = os.getcwd()
+            if isinstance(dir_fd, int) and dir_fd >= 0:
+                try:
+                    base = os.readlink(f"/proc/self/fd/{dir_fd}")
+                except OSError:
+                    raise PermissionError("file operations relative to a directory "
+                                          "descriptor are not allowed here") from None
+            path = os.path.join(base, path)
+        return os.path.realpath(path)
+
+    def check_read(self, path, dir_fd=None):
+        real = self._resolve(path, dir_fd)
+        if real is None:
+            return
+        if real.startswith(f"/proc/{os.getpid()}/") or real == f"/proc/{os.getpid()}":
+            return
+        if self._under(real, self.own):
+            return
+        for root, name in self.frameworks.items():
+            if self._under(real, [root]):
+                raise _forbidden_error(name)
+        if self._under(real, self.deny) or not self._under(real, self.read):
+            raise PermissionError(f"reading {real} is not allowed: a submission may only read "
+                                  "its own files")
+
+    def check_write(self, path, dir_fd=None, create=False):
+        real = self._resolve(path, dir_fd)
+        if real is None:
+            return
+        if not self._under(real, self.write):
+            raise PermissionError(f"writing {real} is not allowed: a submission may only write "
+                                  "in its temporary working folder")
+        if create and real not in self.created:
+            if len(self.created) >= MAX_FILES_WRITTEN:
+                raise PermissionError(f"too many files written (at most {MAX_FILES_WRITTEN} "
+                                      "at a time)")
+            self.created.add(real)
+
+    def check_signal(self, pid):
+        if not isinstance(pid, int) or pid in (0, os.getpid()):
+            return
+        if pid > 0 and self._is_descendant(pid):
+            return
+        raise PermissionError("sending signals to other processes is not allowed")
+
+    @staticmethod
+    def _is_descendant(pid: int) -> bool:
+        me = os.getpid()
+        for _ in range(64):
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as f:
+                    raw = f.read()
+            except OSError:
+                return False
+            ppid = int(raw[raw.rfind(b")") + 2:].split()[1])
+            if ppid == me:
+                return True
+            if ppid <= 1:
+                return False
+            pid = ppid
+        return False
+
+    def __call__(self, event: str, args: tuple):
+        local = self.local
+        if getattr(local, "busy", False):
+            return
+        if event == "open":
+            kind = 1
+        elif event == "import":
+            _check_import(args[0])
+            return
+        elif event in _PROGRAMS:
+            raise PermissionError("running other programs is not allowed in a submission")
+        elif event == "socket.__new__":
+            raise PermissionError("network access is not allowed in a submission")
+        elif event in ("os.listdir", "os.scandir", "os.chdir"):
+            kind = 2
+        elif event in _MODIFY or event in ("os.rename", "os.link", "os.symlink"):
+            kind = 3
+        elif event in ("os.kill", "os.killpg"):
+            kind = 4
+        else:
+            return
+        local.busy = True
+        try:
+            if kind == 1:
+                path, mode, flags = args
+                write = bool((flags or 0) & _WRITE_FLAGS) or (
+                    isinstance(mode, str) and any(c in mode for c in "wax+"))
+                if write:
+                    self.check_write(path, create=bool((flags or 0) & os.O_CREAT)
+                                     or (isinstance(mode, str) and any(c in mode for c in "wax")))
+                else:
+                    self.check_read(path)
+            elif kind == 2:
+                self.check_read(args[0] if args and args[0] is not None else ".")
+            elif kind == 3:
+                if event in ("os.rename", "os.link"):
+                    src, dst, src_fd, dst_fd = (list(args) + [None] * 4)[:4]
+                    self.check_write(src, src_fd)
+                    self.check_write(dst, dst_fd, create=True)
+                elif event == "os.symlink":
+                    self.check_write(args[1], args[2] if len(args) > 2 else None, create=True)
+                else:
+                    pos, fd_pos = _MODIFY[event]
+                    dir_fd = args[fd_pos] if fd_pos is not None and len(args) > fd_pos else None
+                    self.check_write(args[pos], dir_fd, create=event == "os.mkdir")
+                    if event in ("os.remove", "os.rmdir"):
+                        self.created.discard(self._resolve(args[pos], dir_fd))
+            elif kind == 4:
+                if event == "os.killpg":
+                    if args[0] != os.getpgid(0):
+                        raise PermissionError("sending signals to other processes is not allowed")
+                else:
+                    self.check_signal(args[0])
+        finally:
+            local.busy = False
+
+
+# -- output ----------------------------------------------------------------------------------
+
+class _Output:
+    written = 0
+    dropped = 0
+
+
+def _write_capped(fd: int, cap: int, data: bytes) -> None:
+    room = cap - _Output.written
+    if room > 0:
+        chunk = memoryview(data[:room])
+        _Output.written += len(chunk)
+        while chunk:
+            try:
+                n = os.write(fd, chunk)
+            except OSError:
+                break
+            chunk = chunk[n:]
+    _Output.dropped += max(0, len(data) - max(room, 0))
+
+
+class _CappedBytes(io.RawIOBase):
+    """``sys.stdout.buffer``: the same cap, for bytes."""
+
+    def __init__(self, fd: int, cap: int):
+        self._fd, self._cap = fd, cap
+
+    def writable(self):
+        return True
+
+    def fileno(self):
+        return self._fd
+
+    def write(self, b):
+        data = bytes(b)
+        _write_capped(self._fd, self._cap, data)
+        return len(data)
+
+
+class _Capped(io.TextIOBase):
+    """sys.stdout/sys.stderr: writes to fd 2 until the cap, then only counts."""
+
+    def __init__(self, fd: int, cap: int, name: str):
+        self._fd, self._cap, self._name = fd, cap, name
+        self._buffer = _CappedBytes(fd, cap)
+
+    @property
+    def buffer(self):
+        return self._buffer
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    @property
+    def errors(self):
+        return "replace"
+
+    @property
+    def name(self):
+        return self._name
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        return self._fd
+
+    def flush(self):
+        pass
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
+        _write_capped(self._fd, self._cap, s.encode("utf-8", "replace"))
+        return len(s)
+
+
+# -- setting up the process ------------------------------------------------------------------
+
+def _limit(cfg: dict) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: wall time and output caps only
+        return
+
+    def setl(which, value, hard=None):
+        if which is None or value is None:
+            return
+        try:
+            resource.setrlimit(which, (value, value if hard is None else hard))
+        except (ValueError, OSError):
+            pass
+    mb = 1024 * 1024
+    setl(getattr(resource, "RLIMIT_AS", None), cfg["memory_mb"] * mb)
+    # SIGXCPU at the soft limit (reported as such), SIGKILL a second later.
+    setl(getattr(resource, "RLIMIT_CPU", None), cfg["cpu_seconds"], cfg["cpu_seconds"] + 1)
+    setl(getattr(resource, "RLIMIT_FSIZE", None), cfg["file_mb"] * mb)
+    setl(getattr(resource, "RLIMIT_CORE", None), 0)
+    setl(getattr(resource, "RLIMIT_NOFILE", None), 256)
+
+
+def _drop_privileges(cfg: dict) -> None:
+    drop = cfg.get("drop")
+    if drop and hasattr(os, "geteuid") and os.geteuid() == 0:
+        uid, gid = drop
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+        if os.getuid() == 0 or os.geteuid() == 0:
+            raise SystemExit("could not drop root privileges")
+
+
+def _limit_processes(cfg: dict) -> bool:
+    """RLIMIT_NPROC (only effective for a non-root user). Returns whether it holds."""
+    try:
+        import resource
+    except ImportError:
+        return False
+    if not hasattr(resource, "RLIMIT_NPROC") or os.getuid() == 0:
+        return False
+    try:
+        resource.setrlimit(resource.RLIMIT_NPROC, (cfg["processes"], cfg["processes"]))
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def _refuse_processes() -> bool:
+    """Linux seccomp filter: creating a process fails with EAGAIN (threads still work).
+
+    Used where RLIMIT_NPROC cannot hold (the fallback runner started by root): a
+    submission has no reason to start processes, and a fork storm then cannot even
+    begin. Returns whether the filter is in place.
+    """
+    import errno
+    import platform
+    import struct
+
+    if not sys.platform.startswith("linux"):
+        return False
+    arch = platform.machine()
+    if arch == "x86_64":
+        audit, calls = 0xC000003E, {"fork": 57, "vfork": 58, "clone": 56, "clone3": 435}
+    elif arch in ("aarch64", "arm64"):
+        audit, calls = 0xC00000B7, {"clone": 220, "clone3": 435}
+    else:
+        return False
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, kill = 0x7FFF0000, 0x80000000
+    eagain, enosys = 0x00050000 | errno.EAGAIN, 0x00050000 | errno.ENOSYS
+    prog = [(ld, 0, 0, 4), (jeq, 1, 0, audit), (ret, 0, 0, kill),   # a foreign ABI: refuse
+            (ld, 0, 0, 0), (jge, 0, 1, 0x40000000), (ret, 0, 0, kill)]  # the x32 ABI
+    for name in ("fork", "vfork"):
+        if name in calls:
+            prog += [(jeq, 0, 1, calls[name]), (ret, 0, 0, eagain)]
+    prog += [(jeq, 0, 1, calls["clone3"]), (ret, 0, 0, enosys),   # libc falls back to clone
+             (jeq, 1, 0, calls["clone"]), (ret, 0, 0, allow),
+             (ld, 0, 0, 16), (jset, 0, 1, 0x00010000),            # CLONE_THREAD: a thread
+             (ret, 0, 0, allow), (ret, 0, 0, eagain)]
+    try:
+        import ctypes
+
+        code = b"".join(struct.pack("HBBI", *ins) for ins in prog)
+        buf = ctypes.create_string_buffer(code, len(code))
+
+        class _Prog(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+        fprog = _Prog(len(prog), ctypes.addressof(buf))
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            return False
+        return libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) == 0  # PR_SET_SECCOMP, FILTER
+    except (OSError, AttributeError, ImportError):
+        return False
+
+
+def _die_with_parent(parent) -> None:
+    """Linux: be killed when the grader's process (the thread that started us) dies,
+    even if it is killed without a chance to clean up."""
+    if not sys.platform.startswith("linux") or not parent:
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+
+def _become_subreaper() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _reap() -> None:
+    """Collect the exit status of processes the student's code left behind."""
+    if not hasattr(os, "WNOHANG"):
+        return
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        except OSError:
+            return
+        if pid == 0:
+            return
 
 
 def _load_helpers():
@@ -66,17 +475,22 @@ def _describe(exc: BaseException) -> str:
         return f"called sys.exit({exc.code!r})"
     if isinstance(exc, KeyboardInterrupt):
         return "raised KeyboardInterrupt"
-    text = str(exc)
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: BLE001 - a hostile __str__
+        text = "(an exception whose message could not be shown)"
     if len(text) > 500:
         text = text[:500] + "..."
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    name = type(exc).__name__
+    return f"{name}: {text}" if text else name
 
 
 class Worker:
-    def __init__(self, root: str, wire, drivers):
+    def __init__(self, root: str, wire, drivers, info: dict):
         self.root = os.path.abspath(root)
         self.wire = wire
         self.drivers = drivers
+        self.info = info
         self.modules: dict = {}
 
     def _failure(self, exc: BaseException) -> dict:
@@ -89,7 +503,7 @@ class Worker:
 
     def op_hello(self, req):
         import numpy
-        return {"ok": True, "numpy": numpy.__version__, "pid": os.getpid()}
+        return {"ok": True, "numpy": numpy.__version__, "pid": os.getpid(), **self.info}
 
     def op_load(self, req):
         out = {}
@@ -108,8 +522,8 @@ class Worker:
                 continue
             self.modules[name] = module
             names = {}
-            for attr, value in vars(module).items():
-                if attr.startswith("_"):
+            for attr, value in list(vars(module).items()):
+                if not isinstance(attr, str) or attr.startswith("_"):
                     continue
                 names[attr] = "class" if isinstance(value, type) else (
                     "callable" if callable(value) else "other")
@@ -163,19 +577,41 @@ class Worker:
 
 
 def main(argv) -> int:
-    in_fd, out_fd, root = int(argv[1]), int(argv[2]), argv[3]
-    wire, drivers = _load_helpers()
-    # Only the submission (and the standard library/site-packages) is importable.
+    cfg = json.loads(argv[1])
+    # The protocol uses private copies of stdin/stdout; whatever the student's code
+    # writes to fd 1 or 2 ends up on stderr, which the grader caps.
+    proto_in, proto_out = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(2, 1)
+    os.close(null)
+    _die_with_parent(cfg.get("parent"))
+    _limit(cfg)
+    _drop_privileges(cfg)
+    info = {"uid": os.getuid() if hasattr(os, "getuid") else None,
+            "nproc": _limit_processes(cfg), "subreaper": _become_subreaper(), "no_fork": False}
+    if cfg.get("no_fork"):
+        info["no_fork"] = _refuse_processes()
+        info["nproc"] = info["nproc"] or info["no_fork"]
+    root = os.path.abspath(cfg["root"])
+    if os.path.isdir(cfg["work"]):
+        os.chdir(cfg["work"])
+    # Only the submission, the standard library and numpy are importable.
     here = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [os.path.abspath(root)] + [p for p in sys.path if p and os.path.abspath(p) != here
-                                             and not os.path.abspath(p).startswith(here)]
-    sys.meta_path.insert(0, _Blocker())
+    stdlib = [p for p in sys.path if p and not os.path.abspath(p).startswith(here)]
+    sys.path[:] = [root] + [p for p in cfg.get("libs", ()) if p not in stdlib] + stdlib
     sys.dont_write_bytecode = True
-    import numpy  # noqa: F401  (warm up before the student's code runs)
-    worker = Worker(root, wire, drivers)
+    wire, drivers = _load_helpers()
+    import numpy.random  # noqa: F401  (numpy, warmed up before the student's code runs)
+    sys.meta_path.insert(0, _Blocker())
+    sys.addaudithook(Policy(cfg))
+    cap = int(cfg.get("output_bytes", 65536))
+    sys.stdout = _Capped(1, cap, "<stdout>")
+    sys.stderr = _Capped(2, cap, "<stderr>")
+    worker = Worker(root, wire, drivers, info)
     while True:
         try:
-            req = wire.recv(in_fd)
+            req = wire.recv(proto_in)
         except EOFError:
             return 0
         op = req.get("op")
@@ -185,10 +621,19 @@ def main(argv) -> int:
                                                   "error": f"unknown op {op!r}"}
         except BaseException as exc:  # noqa: BLE001 - a broken request or a vanished name
             reply = {"ok": False, "kind": "exception", "error": _describe(exc),
-                     "trace": _student_trace(exc, os.path.abspath(root))}
-        sys.stdout.flush()
-        sys.stderr.flush()
-        wire.send(out_fd, reply)
+                     "trace": _student_trace(exc, root)}
+        _reap()
+        reply["dropped"] = _Output.dropped
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:  # noqa: BLE001, S110 - the student may have replaced them
+            pass
+        try:
+            wire.send(proto_out, reply)
+        except (TypeError, ValueError):
+            wire.send(proto_out, {"ok": False, "kind": "unsupported",
+                                  "error": "returned a value that could not be sent"})
         if op == "bye":
             return 0
 

@@ -1,0 +1,7 @@
+# ruff: noqa  (a deliberately hostile test submission)
+import numpy as np
+
+
+def sgd_momentum_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    import keras  # noqa: F401
+    return param, velocity
