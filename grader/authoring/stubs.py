@@ -66,4 +66,7 @@ def generate(solutions: Path, assignments: Path, check: bool = False) -> list[st
             changed.append(dest.name)
             if not check:
                 dest.write_text(stub, encoding="utf-8")
+    # The notebook holds the same stubs, one cell per part (see notebook.py).
+    from .notebook import generate as generate_notebook
+    changed += generate_notebook(Path(solutions), Path(assignments), check=check)
     return changed
