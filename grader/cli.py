@@ -35,7 +35,9 @@ def main():
 @click.option("-v", "--verbose", is_flag=True, help="Also list the checks that passed.")
 @click.option("--max-examples", type=click.IntRange(1, 10000), default=None,
               help="Hypothesis examples per property check (default: the grader's budget).")
-def check(parts, path, as_json, verbose, max_examples):
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
+              help="Language of the feedback: en (English) or ko (Korean, 한국어).")
+def check(parts, path, as_json, verbose, max_examples, lang):
     """Check your work on the public checks of PARTS (default: all parts)."""
     from .checking import Settings
     from .engine import grade
@@ -47,37 +49,157 @@ def check(parts, path, as_json, verbose, max_examples):
         _fail_usage(f"unknown part {', '.join(unknown)} (parts: {', '.join(assignment.part_ids)})")
     if not path.exists():
         _fail_usage(f"{path} does not exist (use --path to point at your work)")
-    settings = Settings() if max_examples is None else Settings(max_examples=max_examples)
+    settings = Settings(lang=lang) if max_examples is None else Settings(max_examples=max_examples,
+                                                                         lang=lang)
     result = grade(path, assignment, parts=list(parts) or None, hidden=False, settings=settings)
     if as_json:
-        click.echo(to_json(result))
+        from .i18n import localize
+        click.echo(to_json(localize(result, lang)))
     else:
-        render_terminal(result, verbose=verbose)
+        render_terminal(result, verbose=verbose, lang=lang)
     sys.exit(0 if all(p.full for p in result.parts) else 1)
 
 
 @main.command("grade")
 @click.argument("submissions", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="Folder for grades.csv and the per-submission feedback.")
+              help="Folder for the gradebook, grades.csv, the feedback and the class summary.")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
-              help="Parallel workers (default: the number of cores).")
-def grade_cmd(submissions, out, workers):
-    """Grade every submission in SUBMISSIONS (public and hidden checks)."""
+              help="Grading processes in parallel (default: the number of cores).")
+@click.option("--regrade", is_flag=True,
+              help="Grade every submission again, even those the gradebook already holds.")
+@click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
+              help="Grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786).")
+@click.option("--max-examples", type=click.IntRange(1, 10000), default=None,
+              help="Hypothesis examples per property check (default: the grader's budget).")
+@click.option("--no-progress", is_flag=True, help="No progress bar (e.g. in a log file).")
+def grade_cmd(submissions, out, workers, regrade, dask_address, max_examples, no_progress):
+    """Grade every submission in SUBMISSIONS (public and hidden checks).
+
+    Each entry of SUBMISSIONS (a folder, an .ipynb or a .zip) is one submission.
+    Results are kept in OUT/gradebook.sqlite as each one finishes: run the same
+    command again after an interruption, or when new submissions arrive, and only
+    what is missing is graded."""
     from rich.console import Console
 
     from .batch import grade_folder
+    from .checking import Settings
 
     console = Console(stderr=True)
+    settings = Settings() if max_examples is None else Settings(max_examples=max_examples)
+    progress = _BatchProgress(console, enabled=not no_progress)
     try:
-        def progress(result):
-            console.print(f"  {result.name}: {result.score:g} / {result.max_score:g}")
-        batch = grade_folder(submissions, out, _assignment(), progress=progress)
+        batch = grade_folder(submissions, out, _assignment(), settings=settings, workers=workers,
+                             regrade=regrade, dask=dask_address, progress=progress)
     except UsageError as exc:
         _fail_usage(str(exc))
+    except KeyboardInterrupt:
+        console.print(f"[yellow]interrupted[/]: every finished submission is in {out / 'gradebook.sqlite'}; "
+                      "run the same command again to grade the rest")
+        sys.exit(130)
     n = len(batch.results)
     mean = sum(r.score for r in batch.results) / n if n else 0.0
-    console.print(f"graded {n} submission(s), mean {mean:.1f}; wrote {batch.out / 'grades.csv'}")
+    maximum = batch.results[0].max_score if n else 0.0
+    rate = len(batch.graded) / batch.seconds if batch.seconds and batch.graded else 0.0
+    where = f"on {dask_address}" if dask_address else f"with {batch.workers} worker(s)"
+    console.print(
+        f"graded {len(batch.graded)} submission(s) in {batch.seconds:.1f} s {where}"
+        + (f" ({rate:.2f}/s)" if rate else "")
+        + f", {len(batch.reused)} already in the gradebook; {n} in all, mean {mean:.1f} / {maximum:g}. "
+        f"Wrote {batch.out / 'grades.csv'} and {batch.out / 'summary.html'}")
+    if batch.missing:  # the grader itself failed on these (not the students): try again
+        console.print(f"[red]not graded[/] (the grading process failed): {', '.join(batch.missing)}; "
+                      f"{batch.stats.get('failures', [''])[0]}. Run the same command again.")
+        sys.exit(1)
+
+
+class _BatchProgress:
+    """A rich progress bar: done / total, submissions per second, ETA, last score."""
+
+    def __init__(self, console, enabled: bool = True):
+        self.console, self.enabled, self.bar = console, enabled, None
+
+    def start(self, total, reused):
+        if reused:
+            self.console.print(f"{reused} submission(s) already graded (gradebook); {total} to grade")
+        if not self.enabled or not total:
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                            TextColumn("ETA"), TimeRemainingColumn(),
+                            TextColumn("[dim]{task.fields[last]}"), console=self.console)
+        self.task = self.bar.add_task("grading", total=total, rate="", last="")
+        self.bar.start()
+
+    def advance(self, names, result, seconds):
+        if self.bar is None:
+            if not self.enabled:
+                self.console.print(f"  {', '.join(names)}: {result.score:g} / {result.max_score:g}")
+            return
+        self.bar.advance(self.task, len(names))
+        task = self.bar.tasks[0]
+        rate = task.completed / task.elapsed if task.elapsed else 0.0
+        self.bar.update(self.task, rate=f"{rate:.2f}/s",
+                        last=f"{names[0]}: {result.score:g}/{result.max_score:g}")
+
+    def stop(self):
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace OUT_DIR even if it is not an earlier bundle.")
+def release(out_dir, force):
+    """Build the student bundle in OUT_DIR: the stubs, the grader without the instructor's
+    tools, solutions or hidden reference cases."""
+    from .release import build_release
+
+    try:
+        info = build_release(out_dir, _assignment().root, force=force)
+    except UsageError as exc:
+        _fail_usage(str(exc))
+    click.echo(f"wrote {out_dir}: {info['files']} files; checked: no solution code, no authoring/, "
+               "no hidden reference cases")
+
+
+@main.command()
+@click.argument("zip_path", metavar="OUT.zip", type=click.Path(path_type=Path))
+def gradescope(zip_path):
+    """Build the Gradescope autograder zip (setup.sh, run_autograder, pinned requirements,
+    the grader with its hidden reference cases)."""
+    from .gradescope import build_autograder
+
+    try:
+        info = build_autograder(zip_path)
+    except UsageError as exc:
+        _fail_usage(str(exc))
+    click.echo(f"wrote {zip_path} ({info['files']} files; requirements: {', '.join(info['requirements'])})")
+
+
+@main.command("gradescope-run")
+@click.option("--root", type=click.Path(path_type=Path), default=None,
+              help="The autograder folder (default: $GRADER_AUTOGRADER_ROOT or /autograder).")
+@click.option("--max-examples", type=click.IntRange(1, 10000), default=None,
+              help="Hypothesis examples per property check (default: the grader's budget).")
+def gradescope_run(root, max_examples):
+    """Inside Gradescope: grade ROOT/submission, write ROOT/results/results.json."""
+    from .checking import Settings
+    from .gradescope import run_autograder
+
+    settings = Settings() if max_examples is None else Settings(max_examples=max_examples)
+    result = run_autograder(root, settings=settings)
+    click.echo(f"{result['score']:g} points; wrote results.json")
 
 
 @main.command()

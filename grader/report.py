@@ -14,24 +14,32 @@ def _num(x: float):
 
 # -- terminal -----------------------------------------------------------------------------
 
-def render_terminal(result: SubmissionResult, console=None, verbose: bool = False) -> None:
-    """A readable report: one table row per part, then each failure with its example."""
+def render_terminal(result: SubmissionResult, console=None, verbose: bool = False,
+                    lang: str = "en") -> None:
+    """A readable report: one table row per part, then each failure with its example.
+    ``lang="ko"`` gives the words, check names and hints in Korean (see i18n.py)."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
+    from .i18n import label, localize
+
+    def L(text):  # noqa: N802 - a renderer's fixed word in the chosen language
+        return label(text, lang)
+
+    result = localize(result, lang)
     console = console or Console()
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        console.print(f"[yellow]{L('note')}:[/] {escape(note)}")
     table = Table(title=f"{result.name}: {_num(result.score)} / {_num(result.max_score)}",
                   title_justify="left")
-    table.add_column("part")
-    table.add_column("points", justify="right")
-    table.add_column("checks")
+    table.add_column(L("part"))
+    table.add_column(L("points"), justify="right")
+    table.add_column(L("checks"))
     for part in result.parts:
         passed = sum(c.passed for c in part.checks)
         colour = "green" if part.full else ("red" if part.score == 0 else "yellow")
-        status = f"{passed}/{len(part.checks)} passed" if not part.error else escape(part.error.splitlines()[0])
+        status = f"{passed}/{len(part.checks)} {L('passed')}" if not part.error else escape(part.error.splitlines()[0])
         table.add_row(part.id, f"[{colour}]{_num(part.score)} / {_num(part.max_score)}[/]", status)
     console.print(table)
     for part in result.parts:
@@ -47,28 +55,30 @@ def render_terminal(result: SubmissionResult, console=None, verbose: bool = Fals
         for c in part.checks:
             if c.passed and not (verbose or c.note):
                 continue
-            mark = "[green]PASS[/]" if c.passed else "[red]FAIL[/]"
+            mark = f"[green]{L('PASS')}[/]" if c.passed else f"[red]{L('FAIL')}[/]"
             console.print(f"  {mark} {escape(c.name)}")
             if c.note:
-                console.print(f"       [cyan]note:[/] {escape(c.note)}")
+                console.print(f"       [cyan]{L('note')}:[/] {escape(c.note)}")
             if not c.passed:
                 console.print(f"       {escape(c.message)}")
                 if c.example:
-                    _example(console, c)
+                    _example(console, c, lang)
                 if c.hint:
-                    console.print(f"       [magenta]hint:[/] {escape(c.hint)}")
+                    console.print(f"       [magenta]{L('hint')}:[/] {escape(c.hint)}")
 
 
-def _example(console, c: CheckResult) -> None:
+def _example(console, c: CheckResult, lang: str = "en") -> None:
     from rich.markup import escape
 
+    from .i18n import label as L
+
     ex = c.example
-    console.print("       [dim]smallest failing example:[/]")
+    console.print(f"       [dim]{L('smallest failing example', lang)}:[/]")
     for label, text in (("input", ex.inputs), ("expected", ex.expected), ("got", ex.got),
                         ("error", ex.error)):
         if text:
             body = str(text).replace("\n", "\n" + " " * 18)
-            console.print(f"         {label:>8}: {escape(body)}")
+            console.print(f"         {L(label, lang):>8}: {escape(body)}")
 
 
 # -- JSON (grader check --json) -------------------------------------------------------------

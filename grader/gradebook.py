@@ -1,0 +1,232 @@
+"""The gradebook: every finished grading, kept in SQLite as soon as it finishes.
+
+``OUT/gradebook.sqlite`` holds one row per graded *content* (the hash of the
+submission's bytes) and *checks version* (the hash of the grading code, the recorded
+reference and the settings), so that
+
+- a run that is interrupted (Ctrl-C, kill -9, power loss) and started again grades
+  only what is missing: each result is committed on its own, in WAL mode;
+- a re-run after new submissions arrive grades only those;
+- two byte-identical submissions are graded once;
+- a change to the checks or the reference makes every submission due again.
+
+``grades.csv`` and the summaries are always rebuilt from here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .results import CheckResult, Example, PartResult, SubmissionResult
+
+FILENAME = "gradebook.sqlite"
+
+#: Modules that only present results: changing them does not change any score.
+PRESENTATION = frozenset({
+    "__init__.py", "__main__.py", "cli.py", "batch.py", "gradebook.py", "gradescope.py",
+    "release.py", "summary.py", "report.py", "report_html.py", "propcache.py", "i18n.py",
+    "plots.py",
+})
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS results (
+    content_hash   TEXT NOT NULL,
+    checks_version TEXT NOT NULL,
+    result         TEXT NOT NULL,     -- JSON: result_to_dict()
+    score          REAL NOT NULL,
+    max_score      REAL NOT NULL,
+    seconds        REAL,              -- wall time of the grading
+    graded_at      REAL NOT NULL,     -- unix time
+    PRIMARY KEY (content_hash, checks_version)
+);
+CREATE TABLE IF NOT EXISTS submissions (
+    name           TEXT PRIMARY KEY,
+    content_hash   TEXT NOT NULL,
+    checks_version TEXT NOT NULL,
+    updated_at     REAL NOT NULL
+);
+"""
+
+
+# -- hashes --------------------------------------------------------------------------------
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of what a submission holds: a file's bytes, or a folder's files (relative
+    paths and bytes, in sorted order, hidden files and caches skipped)."""
+    path = Path(path)
+    h = hashlib.sha256()
+    if path.is_symlink():
+        h.update(b"link\0" + os.readlink(path).encode())
+    elif path.is_dir():
+        h.update(b"folder\0")
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+            for name in sorted(files):
+                if name.startswith(".") or name.endswith(".pyc"):
+                    continue
+                p = Path(root, name)
+                rel = p.relative_to(path).as_posix().encode()
+                h.update(b"file\0" + rel + b"\0")
+                if p.is_symlink():
+                    h.update(b"link\0" + os.readlink(p).encode())
+                else:
+                    h.update(hashlib.sha256(p.read_bytes()).digest())
+    else:
+        h.update(b"file\0" + path.suffix.lower().encode() + b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def checks_version(settings=None, assignment_name: str = "training") -> str:
+    """A hash of everything a score depends on: the grading code (the grader package
+    without the instructor-only ``authoring/`` and the presentation modules), the
+    recorded reference, hypothesis's version (it decides the generated examples) and
+    the settings."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pkg = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    files = []
+    for p in pkg.rglob("*"):
+        rel = p.relative_to(pkg)
+        if not p.is_file() or rel.parts[0] in ("authoring", "__pycache__") or "__pycache__" in rel.parts:
+            continue
+        code = p.suffix == ".py" and not (len(rel.parts) == 1 and p.name in PRESENTATION)
+        if code or (p.suffix == ".json" and rel.parts[0] == "reference_data"):
+            files.append(p)
+    for p in sorted(files):
+        h.update(p.relative_to(pkg).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    for dist in ("hypothesis", "numpy"):
+        try:
+            h.update(f"{dist}=={version(dist)}\0".encode())
+        except PackageNotFoundError:  # pragma: no cover
+            pass
+    h.update(assignment_name.encode() + b"\0" + repr(settings).encode())
+    return h.hexdigest()[:16]
+
+
+# -- results as plain data -----------------------------------------------------------------
+
+def result_to_dict(result: SubmissionResult) -> dict:
+    """Everything a :class:`SubmissionResult` holds, as JSON-able data."""
+    d = result.to_dict()
+    d["output"] = result.output
+    d["meta"] = dict(result.meta)
+    return d
+
+
+def result_from_dict(d: dict, name: str | None = None) -> SubmissionResult:
+    """The inverse of :func:`result_to_dict` (and of ``SubmissionResult.to_dict``)."""
+    parts = []
+    for p in d["parts"]:
+        checks = []
+        for c in p.get("checks", ()):
+            c = dict(c)
+            ex = c.pop("example", None)
+            checks.append(CheckResult(**c, example=Example(**ex) if ex else None))
+        parts.append(PartResult(id=p["id"], title=p["title"], score=p["score"],
+                                max_score=p["max_score"], checks=tuple(checks),
+                                error=p.get("error", "")))
+    return SubmissionResult(name=name or d["submission"], parts=tuple(parts),
+                            notes=tuple(d.get("notes", ())), output=d.get("output", ""),
+                            meta=dict(d.get("meta", {})))
+
+
+# -- the database -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    content_hash: str
+    result: SubmissionResult
+    seconds: float | None
+    graded_at: float
+
+
+class Gradebook:
+    """``OUT/gradebook.sqlite``. Only the process that runs ``grade`` writes to it."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a crash
+        self.db.executescript(_SCHEMA)
+
+    @classmethod
+    def in_folder(cls, out: Path) -> Gradebook:
+        return cls(Path(out) / FILENAME)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def lookup(self, content_hash: str, version: str) -> dict | None:
+        row = self.db.execute("SELECT result FROM results WHERE content_hash=? AND checks_version=?",
+                              (content_hash, version)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def known(self, version: str) -> set[str]:
+        """Content hashes already graded with this version of the checks."""
+        return {h for (h,) in self.db.execute(
+            "SELECT content_hash FROM results WHERE checks_version=?", (version,))}
+
+    def record(self, content_hash: str, version: str, result: SubmissionResult, names,
+               seconds: float | None = None) -> None:
+        """Store one finished grading and point ``names`` at it: one committed transaction."""
+        now = time.time()
+        doc = json.dumps(result_to_dict(result), ensure_ascii=False, separators=(",", ":"))
+        with self._transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (content_hash, version, doc, result.score, result.max_score, seconds, now))
+            self._point(names, content_hash, version, now)
+
+    def point(self, names, content_hash: str, version: str) -> None:
+        """Record that the submissions ``names`` now hold ``content_hash`` (already graded)."""
+        with self._transaction():
+            self._point(names, content_hash, version, time.time())
+
+    def _point(self, names, content_hash, version, now):
+        self.db.executemany("INSERT OR REPLACE INTO submissions VALUES (?, ?, ?, ?)",
+                            [(n, content_hash, version, now) for n in names])
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def entries(self, version: str | None = None, names=None) -> list[Entry]:
+        """The graded submissions (by name, sorted), each with its result; only those
+        graded with ``version`` when given, only ``names`` when given."""
+        sql = ("SELECT s.name, s.content_hash, r.result, r.seconds, r.graded_at FROM submissions s "
+               "JOIN results r ON r.content_hash = s.content_hash AND r.checks_version = s.checks_version")
+        args: tuple = ()
+        if version is not None:
+            sql += " WHERE s.checks_version = ?"
+            args = (version,)
+        wanted = set(names) if names is not None else None
+        out = []
+        for name, h, doc, seconds, graded_at in self.db.execute(sql + " ORDER BY s.name", args):
+            if wanted is not None and name not in wanted:
+                continue
+            out.append(Entry(name, h, result_from_dict(json.loads(doc), name=name), seconds, graded_at))
+        return out

@@ -1,0 +1,126 @@
+"""Gradescope: the autograder zip (``grader gradescope OUT.zip``) and the entry point
+that runs inside Gradescope's container (``grader gradescope-run``).
+
+Gradescope unpacks the zip into ``/autograder/source``, runs ``setup.sh`` once when
+it builds the image, and for every submission runs ``/autograder/run_autograder``
+with the student's files in ``/autograder/submission``; the results go to
+``/autograder/results/results.json``. The root is ``$GRADER_AUTOGRADER_ROOT`` (or
+``--root``) so that the same code runs on a simulated tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .errors import UsageError
+
+ENV_ROOT = "GRADER_AUTOGRADER_ROOT"
+DEFAULT_ROOT = "/autograder"
+
+SETUP_SH = """#!/usr/bin/env bash
+# Run once by Gradescope when it builds the autograder image.
+set -euo pipefail
+cd "$(dirname "$0")"
+# bubblewrap isolates the student's code in its own namespaces (the grader falls back
+# to plain resource limits where it is missing).
+if command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) || true
+fi
+PYTHON="${PYTHON:-python3}"
+"$PYTHON" -m pip install --no-cache-dir --disable-pip-version-check -r requirements.txt
+"$PYTHON" -c "import grader.engine" && echo "grader installed"
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Run by Gradescope for every submission: grades /autograder/submission and writes
+# /autograder/results/results.json (public and hidden checks).
+ROOT="${GRADER_AUTOGRADER_ROOT:-/autograder}"
+cd "$ROOT/source"
+exec "${PYTHON:-python3}" -m grader gradescope-run --root "$ROOT"
+"""
+
+
+def build_autograder(zip_path: Path) -> dict:
+    """Write the autograder zip: setup.sh, run_autograder, requirements.txt (pinned to
+    the versions installed here) and the grader package with its hidden reference
+    cases, without ``authoring/``."""
+    from .release import _requirements, copy_grader
+
+    zip_path = Path(zip_path)
+    if zip_path.suffix.lower() != ".zip":
+        raise UsageError(f"{zip_path}: the autograder must be a .zip")
+    requirements = _requirements(pinned=True)
+    with tempfile.TemporaryDirectory(prefix="grader-gs-") as tmp:
+        src = Path(tmp)
+        copy_grader(src / "grader", hidden=True)
+        (src / "requirements.txt").write_text("\n".join(requirements) + "\n", encoding="utf-8")
+        (src / "setup.sh").write_text(SETUP_SH, encoding="utf-8")
+        (src / "run_autograder").write_text(RUN_AUTOGRADER, encoding="utf-8")
+        files = sorted(p for p in src.rglob("*") if p.is_file())
+        try:
+            zip_path.parent.mkdir(parents=True, exist_ok=True)
+            part = zip_path.with_name(zip_path.name + ".part")
+            with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as zf:
+                for p in files:
+                    rel = p.relative_to(src).as_posix()
+                    info = zipfile.ZipInfo(rel, date_time=(2020, 1, 1, 0, 0, 0))
+                    executable = p.name in ("setup.sh", "run_autograder")
+                    info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    zf.writestr(info, p.read_bytes())
+            os.replace(part, zip_path)
+        except OSError as exc:
+            raise UsageError(f"cannot write {zip_path}: {exc.strerror or exc}") from None
+    return {"zip": zip_path, "files": len(files), "requirements": requirements}
+
+
+# -- inside the container ------------------------------------------------------------------
+
+def autograder_root(root=None) -> Path:
+    return Path(root or os.environ.get(ENV_ROOT) or DEFAULT_ROOT)
+
+
+def find_submission(folder: Path) -> Path:
+    """What to grade in Gradescope's submission folder: the folder itself when it holds
+    Python files or a single notebook; the zip when it holds only one zip."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} does not exist")
+    visible = [p for p in folder.iterdir() if not p.name.startswith(".") and p.name != "__MACOSX"]
+    if any(p.suffix == ".py" for p in visible):
+        return folder
+    zips = [p for p in visible if p.suffix.lower() == ".zip"]
+    notebooks = [p for p in visible if p.suffix.lower() == ".ipynb"]
+    if len(zips) == 1 and not notebooks:
+        return zips[0]
+    return folder  # a notebook, a nested folder, or nothing: the loader says what it found
+
+
+def run_autograder(root=None, *, settings=None) -> dict:
+    """Grade ``ROOT/submission`` on every check (public and hidden) and write
+    ``ROOT/results/results.json``; returns what was written. Never raises for a bad
+    submission: results.json always exists afterwards."""
+    from .assignments import get
+    from .engine import grade
+    from .report import to_gradescope
+
+    root = autograder_root(root)
+    results_dir = root / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        path = find_submission(root / "submission")
+        result = grade(path, get(), hidden=True, settings=settings, name="submission")
+        doc = to_gradescope(result)
+    except Exception as exc:  # noqa: BLE001 - Gradescope must always get a results.json
+        doc = {"score": 0.0, "tests": [], "visibility": "visible", "stdout_visibility": "hidden",
+               "output": f"The autograder could not grade this submission ({type(exc).__name__}: {exc}). "
+                         "Please contact the course staff."}
+    tmp = results_dir / ".results.json.tmp"
+    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, results_dir / "results.json")
+    return doc

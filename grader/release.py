@@ -1,0 +1,221 @@
+"""The student bundle (``grader release OUT_DIR``).
+
+What students get: ``assignments/`` (the stubs, and the notebook if there is one),
+the ``grader`` package so that ``grader check`` runs on their machine, and a
+pyproject/README to install it. What they must not get, and what this module
+checks is absent before it reports success:
+
+- ``solutions/`` and any line of code from a ``### BEGIN SOLUTION`` region;
+- ``grader/authoring/`` (known-mistake implementations, i.e. solution code, and
+  the TensorFlow recorder);
+- the hidden reference cases (``grader/reference_data/**/*.hidden.json``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from .errors import UsageError
+
+MARKER = ".grader-release"
+RUNTIME = ("numpy", "hypothesis", "nbformat", "click", "rich")
+
+#: Lines of a solution region that the public checks compute the same way, because
+#: the contract states them (features on the last axis, statistics over the others).
+SHARED_WITH_CHECKS = frozenset({
+    "axes = tuple(range(x.ndim - 1))",
+})
+_TRIVIAL = re.compile(r"^(else:|try:|finally:|pass|break|continue|return(\s+(True|False|None|self))?|"
+                      r"[)\]}],?|except\b.*:)$")
+
+
+def _ignore(directory: str, names: list[str]) -> set[str]:
+    d = Path(directory)
+    skip = set()
+    for n in names:
+        if (n in ("__pycache__", ".pytest_cache", ".hypothesis") or n.endswith((".pyc", ".tmp", ".hidden.json"))
+                or (n == "authoring" and d.name == "grader") or n.startswith(".")):
+            skip.add(n)
+    return skip
+
+
+def copy_grader(dest: Path, *, hidden: bool) -> None:
+    """Copy the grader package to ``dest`` without ``authoring/`` (and without the
+    hidden reference cases unless ``hidden``)."""
+    src = Path(__file__).resolve().parent
+
+    def ignore(directory, names):
+        skip = _ignore(directory, names)
+        if hidden:
+            skip = {n for n in skip if not n.endswith(".hidden.json")}
+        return skip
+
+    shutil.copytree(src, dest, ignore=ignore)
+
+
+def _requirements(pinned: bool = False) -> list[str]:
+    """The grader's runtime requirements: pinned to the installed versions, or with
+    the lower bounds of the project's pyproject."""
+    from importlib.metadata import version
+
+    if pinned:
+        return [f"{name}=={version(name)}" for name in RUNTIME]
+    bounds = {}
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    try:
+        import tomllib
+        deps = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+        for dep in deps:
+            name = re.split(r"[<>=!~ ;\[]", dep, maxsplit=1)[0].strip().lower()
+            bounds[name] = dep
+    except (ImportError, OSError, KeyError, ValueError):
+        pass
+    return [bounds.get(name, name) for name in RUNTIME]
+
+
+def _pyproject() -> str:
+    deps = "".join(f'    "{d}",\n' for d in _requirements())
+    return f'''[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "grader"
+version = "0.1.0"
+description = "The course's checker for the training-techniques assignment (student edition)."
+readme = "README.md"
+requires-python = ">=3.10"
+dependencies = [
+{deps}]
+
+[project.scripts]
+grader = "grader.cli:main"
+
+[tool.setuptools.packages.find]
+include = ["grader*"]
+
+[tool.setuptools.package-data]
+grader = ["reference_data/**/*.json"]
+'''
+
+
+def _readme(assignment) -> str:
+    rows = "\n".join(f"| `{p.id}` | `{p.module}.py` | {', '.join(f'`{n}`' for n in p.names)} | {p.points:g} |"
+                     for p in assignment.parts)
+    return f"""# {assignment.title}: your assignment
+
+Fill in every `raise NotImplementedError` in `assignments/` (or the notebook), using
+numpy only. The docstrings give each formula, its defaults and shapes, and the Keras
+convention your code must follow.
+
+## Check your work
+
+```bash
+pip install -e .                   # once: installs the `grader` command
+grader check                       # every part
+grader check adam                  # one part
+grader check --path my_work.ipynb  # a notebook, a folder or a .zip
+```
+
+Without installing: `python -m grader check` from this folder.
+
+`grader check` runs the public checks: for each part your points, every check passed
+or failed, the smallest example your code gets wrong (inputs, expected, got) and, for
+a known mistake, a hint. Your final grade also includes hidden checks of the same
+kind, so a part that passes here is very likely right.
+
+| part | module | names | points |
+|---|---|---|---:|
+{rows}
+"""
+
+
+def solution_lines(solutions: Path) -> dict[str, str]:
+    """The substantive lines of every solution region: {stripped line: 'file:line'}."""
+    found: dict[str, str] = {}
+    for f in sorted(Path(solutions).glob("*.py")):
+        inside = False
+        for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+            s = line.strip()
+            if s.startswith("### BEGIN SOLUTION"):
+                inside = True
+            elif s.startswith("### END SOLUTION"):
+                inside = False
+            elif inside and s and not s.startswith("#") and not _TRIVIAL.match(s):
+                found.setdefault(s, f"{f.name}:{i}")
+    return found
+
+
+def leaks(bundle: Path, solutions: Path, public: Path | None = None) -> list[str]:
+    """Everything in ``bundle`` that gives a solution away (empty when none): solution
+    files, ``authoring/``, hidden reference cases, and any substantive line of a
+    solution region (except those in the public stubs' docstrings, and those the
+    checks share by design)."""
+    problems = []
+    lines = solution_lines(solutions)
+    if public is not None:
+        for f in Path(public).glob("*.py"):
+            for line in f.read_text(encoding="utf-8").splitlines():
+                lines.pop(line.strip(), None)
+    for line in SHARED_WITH_CHECKS:
+        lines.pop(line, None)
+    for p in sorted(Path(bundle).rglob("*")):
+        rel = p.relative_to(bundle).as_posix()
+        if p.is_dir():
+            if p.name in ("authoring", "solutions"):
+                problems.append(f"{rel}/: must not be shipped")
+            continue
+        if p.name.endswith(".hidden.json"):
+            problems.append(f"{rel}: hidden reference cases")
+            continue
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        for i, line in enumerate(text.splitlines(), 1):
+            where = lines.get(line.strip())
+            if where:
+                problems.append(f"{rel}:{i}: solution code from {where}: {line.strip()[:80]}")
+    return problems
+
+
+def build_release(out: Path, root: Path, *, force: bool = False) -> dict:
+    """Build the student bundle in ``out`` from the project at ``root``."""
+    from .assignments import get
+
+    out, root = Path(out), Path(root)
+    assignments, solutions = root / "assignments", root / "solutions"
+    if not assignments.is_dir():
+        raise UsageError(f"{assignments} not found (run `grader stubs` first)")
+    if solutions.is_dir():
+        try:
+            from .authoring.stubs import generate
+        except ImportError:  # pragma: no cover - a student bundle has no authoring/
+            raise UsageError("building a release needs the instructor's grader (with authoring/)") from None
+        stale = generate(solutions, assignments, check=True)
+        if stale:
+            raise UsageError(f"assignments/ is out of date with solutions/ ({', '.join(stale)}): "
+                             "run `grader stubs` first")
+    if out.exists() and any(out.iterdir()):
+        if not (force or (out / MARKER).exists()):
+            raise UsageError(f"{out} exists and is not an earlier release: choose an empty folder "
+                             "(or --force)")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "assignments").mkdir()
+    for f in sorted(assignments.iterdir()):
+        if f.is_file() and f.suffix in (".py", ".ipynb") and not f.name.startswith("."):
+            shutil.copyfile(f, out / "assignments" / f.name)
+    copy_grader(out / "grader", hidden=False)
+    (out / "pyproject.toml").write_text(_pyproject(), encoding="utf-8")
+    (out / "README.md").write_text(_readme(get()), encoding="utf-8")
+    (out / MARKER).write_text("built by `grader release`\n", encoding="utf-8")
+    if solutions.is_dir():
+        problems = leaks(out, solutions, public=assignments)
+        if problems:
+            shutil.rmtree(out)
+            raise UsageError("the bundle would give solutions away; nothing was written:\n  "
+                             + "\n  ".join(problems[:20]))
+    return {"out": out, "files": sum(1 for p in out.rglob("*") if p.is_file())}

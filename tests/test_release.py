@@ -1,0 +1,127 @@
+"""The student bundle: no solution code, no instructor tools, no hidden cases, and
+`grader check` works from it without installing anything."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.errors import UsageError
+from grader.release import SHARED_WITH_CHECKS, build_release, leaks
+
+from .helpers import ASSIGNMENTS, ROOT, SOLUTIONS, copy_solutions
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("release") / "bundle"
+    build_release(out, ROOT)
+    return out
+
+
+TRIVIAL = {"else:", "try:", "finally:", "pass", "break", "continue", "return", "return True",
+           "return False", "return None", "return self", ")", "]", "}"}
+
+
+def region_lines() -> set[str]:
+    """Every non-trivial line inside a ### BEGIN/END SOLUTION region of solutions/*.py."""
+    lines = set()
+    for f in SOLUTIONS.glob("*.py"):
+        body = f.read_text(encoding="utf-8")
+        for region in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", body, re.DOTALL):
+            for line in region.splitlines():
+                s = line.strip()
+                if s and not s.startswith("#") and s not in TRIVIAL:
+                    lines.add(s)
+    return lines
+
+
+def in_bundle_env(bundle: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONPATH"] = str(bundle)
+    return env
+
+
+def test_bundle_holds_stubs_grader_and_instructions(bundle):
+    assert sorted(p.name for p in (bundle / "assignments").iterdir()) == sorted(
+        p.name for p in ASSIGNMENTS.iterdir() if p.suffix in (".py", ".ipynb"))
+    for p in (bundle / "assignments").iterdir():
+        assert p.read_bytes() == (ASSIGNMENTS / p.name).read_bytes()
+    assert (bundle / "grader" / "cli.py").exists() and (bundle / "grader" / "engine.py").exists()
+    assert (bundle / "pyproject.toml").exists() and "grader check" in (bundle / "README.md").read_text()
+    assert any((bundle / "grader" / "reference_data").rglob("*.json"))
+
+
+def test_bundle_gives_no_solution_away(bundle):
+    files = [p for p in bundle.rglob("*") if p.is_file()]
+    assert not (bundle / "solutions").exists()
+    assert not any("authoring" in p.relative_to(bundle).parts for p in bundle.rglob("*"))
+    assert not any(p.name.endswith(".hidden.json") for p in files)
+    # the stubs' docstrings state the formulas on purpose: what is in them is public
+    public = {line.strip() for p in ASSIGNMENTS.glob("*.py") for line in p.read_text().splitlines()}
+    secret = region_lines() - public - set(SHARED_WITH_CHECKS)
+    assert len(secret) > 20
+    for p in files:
+        text = p.read_text(encoding="utf-8", errors="replace")
+        found = {line.strip() for line in text.splitlines()} & secret
+        assert not found, f"{p.relative_to(bundle)} holds solution code: {sorted(found)[:3]}"
+
+
+def test_check_runs_from_the_bundle_without_installing(bundle):
+    env = in_bundle_env(bundle)
+    where = subprocess.run([sys.executable, "-c", "import grader; print(grader.__file__)"],
+                           cwd=bundle, env=env, capture_output=True, text=True, check=False)
+    assert Path(where.stdout.strip()).is_relative_to(bundle)
+    proc = subprocess.run([sys.executable, "-m", "grader", "check", "--path", "assignments",
+                           "--max-examples", "3"], cwd=bundle, env=env, capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "not implemented yet" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_a_finished_assignment_passes_in_the_bundle(bundle, tmp_path):
+    work = copy_solutions(tmp_path / "work")
+    proc = subprocess.run([sys.executable, "-m", "grader", "check", "adam", "dropout", "--path", str(work),
+                           "--max-examples", "3", "--json"], cwd=bundle, env=in_bundle_env(bundle),
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_grading_never_imports_the_authoring_package():
+    code = ("import sys\nfrom grader.engine import grade\nfrom grader.assignments import get\n"
+            "from grader.checking import Settings\nimport grader.batch, grader.cli, grader.gradescope\n"
+            "r = grade('solutions', get(), parts=['adam', 'l1_l2', 'batchnorm_train', 'early_stopping'],"
+            " hidden=True, settings=Settings(max_examples=3))\n"
+            "assert r.score == r.max_score, r.score\n"
+            "print(sorted(m for m in sys.modules if m.startswith('grader.authoring')))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_leaks_are_found(bundle, tmp_path):
+    copy = tmp_path / "b"
+    shutil.copytree(bundle, copy)
+    assert leaks(copy, SOLUTIONS, public=ASSIGNMENTS) == []
+    secret = min(region_lines() - {line.strip() for p in ASSIGNMENTS.glob("*.py")
+                                      for line in p.read_text().splitlines()} - set(SHARED_WITH_CHECKS))
+    (copy / "grader" / "extra.py").write_text(f"def f():\n    {secret}\n")
+    (copy / "grader" / "authoring").mkdir()
+    (copy / "grader" / "reference_data" / "training" / "adam.hidden.json").write_text("{}")
+    found = "\n".join(leaks(copy, SOLUTIONS, public=ASSIGNMENTS))
+    assert "grader/extra.py:2: solution code" in found
+    assert "authoring/" in found and "adam.hidden.json" in found
+
+
+def test_release_refuses_to_overwrite_a_foreign_folder(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(UsageError):
+        build_release(tmp_path / "mine", ROOT)
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
