@@ -68,9 +68,39 @@ def fmt(value, width: int = 6) -> str:
     return repr(value)
 
 
-def call_text(name: str, args=(), kwargs=None) -> str:
-    parts = [fmt(a) for a in args] + [f"{k}={fmt(v)}" for k, v in (kwargs or {}).items()]
-    return f"{name}(" + ", ".join(parts) + ")"
+class Lazy:
+    """Text built only when it is shown: checks describe every call they make, but only
+    a failing one is ever rendered (formatting arrays costs more than the call)."""
+
+    __slots__ = ("_make", "_text")
+
+    def __init__(self, make):
+        self._make = make
+        self._text = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = self._make()
+        return self._text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __add__(self, other) -> str:
+        return str(self) + str(other)
+
+    def __radd__(self, other) -> str:
+        return str(other) + str(self)
+
+
+def call_text(name: str, args=(), kwargs=None) -> Lazy:
+    """``name(arg, ..., key=value)`` with short array renderings (lazy)."""
+    args, kwargs = tuple(args), dict(kwargs or {})
+
+    def make():
+        parts = [fmt(a) for a in args] + [f"{k}={fmt(v)}" for k, v in kwargs.items()]
+        return f"{name}(" + ", ".join(parts) + ")"
+    return Lazy(make)
 
 
 def failed_call(exc: CallFailed, what: str) -> Failure:
@@ -224,5 +254,5 @@ def run_property(strategy, body, *, max_examples: int, describe) -> None:
         raise failure from None
 
 
-def example(inputs: str, expected="", got="", error="") -> Example:
-    return Example(inputs=inputs, expected=str(expected), got=str(got), error=str(error))
+def example(inputs, expected="", got="", error="") -> Example:
+    return Example(inputs=str(inputs), expected=str(expected), got=str(got), error=str(error))

@@ -208,9 +208,14 @@ def gradescope_run(root, max_examples):
               help="Project folder holding solutions/ and assignments/.")
 def stubs(check_only, root):
     """Regenerate assignments/ (the students' stubs) from solutions/."""
-    from .authoring.stubs import generate
-
+    try:
+        from .authoring.stubs import generate
+    except ImportError:
+        _fail_usage("`grader stubs` is an instructor command: this copy of the grader has no "
+                    "instructor tools (grader/authoring) and no solutions")
     root = root or _assignment().root
+    if not (root / "solutions").is_dir():
+        _fail_usage(f"no solutions/ folder in {root} (use --root)")
     changed = generate(root / "solutions", root / "assignments", check=check_only)
     if check_only:
         if changed:
@@ -229,7 +234,10 @@ def record(parts):
         from .authoring.record import record as do_record
     except ImportError as exc:  # pragma: no cover - depends on the environment
         _fail_usage(f"recording needs the instructor tools and TensorFlow: {exc}")
-    do_record(parts=list(parts) or None, log=click.echo)
+    try:
+        do_record(parts=list(parts) or None, log=click.echo)
+    except ImportError as exc:
+        _fail_usage(f"recording needs TensorFlow (pip install -e '.[tf]'): {exc}")
 
 
 @main.command("parts")

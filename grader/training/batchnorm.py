@@ -20,7 +20,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..assignment import Check, Part
-from ..checking import (as_array, call_text, example, failed_call, fmt, mismatch, nonfinite,
+from ..checking import (Lazy, as_array, call_text, example, failed_call, fmt, mismatch, nonfinite,
                         relative_deviation, run_property, unpack)
 from ..errors import Failure
 from ..sandbox.runner import CallFailed
@@ -153,7 +153,8 @@ def run_train_case(ctx, case):
     outputs = []
     for k, x in enumerate(xs):
         args = [x, inp["gamma"], inp["beta"], mm, mv]
-        where = f"call {k + 1} of {len(xs)}: {call_text(TRAIN, args, kwargs)}"
+        where = Lazy(lambda k=k, call=call_text(TRAIN, args, kwargs):
+                     f"call {k + 1} of {len(xs)}: {call}")
         out = _call(ctx, TRAIN, args, kwargs, where)
         try:
             out = unpack(out, 3, f"`{TRAIN}`")

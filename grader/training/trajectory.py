@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checking import (as_array, call_text, example, failed_call, mismatch,
+from ..checking import (Lazy, as_array, call_text, example, failed_call, mismatch,
                         relative_deviation, unpack)
 from ..errors import Failure
 from ..sandbox.runner import CallFailed
@@ -47,7 +47,8 @@ def run_steps(ctx, spec: StepSpec, case, expected):
     params, states = [], []
     for k, grad in enumerate(inp["grads"]):
         args, kwargs = step_args(spec, param, grad, state, k, inp["hparams"], inp.get("defaults"))
-        where = f"step {k + 1} of {len(inp['grads'])}: {call_text(spec.fn, args, kwargs)}"
+        where = Lazy(lambda k=k, call=call_text(spec.fn, args, kwargs):
+                     f"step {k + 1} of {len(inp['grads'])}: {call}")
         try:
             out = ctx.call(spec.fn, *args, **kwargs)
         except CallFailed as exc:
