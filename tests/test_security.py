@@ -54,6 +54,19 @@ def _live(pid: int) -> bool:
     return bool(raw) and raw[end + 2:end + 3] not in (b"Z", b"X")
 
 
+_PREEXISTING: set = set()
+
+
+@pytest.fixture(autouse=True)
+def _known_children():
+    """Children the test process already had (e.g. multiprocessing's forkserver and
+    resource tracker, started by earlier tests of the run) are not a submission's."""
+    _PREEXISTING.clear()
+    if LINUX:
+        _PREEXISTING.update(isolation.descendants(os.getpid(), isolation.proc_table()))
+    yield
+
+
 def leftovers(marker: str = "") -> list[str]:
     """Live processes started by this test process's sandboxes (or carrying ``marker``)."""
     if not LINUX:
@@ -61,7 +74,7 @@ def leftovers(marker: str = "") -> list[str]:
     me = os.getpid()
     needles = [f"gsbx{me}x".encode()] + ([marker.encode()] if marker else [])
     table = isolation.proc_table()
-    found = {p for p in isolation.descendants(me, table)}
+    found = {p for p in isolation.descendants(me, table)} - _PREEXISTING
     for pid in table:
         if pid == me:
             continue
