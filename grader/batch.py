@@ -300,7 +300,7 @@ def _reply(fut, job) -> dict:
 def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
                  settings: Settings | None = None, workers: int | None = None,
                  regrade: bool = False, dask=None, progress: Progress | None = None,
-                 replay: bool = True) -> BatchResult:
+                 replay: bool = True, plots: bool = False) -> BatchResult:
     """Grade every submission in ``submissions`` that the gradebook in ``out`` does not
     already hold (all of them with ``regrade``), write ``grades.csv``, each submission's
     feedback and the class summary.
@@ -308,6 +308,7 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
     ``workers`` grading processes run in parallel (default: the machine's cores); with
     ``dask`` (a scheduler address or a ``distributed.Client``) the cluster grades instead.
     ``replay=False`` turns off the replay of hypothesis's examples (same scores, slower).
+    ``plots=True`` adds, to feedback.html, each failing optimizer's path next to Keras's.
     """
     settings = settings or Settings()
     workers = workers or default_workers()
@@ -348,8 +349,10 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
                         continue
                     result = result_from_dict(reply["result"], name=names[0])
                     book.record(job["hash"], version, result, names, seconds=reply.get("seconds"))
+                    images = trajectory_images(result, group[0].path) if plots else None
                     for s in group:
-                        write_submission(out, _renamed(result, s.name), folder=s.folder)
+                        write_submission(out, _renamed(result, s.name), folder=s.folder,
+                                         images=images)
                     graded += names
                     replies.append(reply)
                     progress.advance(names, result, reply.get("seconds", 0.0))
@@ -423,7 +426,25 @@ def _stats(replies: list[dict]) -> dict:
 
 # -- files in OUT ---------------------------------------------------------------------------
 
-def write_submission(out: Path, result: SubmissionResult, folder: str | None = None) -> None:
+def trajectory_images(result: SubmissionResult, path: Path) -> dict:
+    """PNG plots of each failing optimizer part: the student's path next to Keras's."""
+    from .plots import trajectory_png
+
+    images = {}
+    for part in result.parts:
+        if part.full or part.error:
+            continue
+        try:
+            png = trajectory_png(part, submission=path)
+        except Exception:  # noqa: BLE001 - a picture is a bonus, never a reason to fail
+            png = None
+        if png:
+            images[part.id] = png
+    return images
+
+
+def write_submission(out: Path, result: SubmissionResult, folder: str | None = None,
+                     images: dict | None = None) -> None:
     from .report_html import feedback_page
 
     folder_path = Path(out) / (folder or safe_name(result.name))
@@ -431,7 +452,7 @@ def write_submission(out: Path, result: SubmissionResult, folder: str | None = N
     atomic_write(folder_path / "results.json",
                  json.dumps(to_gradescope(result), indent=2, ensure_ascii=False))
     atomic_write(folder_path / "feedback.md", to_markdown(result))
-    atomic_write(folder_path / "feedback.html", feedback_page(result))
+    atomic_write(folder_path / "feedback.html", feedback_page(result, images=images))
 
 
 def grades_csv(results, assignment: Assignment) -> str:

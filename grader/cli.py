@@ -73,7 +73,10 @@ def check(parts, path, as_json, verbose, max_examples, lang):
 @click.option("--max-examples", type=click.IntRange(1, 10000), default=None,
               help="Hypothesis examples per property check (default: the grader's budget).")
 @click.option("--no-progress", is_flag=True, help="No progress bar (e.g. in a log file).")
-def grade_cmd(submissions, out, workers, regrade, dask_address, max_examples, no_progress):
+@click.option("--plots", is_flag=True,
+              help="In feedback.html, plot a failing optimizer's path next to Keras's "
+                   "(runs that optimizer once more: about a second per plot).")
+def grade_cmd(submissions, out, workers, regrade, dask_address, max_examples, no_progress, plots):
     """Grade every submission in SUBMISSIONS (public and hidden checks).
 
     Each entry of SUBMISSIONS (a folder, an .ipynb or a .zip) is one submission.
@@ -90,7 +93,7 @@ def grade_cmd(submissions, out, workers, regrade, dask_address, max_examples, no
     progress = _BatchProgress(console, enabled=not no_progress)
     try:
         batch = grade_folder(submissions, out, _assignment(), settings=settings, workers=workers,
-                             regrade=regrade, dask=dask_address, progress=progress)
+                             regrade=regrade, dask=dask_address, progress=progress, plots=plots)
     except UsageError as exc:
         _fail_usage(str(exc))
     except KeyboardInterrupt:

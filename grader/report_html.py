@@ -46,9 +46,11 @@ def _bar(fraction: float) -> str:
     return f'<span class="bar"><span style="width:{pct:.0f}%"></span></span>'
 
 
-def feedback_page(result: SubmissionResult) -> str:
+def feedback_page(result: SubmissionResult, images: dict | None = None) -> str:
     """One submission's feedback: its score, a table of parts, then every test of
-    results.json with its output (failures open, passes folded)."""
+    results.json with its output (failures open, passes folded). ``images`` maps a
+    part id to a PNG shown under that part's heading (e.g. an optimizer's path)."""
+    images = images or {}
     doc = to_gradescope(result)
     out = [f"<h1>Feedback for {escape(result.name)}</h1>",
            f"<p><strong>Score: {_num(doc['score'])} / {_num(result.max_score)}</strong></p>"]
@@ -68,6 +70,11 @@ def feedback_page(result: SubmissionResult) -> str:
     for p in result.parts:
         out.append(f'<h2 id="{escape(p.id)}">{escape(p.id)}: {escape(p.title)} '
                    f"({_num(p.score)} / {_num(p.max_score)})</h2>")
+        if p.id in images:
+            b64 = base64.b64encode(images[p.id]).decode()
+            out.append(f'<figure><img alt="your parameters step by step next to Keras\'s" '
+                       f'src="data:image/png;base64,{b64}"><figcaption>Your parameters, step '
+                       "by step, next to Keras's on the lecture's example.</figcaption></figure>")
         if p.error:
             out.append(f'<p class="fail">Not graded: {escape(p.error.splitlines()[0])}</p>')
             if "\n" in p.error:

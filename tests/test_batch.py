@@ -356,3 +356,15 @@ def test_a_grading_process_that_dies_is_replaced_and_its_work_redone(tmp_path):
     assert progress.killed == 1
     assert not batch.missing and set(batch.graded) == {"a", "b", "c", "d"}
     assert all(r[-1] == "100" for r in rows(tmp_path / "out").values())
+
+
+def test_plots_show_a_failing_optimizer_next_to_keras(tmp_path):
+    subs = tmp_path / "subs"
+    mutant_submission(subs / "nobias", "optimizers", "adam_step", "adam_no_bias_correction",
+                      "grader.authoring.mistakes_optimizers")
+    out = tmp_path / "out"
+    grade_folder(subs, out, assignment(), settings=FAST, workers=1, progress=Progress(),
+                 plots=True)
+    html = (out / "nobias" / "feedback.html").read_text()
+    assert html.count("data:image/png;base64,") == 1  # adam only: every other part is full
+    assert "next to Keras" in html
