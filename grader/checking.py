@@ -34,6 +34,14 @@ class Context:
     def call(self, name: str, *args, rngs=None, **kwargs):
         return self.sandbox.call(self.part.module, name, *args, rngs=rngs, **kwargs)
 
+    def steps(self, name: str, param, grads, state, kwargs: dict, uses_t: bool):
+        """A step function's raw outputs along ``grads`` in one request, or None
+        (see :meth:`grader.sandbox.runner.Sandbox.steps`)."""
+        steps = getattr(self.sandbox, "steps", None)
+        if steps is None:
+            return None
+        return steps(self.part.module, name, param, grads, state, kwargs, uses_t)
+
     def callback(self, name: str, init: dict, runs: list, initial_weights: list):
         return self.sandbox.callback(self.part.module, name, init, runs, initial_weights)
 

@@ -249,6 +249,7 @@ class Sandbox:
         self.proc: _Proc | None = None
         self.load_report: dict | None = None
         self.restarts = 0
+        self._no_batch = False  # set after a batched request crashed or timed out
         self.token = f"gsbx{os.getpid()}x{secrets.token_hex(6)}"
         self._tmp = Path(tempfile.mkdtemp(prefix="grader-work-"))
         self._work = self._tmp / "work"
@@ -599,6 +600,36 @@ class Sandbox:
         return self.request({"op": "call", "module": module, "name": name,
                              "args": wire.encode(list(args)), "kwargs": wire.encode(kwargs),
                              "rngs": rngs or {}})
+
+    def steps(self, module: str, name: str, param, grads, state, kwargs: dict, uses_t: bool):
+        """Run step function ``name`` along ``grads`` in one request, feeding its outputs
+        back (``fn(param, grad, *state, [t], **kwargs)``, t = 1, 2, ...).
+
+        Returns the list of raw outputs, one per step taken (it ends early at an output
+        that cannot be fed back), or None when the batch did not run cleanly (an
+        exception, a crash or a timeout): the caller then replays the case one call at a
+        time, which reports exactly what went wrong. After a crash or a timeout batching
+        is switched off for this sandbox, so a hanging function costs one extra budget.
+        """
+        if self._no_batch:
+            return None
+        try:
+            value = self.request({"op": "steps", "module": module, "name": name,
+                                  "param": wire.encode(param), "grads": wire.encode(list(grads)),
+                                  "state": wire.encode(list(state)),
+                                  "kwargs": wire.encode(kwargs), "uses_t": bool(uses_t)})
+        except CallFailed as exc:
+            if exc.kind in ("timeout", "crash", "protocol"):
+                self._no_batch = True
+                # The replay one call at a time meets the same problem and restarts the
+                # worker itself: count that one only, so that feedback does not depend
+                # on batching.
+                self.restarts = max(0, self.restarts - 1)
+            return None
+        if not isinstance(value, dict) or value.get("complete") is not True \
+                or not isinstance(value.get("outputs"), list):
+            return None
+        return value["outputs"]
 
     def callback(self, module: str, name: str, init: dict, runs: list, initial_weights: list):
         return self.request({"op": "callback", "module": module, "name": name,
