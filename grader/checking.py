@@ -218,7 +218,19 @@ def deterministic_hypothesis() -> None:
     _PINNED = True
 
 
+#: Set by :func:`grader.propcache.install` in batch-grading processes: a runner that
+#: replays already-drawn examples and falls back to :func:`run_hypothesis`.
+PROPERTY_RUNNER = None
+
+
 def run_property(strategy, body, *, max_examples: int, describe) -> None:
+    """Run a property check (see :func:`run_hypothesis`), through the replay cache
+    when one is installed (same verdicts, fewer draws)."""
+    runner = PROPERTY_RUNNER or run_hypothesis
+    return runner(strategy, body, max_examples=max_examples, describe=describe)
+
+
+def run_hypothesis(strategy, body, *, max_examples: int, describe) -> None:
     """Run ``body(example)`` on examples from ``strategy`` (derandomized, no database).
 
     ``body`` raises :class:`Failure` when a property does not hold. On failure the

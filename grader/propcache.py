@@ -20,7 +20,6 @@ grades one submission and gains nothing from it.
 from __future__ import annotations
 
 import copy
-import sys
 import threading
 
 _cache: dict = {}
@@ -142,20 +141,10 @@ def _replay(examples, body, describe) -> bool:
 
 
 def install() -> None:
-    """Route every property check of this process through the replay cache.
-
-    The check modules bind ``run_property`` at import (``from ..checking import
-    run_property``), so the name is replaced in :mod:`grader.checking` and in every
-    loaded ``grader`` module that holds the original.
-    """
+    """Route every property check of this process through the replay cache."""
     from . import checking
 
-    original = getattr(checking.run_property, "__wrapped__", checking.run_property)
-    wrapped = cached(original)
-    for name, module in list(sys.modules.items()):
-        if (name == "grader" or name.startswith("grader.")) and module is not None \
-                and getattr(module, "run_property", None) is original:
-            module.run_property = wrapped
+    checking.PROPERTY_RUNNER = cached(checking.run_hypothesis)
 
 
 def clear() -> None:
