@@ -39,17 +39,18 @@ def edit(text: str, old: str, new: str) -> str:
 MODULES = ("optimizers", "regularization", "batchnorm", "early_stopping")
 
 
-def folder(name: str, files: dict) -> None:
-    d = OUT / name
+def folder(name: str, files: dict, out: Path = OUT) -> None:
+    d = out / name
     d.mkdir(parents=True)
     for module, text in files.items():
         (d / f"{module}.py").write_text(text, encoding="utf-8")
 
 
-def main() -> None:
-    shutil.rmtree(OUT, ignore_errors=True)
-    OUT.mkdir(parents=True)
-    folder("kim_minji", {m: sol(m) for m in MODULES})
+def main(dest: Path = OUT) -> None:
+    dest = Path(dest)
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    folder("kim_minji", {m: sol(m) for m in MODULES}, dest)
 
     lee = {m: sol(m) for m in MODULES}
     lee["optimizers"] = edit(lee["optimizers"],
@@ -58,7 +59,7 @@ def main() -> None:
                              "    new_param = param - learning_rate * new_m / (np.sqrt(new_v) + epsilon)")
     lee["regularization"] = edit(lee["regularization"], "return l2 * np.sum(np.square(weights))",
                                  "return 0.5 * l2 * np.sum(np.square(weights))")
-    folder("lee_junho", lee)
+    folder("lee_junho", lee, dest)
 
     park = {m: sol(m) for m in MODULES}
     park["regularization"] = edit(park["regularization"], "return np.where(mask, x * scale",
@@ -70,9 +71,11 @@ def main() -> None:
         nb.cells.append(nbformat.v4.new_markdown_cell(f"## {m}"))
         nb.cells.append(nbformat.v4.new_code_cell(park[m]))
     nb.cells.append(nbformat.v4.new_code_cell("print(adam_step(np.ones(2), np.ones(2), np.zeros(2), np.zeros(2), 1))"))
-    nbformat.write(nb, str(OUT / "park_seoyeon.ipynb"))
+    for i, cell in enumerate(nb.cells):  # stable ids: the file is the same on every run
+        cell.id = f"cell-{i}"
+    nbformat.write(nb, str(dest / "park_seoyeon.ipynb"))
 
-    with zipfile.ZipFile(OUT / "choi_woojin.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(dest / "choi_woojin.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         for m in MODULES:
             zf.writestr(f"choi_woojin/{m}.py", sol(m) if m == "optimizers" else stub(m))
 
@@ -82,8 +85,8 @@ def main() -> None:
     jung["early_stopping"] = edit(jung["early_stopping"], "if self.wait >= self.patience and epoch > 0:",
                                   "if self.wait > self.patience and epoch > 0:")
     jung["regularization"] = "import numpy as np\n\ndef l1_penalty(weights, l1=0.01)\n    return l1\n"
-    folder("jung_hyun", jung)
-    print(f"wrote {len(list(OUT.iterdir()))} submissions to {OUT}")
+    folder("jung_hyun", jung, dest)
+    print(f"wrote {len(list(dest.iterdir()))} submissions to {dest}")
 
 
 if __name__ == "__main__":

@@ -26,3 +26,26 @@ def test_example_loses_points_where_its_description_says(entry):
 
 def test_examples_folder_holds_exactly_the_described_submissions():
     assert {p.name for p in EXAMPLES.iterdir()} == set(EXPECTED_LOSSES)
+
+
+def test_examples_are_in_sync_with_the_solutions(tmp_path):
+    """examples/submissions is generated from solutions/ (examples/make_examples.py)."""
+    import importlib.util
+    import zipfile
+
+    spec = importlib.util.spec_from_file_location("make_examples", ROOT / "examples" / "make_examples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path)
+
+    def contents(folder):
+        out = {}
+        for p in sorted(folder.rglob("*")):
+            if p.suffix == ".zip":
+                with zipfile.ZipFile(p) as zf:
+                    out.update({f"{p.name}/{n}": zf.read(n) for n in zf.namelist()})
+            elif p.is_file():
+                out[str(p.relative_to(folder))] = p.read_bytes()
+        return out
+
+    assert contents(tmp_path) == contents(EXAMPLES), "run `python examples/make_examples.py`"
