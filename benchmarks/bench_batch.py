@@ -176,12 +176,13 @@ def profile(subs: Path, settings, k: int, replay: bool):
     import cProfile
     import pstats
 
-    from grader import batch, propcache
+    from grader import batch, plans, propcache
     from grader.assignments import get
 
     get()
     if replay:
         propcache.install()
+        plans.install()
     entries = sorted(p for p in subs.iterdir())[: k + 1]
     batch.grade_one(entries[0], get(), settings)  # warm-up: imports, recorded examples
     prof = cProfile.Profile()

@@ -137,18 +137,20 @@ _READY = False
 
 def _prepare(ignore_sigint: bool = False, replay: bool = True) -> None:
     """Once per grading process: load the assignment and (``replay``) replay
-    hypothesis's examples across submissions (:mod:`grader.propcache`)."""
+    hypothesis's examples and pipeline requests across submissions
+    (:mod:`grader.propcache`, :mod:`grader.plans`)."""
     global _READY
     if ignore_sigint:  # Ctrl-C is the instructor's process's business
         import signal
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not _READY:
-        from . import propcache
+        from . import plans, propcache
         from .assignments import get
 
         get()
         if replay:
             propcache.install()
+            plans.install()
         _READY = True
 
 

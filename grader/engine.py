@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import plans
 from .assignment import Assignment, Part
 from .checking import Context, Settings
 from .errors import Failure, SubmissionError
@@ -107,6 +108,13 @@ def _unavailable(part: Part, info: dict) -> str:
 
 
 def _run_check(ctx: Context, check, weight: float) -> CheckResult:
+    with plans.Planned(ctx.sandbox, plans.key(ctx.assignment, ctx.part, check, ctx.settings)) as planned:
+        result = _check_result(ctx, check, weight)
+        planned.passed = result.passed
+    return result
+
+
+def _check_result(ctx: Context, check, weight: float) -> CheckResult:
     base = dict(name=check.name, max_points=weight, hidden=check.hidden)
     try:
         note = check.run(ctx)

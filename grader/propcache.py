@@ -7,9 +7,9 @@ more than running the student's code on them, so a grading process that grades m
 submissions records each property's examples once and afterwards *replays* them:
 
 - every replayed example passes: the property passes, as hypothesis would have said;
-- the student's code times out or crashes on one: the check fails on that example,
-  exactly as :func:`grader.checking.run_property` reports it (it stops at the first
-  such example too);
+- the student's code raises, times out or crashes on one: the check fails on that
+  example, exactly as :func:`grader.checking.run_hypothesis` reports it (it stops at
+  the first such example too);
 - anything else fails: hypothesis runs as usual (it generates the same examples up to
   that one, then shrinks), so the failing example and message are hypothesis's own.
 
@@ -118,7 +118,7 @@ def cached(run_property):
 
 def _replay(examples, body, describe) -> bool:
     """True when every example passes; raises the check's Failure when the student's
-    code times out or crashes (as run_property does); False otherwise."""
+    code raises, times out or crashes (as run_hypothesis does); False otherwise."""
     from .checking import failed_call
     from .results import Example
     from .sandbox.runner import CallFailed
@@ -127,8 +127,6 @@ def _replay(examples, body, describe) -> bool:
         try:
             body(copy.deepcopy(ex))
         except CallFailed as exc:
-            if exc.kind not in ("timeout", "crash"):
-                return False
             failure = failed_call(exc, "your function")
             failure.message, _, trace = failure.message.partition("\n")
             failure.example = describe(ex)

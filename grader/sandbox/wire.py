@@ -30,23 +30,35 @@ class WireError(ValueError):
     """A message that is not valid plain data."""
 
 
+_NAMES = {np.dtype(name): name for name in DTYPES}  # native byte order only
+_PLAIN = (type(None), bool, str, int, float)
+
+
 def encode(obj, _depth=0):
     """Turn a Python value into JSON-able plain data (raises WireError if it cannot)."""
     if _depth > 32:
         raise WireError("value is nested too deeply")
-    if obj is None or isinstance(obj, (bool, str)):
+    kind = type(obj)
+    if kind in _PLAIN:
         return obj
-    if isinstance(obj, (int, float)) and type(obj) in (int, float):
-        return obj
+    if kind is list:
+        if all(type(v) in _PLAIN for v in obj):  # e.g. a history of floats
+            return list(obj)
+        return [encode(v, _depth + 1) for v in obj]
     if isinstance(obj, np.generic):
         obj = np.asarray(obj)
     if isinstance(obj, np.ndarray):
-        # np.array(..., copy=True) on the base class: an ndarray subclass with lying
-        # methods is reduced to its raw buffer here.
-        arr = np.array(np.ndarray.view(obj, np.ndarray), copy=True, order="C")
-        name = arr.dtype.name
-        if name not in DTYPES:
-            raise WireError(f"an array of dtype {name} (expected a numeric array)")
+        # Viewed as the base class and copied to a plain buffer: an ndarray subclass
+        # with lying methods is reduced to its raw data here.
+        arr = np.ndarray.view(obj, np.ndarray)
+        if not arr.flags.c_contiguous:
+            arr = arr.copy(order="C")
+        name = _NAMES.get(arr.dtype)
+        if name is None:
+            name = arr.dtype.name
+            if name not in DTYPES:
+                raise WireError(f"an array of dtype {name} (expected a numeric array)")
+            arr = arr.astype(np.dtype(name))  # to native byte order
         return {"__nd__": [name, list(arr.shape), base64.b64encode(arr.tobytes()).decode()]}
     if isinstance(obj, tuple):
         return {"__tuple__": [encode(v, _depth + 1) for v in obj]}
@@ -63,6 +75,8 @@ def encode(obj, _depth=0):
         return out
     if isinstance(obj, (int, float)):  # int/float subclasses (e.g. bool-like): plain value
         return float(obj) if isinstance(obj, float) else int(obj)
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
     raise WireError(f"a value of type {type(obj).__name__}")
 
 
@@ -70,11 +84,14 @@ def decode(obj, _depth=0):
     """Inverse of :func:`encode`; validates everything it builds."""
     if _depth > 40:
         raise WireError("value is nested too deeply")
-    if obj is None or isinstance(obj, (bool, str, int, float)):
+    kind = type(obj)
+    if kind in _PLAIN:
         return obj
-    if isinstance(obj, list):
+    if kind is list:
+        if all(type(v) in _PLAIN for v in obj):
+            return obj
         return [decode(v, _depth + 1) for v in obj]
-    if isinstance(obj, dict):
+    if kind is dict:
         if "__nd__" in obj:
             dtype, shape, data = obj["__nd__"]
             if dtype not in DTYPES:

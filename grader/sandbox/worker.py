@@ -27,6 +27,7 @@ import importlib.util
 import io
 import json
 import os
+import select
 import sys
 import threading
 import traceback
@@ -602,6 +603,10 @@ class Worker:
             return self._failure(exc)
         return self._reply_value(value)
 
+    def op_cancel(self, req):
+        """The grader's "stop the pipelined batch": acknowledged once the batch stopped."""
+        return {"ok": True, "cancelled": True}
+
     def _reply_value(self, value):
         try:
             return {"ok": True, "value": self.wire.encode(value)}
@@ -645,12 +650,9 @@ def main(argv) -> int:
     sys.stdout = _Capped(1, cap, "<stdout>")
     sys.stderr = _Capped(2, cap, "<stderr>")
     worker = Worker(root, wire, drivers, info)
-    while True:
-        try:
-            req = wire.recv(proto_in)
-        except EOFError:
-            return 0
-        op = req.get("op")
+
+    def handle(req) -> dict:
+        op = req.get("op") if isinstance(req, dict) else None
         handler = getattr(worker, f"op_{op}", None)
         try:
             reply = handler(req) if handler else {"ok": False, "kind": "protocol",
@@ -665,14 +667,47 @@ def main(argv) -> int:
             sys.stderr.flush()
         except BaseException:  # noqa: BLE001, S110 - the student may have replaced them
             pass
+        return reply
+
+    def send(reply) -> None:
         try:
             wire.send(proto_out, reply)
         except (TypeError, ValueError):
             wire.send(proto_out, {"ok": False, "kind": "unsupported",
                                   "error": "returned a value that could not be sent"})
+
+    while True:
+        try:
+            req = wire.recv(proto_in)
+        except EOFError:
+            return 0
+        op = req.get("op")
+        if op == "many":
+            # A pipelined batch (Sandbox.pipeline): one reply per request, as if each had
+            # been sent on its own. Before each, stop if the grader has sent something
+            # (a "cancel": it no longer wants the rest).
+            for sub in req.get("requests") or ():
+                if _readable(proto_in):
+                    break
+                if not isinstance(sub, dict) or sub.get("op") not in PIPELINED:
+                    sub = {"op": f"{sub.get('op') if isinstance(sub, dict) else '?'} (not pipelined)"}
+                send(handle(sub))
+            continue
+        send(handle(req))
         if op == "bye":
             return 0
 
+
+#: The requests a pipelined batch may hold.
+PIPELINED = ("call", "steps", "callback")
+
+
+def _readable(fd: int) -> bool:
+    """Whether a message is waiting on ``fd`` (never blocks; False where it cannot tell)."""
+    try:
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))

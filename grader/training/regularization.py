@@ -464,7 +464,7 @@ def mask_keep_fraction(ctx):
                           diagnosis=diag)
 
 
-EXPECT_DRAWS = 20000
+EXPECT_DRAWS = 5000  # a 4.2% / 8.5% / 15% gap at rate 0.2 / 0.5 / 0.75 is caught
 
 
 def expectation_is_kept(ctx):
@@ -472,12 +472,12 @@ def expectation_is_kept(ctx):
     masks is x (within 6 standard deviations): inverted dropout keeps the expectation."""
     x = np.array([[0.5, -1.0, 2.0, -1.5], [1.0, 1.25, -0.75, 3.0], [-2.0, 0.8, -0.6, 1.5]])
     shape = (EXPECT_DRAWS, *x.shape)
-    xs = np.broadcast_to(x, shape).copy()
+    xs = np.broadcast_to(x, shape).astype(np.float32)  # float32: half the bytes to send
     for i, rate in enumerate((0.2, 0.5, 0.75)):
         seed = 99 + i
         mask = _mask(ctx, shape, rate, seed)
         text = (f"the mean over axis 0 of dropout(xs, {rate}, {_mask_text(shape, rate, seed)}, "
-                f"training=True), xs = {EXPECT_DRAWS} copies of x = {fmt(x)}")
+                f"training=True), xs = {EXPECT_DRAWS} float32 copies of x = {fmt(x)}")
         out = _call(ctx, "dropout", (xs, rate, mask), {"training": True}, text)
         mean = as_array(out, "the result of `dropout`", shape).mean(axis=0)
         tol = SIGMAS * np.abs(x) * np.sqrt(rate / ((1 - rate) * EXPECT_DRAWS))

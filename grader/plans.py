@@ -1,0 +1,96 @@
+"""Pipelined requests across submissions (batch grading).
+
+A check asks the student's code for one value at a time: hundreds of requests per
+submission, each a round trip to the sandboxed worker (two process wake-ups, a thread
+hand-off). For every student who passes a check those requests are the same ones:
+the inputs come from the recorded reference cases and from hypothesis's examples,
+which do not depend on the student (see :mod:`grader.propcache`). So a grading
+process remembers the requests of the first submission that passed each check (its
+*plan*) and, for the next submissions, sends the whole plan to the worker in one
+message before the check starts (:meth:`grader.sandbox.runner.Sandbox.pipeline`).
+The check then runs exactly as before; each request it makes that is the next one
+planned takes the worker's reply instead of a round trip.
+
+Scores cannot change: a reply is what the same request sent on its own would get,
+because the student's functions are pure (the student contract says so, and every
+request carries fresh copies of its inputs). At the first request that differs from
+the plan (the student's code fails, so hypothesis goes on differently) the rest of
+the plan is cancelled, and requests go one at a time again. What can differ is only
+what a submission that breaks the contract sees (module-level state, or printing:
+the output of planned calls the check did not need is kept too).
+
+Only ``grade`` installs it (:func:`install`, in each grading process).
+"""
+
+from __future__ import annotations
+
+import threading
+
+#: Largest plan kept for one check (requests, and bytes in all).
+MAX_REQUESTS = 5000
+MAX_BYTES = 32 * 1024 * 1024
+
+_plans: dict = {}
+_lock = threading.Lock()
+_installed = False
+stats = {"checks": 0, "pipelined": 0, "requests": 0, "recorded": 0}
+
+
+def install() -> None:
+    global _installed
+    _installed = True
+
+
+def uninstall() -> None:
+    global _installed
+    _installed = False
+
+
+def installed() -> bool:
+    return _installed
+
+
+def clear() -> None:
+    with _lock:
+        _plans.clear()
+    for k in stats:
+        stats[k] = 0
+
+
+def key(assignment, part, check, settings) -> tuple:
+    return (assignment.name, part.id, check.name, bool(check.hidden), settings.max_examples)
+
+
+class Planned:
+    """Context manager around one check: pipelines its plan (if any), records the
+    requests it makes, and keeps them as the plan when the check passed."""
+
+    def __init__(self, sandbox, k):
+        self.sandbox, self.key = sandbox, k
+        self.passed = False
+        self._made: list | None = None
+
+    def __enter__(self):
+        if not _installed or not hasattr(self.sandbox, "pipeline"):
+            return self
+        stats["checks"] += 1
+        plan = _plans.get(self.key)
+        if plan:
+            sent = self.sandbox.pipeline(plan)
+            stats["pipelined"] += sent > 0
+        self._made = self.sandbox.recording()
+        return self
+
+    def __exit__(self, *exc):
+        if self._made is None:
+            return False
+        made, self._made = self._made, None
+        self.sandbox.stop_recording()
+        self.sandbox.cancel_pipeline()
+        stats["requests"] += len(made)
+        if self.passed and self.key not in _plans and made \
+                and len(made) <= MAX_REQUESTS and sum(map(len, made)) <= MAX_BYTES:
+            with _lock:
+                _plans.setdefault(self.key, tuple(made))
+            stats["recorded"] += 1
+        return False
