@@ -93,6 +93,7 @@ class SandboxMemory:
 
         self.peak_mb = 0.0
         self.cpu: dict[int, float] = {}
+        self.cpu_self = 0.0  # the sampler's own CPU time (taken out of the figures)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -101,38 +102,62 @@ class SandboxMemory:
         return self
 
     def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
         self._stop.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
 
     def _run(self):
         me = os.getpid()
+        start = time.thread_time()
+        hz = os.sysconf("SC_CLK_TCK")
+        is_worker: dict[int, bool] = {}
         while not self._stop.wait(0.05):
-            parents, cmds, ticks = {}, {}, {}
-            for d in Path("/proc").iterdir():
-                if not d.name.isdigit():
+            self.cpu_self = time.thread_time() - start
+            for pid in _descendants(me):
+                if pid not in is_worker:
+                    try:
+                        is_worker[pid] = b"worker.py" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                    except OSError:
+                        continue
+                if not is_worker[pid]:
                     continue
                 try:
-                    stat = (d / "stat").read_text().rsplit(")", 1)[1].split()
-                    parents[int(d.name)] = int(stat[1])
-                    ticks[int(d.name)] = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-                    cmds[int(d.name)] = (d / "cmdline").read_bytes()
-                except (OSError, ValueError, IndexError):
-                    continue
-            for pid, cmd in cmds.items():
-                if b"worker.py" not in cmd:
-                    continue
-                up, hops = pid, 0
-                while up in parents and up != me and hops < 6:
-                    up, hops = parents[up], hops + 1
-                if up != me:
-                    continue
-                self.cpu[pid] = max(self.cpu.get(pid, 0.0), ticks.get(pid, 0.0))
-                try:
+                    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    self.cpu[pid] = max(self.cpu.get(pid, 0.0), (int(stat[11]) + int(stat[12])) / hz)
                     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                         if line.startswith("VmHWM:"):
                             self.peak_mb = max(self.peak_mb, int(line.split()[1]) / 1024)
-                except OSError:
+                except (OSError, ValueError, IndexError):
                     pass
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (from /proc/PID/task/TID/children)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for t in tasks:
+            try:
+                kids = [int(c) for c in Path(f"/proc/{p}/task/{t}/children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+            out.extend(kids)
+            todo.extend(kids)
+    return out
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (all processes, from /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 class Clock:
@@ -155,12 +180,20 @@ def run(subs: Path, workers: int, settings, replay: bool):
     from grader.assignments import get
     from grader.batch import grade_folder
 
+    import resource
+
     with tempfile.TemporaryDirectory(prefix="bench-out-") as out, SandboxMemory() as memory:
         clock = Clock()
         t = time.perf_counter()
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        busy = machine_busy()
         batch = grade_folder(subs, Path(out), get(), settings=settings, workers=workers,
                              progress=clock, replay=replay)
         wall = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        busy = machine_busy() - busy
+        memory.stop()
+        parent = (after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime - memory.cpu_self)
     n = len(batch.graded)
     half = clock.times[len(clock.times) // 2:]
     steady = (len(half) - 1) / (half[-1] - half[0]) if len(half) > 2 and half[-1] > half[0] else float("nan")
@@ -168,6 +201,8 @@ def run(subs: Path, workers: int, settings, replay: bool):
             "per_sub": wall / n, "cpu_per_sub": batch.stats["grading_cpu_seconds"] / n,
             "sandbox_cpu_per_sub": sum(memory.cpu.values()) / n,
             "rss": batch.stats["peak_rss_mb_per_process"], "sandbox_rss": memory.peak_mb,
+            "parent_cpu_per_sub": parent / n, "machine_cpu_per_sub": busy / n,
+            "sampler_cpu": memory.cpu_self,
             "mean": sum(r.score for r in batch.results) / len(batch.results)}
 
 
@@ -176,12 +211,11 @@ def profile(subs: Path, settings, k: int, replay: bool):
     import cProfile
     import pstats
 
-    from grader import batch, plans, propcache
+    from grader import batch, plans
     from grader.assignments import get
 
     get()
     if replay:
-        propcache.install()
         plans.install()
     entries = sorted(p for p in subs.iterdir())[: k + 1]
     batch.grade_one(entries[0], get(), settings)  # warm-up: imports, recorded examples
@@ -202,7 +236,7 @@ def main():
     ap.add_argument("-n", type=int, default=200, help="submissions (default 200)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--max-examples", type=int, default=None, help="default: the grader's budget")
-    ap.add_argument("--no-replay", action="store_true", help="turn off the replay of hypothesis's examples")
+    ap.add_argument("--no-replay", action="store_true", help="turn off the pipelining of requests across submissions")
     ap.add_argument("--profile", action="store_true", help="profile one grading process instead")
     ap.add_argument("--keep", type=Path, default=None, help="build the class here (and keep it)")
     args = ap.parse_args()
@@ -228,14 +262,15 @@ def main():
             profile(subs, settings, min(args.n - 1, 12), not args.no_replay)
             return
         print(f"{'workers':>7} {'subs/s':>7} {'steady/s':>8} {'s/sub':>6} {'CPU s/sub':>9} "
-              f"{'(sandbox)':>9} {'peak MB/process':>15} {'peak MB/sandbox':>15} {'mean':>6} "
+              f"{'(sandbox)':>9} {'(main)':>6} {'machine':>7} {'peak MB/process':>15} {'peak MB/sandbox':>15} {'mean':>6} "
               f"{'load before -> after':>22}")
         for w in args.workers:
             before = os.getloadavg()[0]
             r = run(subs, w, settings, not args.no_replay)
             after = os.getloadavg()[0]
             print(f"{w:7d} {r['rate']:7.2f} {r['steady']:8.2f} {r['per_sub']:6.2f} {r['cpu_per_sub']:9.2f} "
-                  f"{r['sandbox_cpu_per_sub']:9.2f} {r['rss']:15.0f} {r['sandbox_rss']:15.0f} {r['mean']:6.1f} {before:10.2f} -> {after:5.2f}")
+                  f"{r['sandbox_cpu_per_sub']:9.2f} {r['parent_cpu_per_sub']:6.2f} {r['machine_cpu_per_sub']:7.2f} {r['rss']:15.0f} {r['sandbox_rss']:15.0f} {r['mean']:6.1f} {before:10.2f} -> {after:5.2f}"
+                  f"   (sampler {r['sampler_cpu']:.1f} CPU s)")
     finally:
         if tmp:
             tmp.cleanup()

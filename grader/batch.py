@@ -136,20 +136,18 @@ _READY = False
 
 
 def _prepare(ignore_sigint: bool = False, replay: bool = True) -> None:
-    """Once per grading process: load the assignment and (``replay``) replay
-    hypothesis's examples and pipeline requests across submissions
-    (:mod:`grader.propcache`, :mod:`grader.plans`)."""
+    """Once per grading process: load the assignment and (``replay``) pipeline the
+    requests of each check across submissions (:mod:`grader.plans`)."""
     global _READY
     if ignore_sigint:  # Ctrl-C is the instructor's process's business
         import signal
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not _READY:
-        from . import plans, propcache
+        from . import plans
         from .assignments import get
 
         get()
         if replay:
-            propcache.install()
             plans.install()
         _READY = True
 
@@ -309,7 +307,8 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
 
     ``workers`` grading processes run in parallel (default: the machine's cores); with
     ``dask`` (a scheduler address or a ``distributed.Client``) the cluster grades instead.
-    ``replay=False`` turns off the replay of hypothesis's examples (same scores, slower).
+    ``replay=False`` turns off the pipelining of requests across submissions (same
+    scores, slower).
     ``plots=True`` adds, to feedback.html, each failing optimizer's path next to Keras's.
     """
     settings = settings or Settings()

@@ -50,9 +50,16 @@ class Context:
         if cases is None:
             raise Failure("the recorded reference for this check is not available here "
                           "(run `grader record` with TensorFlow installed)")
-        if tag is not None:
-            cases = tuple(c for c in cases if tag in c.tags)
-        return tuple(sorted(cases, key=lambda c: (c.size, c.id)))
+        key = (id(cases), tag)
+        ordered = _ORDERED.get(key)
+        if ordered is None or ordered[0] is not cases:
+            chosen = cases if tag is None else tuple(c for c in cases if tag in c.tags)
+            ordered = _ORDERED[key] = (cases, tuple(sorted(chosen, key=lambda c: (c.size, c.id))))
+        return ordered[1]
+
+
+#: Cases in the order checks use them (smallest first), per loaded tuple of cases and tag.
+_ORDERED: dict = {}
 
 
 # -- rendering ------------------------------------------------------------------------
@@ -223,62 +230,65 @@ def deterministic_hypothesis() -> None:
     _PINNED = True
 
 
-#: Set by :func:`grader.propcache.install` in batch-grading processes: a runner that
-#: replays already-drawn examples and falls back to :func:`run_hypothesis`.
-PROPERTY_RUNNER = None
-
-
 def run_property(strategy, body, *, max_examples: int, describe) -> None:
-    """Run a property check (see :func:`run_hypothesis`), through the replay cache
-    when one is installed (same verdicts, fewer draws)."""
-    runner = PROPERTY_RUNNER or run_hypothesis
-    return runner(strategy, body, max_examples=max_examples, describe=describe)
+    """Run ``body(example)`` on the examples hypothesis draws from ``strategy``.
 
+    The examples are drawn once per process (derandomized, no database: they depend
+    only on the strategy and the budget, see :mod:`grader.propcache`) and the student's
+    code runs on each, in order. ``body`` raises :class:`Failure` when the property does
+    not hold for an example; the check then fails with the *smallest* failing example
+    (fewest numbers, then smallest magnitudes, then the first drawn), as
+    ``describe(example)``. When the student's code raises, hangs or crashes, it stops
+    at once and that example is reported with its traceback.
 
-def run_hypothesis(strategy, body, *, max_examples: int, describe) -> None:
-    """Run ``body(example)`` on examples from ``strategy`` (derandomized, no database).
-
-    ``body`` raises :class:`Failure` when a property does not hold. On failure the
-    smallest example hypothesis finds is re-raised as a Failure whose example is
-    ``describe(example)``. When the student's code raises, hangs or crashes, the search
-    stops at once and that example is reported with its traceback: the exception is
-    the feedback, and shrinking it would re-run failing code dozens of times (a stub
-    raising NotImplementedError in every property made shrinking most of the cost of
-    grading an unfinished submission).
+    Hypothesis's own shrinking is not used: the drawn examples include the simplest
+    ones (hypothesis draws them first), and on the known mistakes the smallest failing
+    drawn example is almost always the one shrinking ends at; shrinking re-drew
+    hundreds of examples per failure and was most of the cost of grading a wrong
+    submission. Every run (``check``, ``grade``, any number of processes) draws the
+    same examples and so reports the same example.
     """
-    from hypothesis import HealthCheck, Phase, given, settings
+    from . import propcache
 
-    deterministic_hypothesis()
-    state: dict = {}
-
-    @settings(derandomize=True, database=None, deadline=None, max_examples=max_examples,
-              suppress_health_check=list(HealthCheck), print_blob=False,
-              phases=(Phase.explicit, Phase.generate, Phase.shrink), report_multiple_bugs=False)
-    @given(strategy)
-    def prop(example):
-        if "fatal" in state:
-            raise state["fatal"][1]
+    examples = propcache.examples(strategy, body, max_examples)
+    failures = []
+    for index, ex in enumerate(examples):
         try:
-            body(example)
+            body(propcache.copy_example(ex))
         except CallFailed as exc:
             failure = failed_call(exc, "your function")
             failure.message, _, trace = failure.message.partition("\n")
-            failure.example = describe(example)
+            failure.example = describe(ex)
             if trace:
                 failure.example = Example(failure.example.inputs, error=trace)
-            state["fatal"] = (example, failure)
-            state["last"] = (example, failure)
             raise failure from None
         except Failure as failure:
-            state["last"] = (example, failure)
-            raise
+            failures.append((propcache.example_size(ex), index, ex, failure))
+    if failures:
+        _, _, ex, failure = min(failures, key=lambda f: (f[0], f[1]))
+        failure.example = failure.example or describe(ex)
+        raise failure
 
-    try:
-        prop()
-    except Failure:
-        example, failure = state.get("fatal") or state["last"]
-        failure.example = failure.example or describe(example)
-        raise failure from None
+
+def draw_examples(strategy, max_examples: int) -> list:
+    """The examples hypothesis draws from ``strategy`` (derandomized, no database), as
+    a check whose examples all pass sees them."""
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    from .propcache import copy_example
+
+    deterministic_hypothesis()
+    seen: list = []
+
+    @settings(derandomize=True, database=None, deadline=None, max_examples=max_examples,
+              suppress_health_check=list(HealthCheck), print_blob=False,
+              phases=(Phase.explicit, Phase.generate))
+    @given(strategy)
+    def draw(example):
+        seen.append(copy_example(example))
+
+    draw()
+    return seen
 
 
 def example(inputs, expected="", got="", error="") -> Example:

@@ -1,20 +1,13 @@
-"""Replay hypothesis's examples across submissions (batch grading).
+"""The examples of every property check, drawn once per process.
 
-A property check runs hypothesis with ``derandomize=True`` and no database, so the
-examples it generates depend only on the strategy and the budget, as long as every
-example passes: every student who passes sees the same inputs. Drawing them costs
-more than running the student's code on them, so a grading process that grades many
-submissions records each property's examples once and afterwards *replays* them:
-
-- every replayed example passes: the property passes, as hypothesis would have said;
-- the student's code raises, times out or crashes on one: the check fails on that
-  example, exactly as :func:`grader.checking.run_hypothesis` reports it (it stops at
-  the first such example too);
-- anything else fails: hypothesis runs as usual (it generates the same examples up to
-  that one, then shrinks), so the failing example and message are hypothesis's own.
-
-Only ``grade`` installs it (:func:`install`, in each grading process); ``check``
-grades one submission and gains nothing from it.
+A property check runs the student's code on the examples hypothesis draws from the
+check's strategy, ``derandomize=True`` and no database: they depend only on the
+strategy and the budget, never on the student (nothing is shrunk, see
+:func:`grader.checking.run_property`). Drawing them costs more than running the
+student's code on them, so they are drawn the first time a check needs them and kept
+for the rest of the process: a grading process that grades many submissions draws
+each property's examples once. The same examples in every process, so keeping them
+changes nothing but the time.
 """
 
 from __future__ import annotations
@@ -22,9 +15,11 @@ from __future__ import annotations
 import copy
 import threading
 
+import numpy as np
+
 _cache: dict = {}
 _lock = threading.Lock()
-stats = {"replayed": 0, "recorded": 0, "fell_back": 0}
+stats = {"drawn": 0, "reused": 0}
 
 
 def _fingerprint(obj, depth: int = 5):
@@ -81,68 +76,69 @@ def key(strategy, body, max_examples: int):
     where = (code.co_filename, code.co_firstlineno, code.co_name) if code else type(body).__qualname__
     try:
         return (_fingerprint(strategy), where, int(max_examples))
-    except Exception:  # noqa: BLE001 - an odd strategy: just don't cache it
+    except Exception:  # noqa: BLE001 - an odd strategy: just don't keep it
         return None
 
 
-def cached(run_property):
-    """Wrap :func:`grader.checking.run_property` with the replay cache."""
-    if getattr(run_property, "_replaying", False):
-        return run_property
+def examples(strategy, body, max_examples: int) -> tuple:
+    """The examples of a property check: drawn the first time, then kept."""
+    from .checking import draw_examples
 
-    def replaying(strategy, body, *, max_examples: int, describe) -> None:
-        k = key(strategy, body, max_examples)
-        examples = _cache.get(k) if k is not None else None
-        if examples is not None:
-            if _replay(examples, body, describe):
-                stats["replayed"] += 1
-                return
-            stats["fell_back"] += 1
-        seen = []
-
-        def recording(example):
-            seen.append(copy.deepcopy(example))
-            return body(example)
-
-        run_property(strategy, recording, max_examples=max_examples, describe=describe)
-        if k is not None:  # it passed: these are the examples every passing student sees
-            with _lock:
-                _cache.setdefault(k, tuple(seen))
-            stats["recorded"] += 1
-
-    replaying._replaying = True
-    replaying.__wrapped__ = run_property
-    replaying.__doc__ = run_property.__doc__
-    return replaying
+    k = key(strategy, body, max_examples)
+    found = _cache.get(k) if k is not None else None
+    if found is not None:
+        stats["reused"] += 1
+        return found
+    drawn = tuple(draw_examples(strategy, max_examples))
+    stats["drawn"] += 1
+    if k is not None:
+        with _lock:
+            drawn = _cache.setdefault(k, drawn)
+    return drawn
 
 
-def _replay(examples, body, describe) -> bool:
-    """True when every example passes; raises the check's Failure when the student's
-    code raises, times out or crashes (as run_hypothesis does); False otherwise."""
-    from .checking import failed_call
-    from .results import Example
-    from .sandbox.runner import CallFailed
-
-    for ex in examples:
-        try:
-            body(copy.deepcopy(ex))
-        except CallFailed as exc:
-            failure = failed_call(exc, "your function")
-            failure.message, _, trace = failure.message.partition("\n")
-            failure.example = describe(ex)
-            if trace:
-                failure.example = Example(failure.example.inputs, error=trace)
-            raise failure from None
-        except Exception:  # noqa: BLE001 - a failure: let hypothesis find and shrink it
-            return False
-    return True
+def copy_example(value):
+    """A deep copy of an example (tuples, lists, dicts, arrays and plain values):
+    each run gets its own, whatever the check does with it. Faster than copy.deepcopy
+    for the shapes examples have."""
+    kind = type(value)
+    if kind is np.ndarray:
+        return value.copy()
+    if kind is tuple:
+        return tuple(copy_example(v) for v in value)
+    if kind is list:
+        return [copy_example(v) for v in value]
+    if kind is dict:
+        return {k: copy_example(v) for k, v in value.items()}
+    if value is None or kind in (bool, int, float, str, bytes, complex) or isinstance(value, np.generic):
+        return value
+    return copy.deepcopy(value)
 
 
-def install() -> None:
-    """Route every property check of this process through the replay cache."""
-    from . import checking
+def example_size(value) -> tuple:
+    """How big an example is, for reporting the smallest failing one: how many
+    numbers it holds, then the sum of their magnitudes."""
+    count, magnitude = 0, 0.0
 
-    checking.PROPERTY_RUNNER = cached(checking.run_hypothesis)
+    def walk(v):
+        nonlocal count, magnitude
+        if isinstance(v, np.ndarray):
+            count += v.size
+            if v.size and v.dtype.kind in "biuf":
+                total = float(np.abs(v.astype(np.float64)).sum())
+                magnitude += total if np.isfinite(total) else 1e308
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
+            count += 1
+            m = abs(float(v))
+            magnitude += m if np.isfinite(m) else 1e308
+    walk(value)
+    return count, magnitude
 
 
 def clear() -> None:

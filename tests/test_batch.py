@@ -19,7 +19,7 @@ import pytest
 
 from grader import propcache
 from grader.batch import Progress, grade_folder
-from grader.checking import Settings, run_property
+from grader.checking import Settings, example, run_property
 from grader.errors import Failure
 from grader.gradebook import (
     Gradebook,
@@ -216,36 +216,57 @@ def test_content_hash_is_about_the_bytes(tmp_path):
     assert content_hash(a) != content_hash(b)
 
 
-def test_replayed_examples_fail_exactly_like_hypothesis():
-    """The replay cache: a passing run records the examples, later runs replay them; when
-    a later submission fails, the failure (smallest example, message) is hypothesis's own."""
+def test_a_property_reports_its_smallest_failing_example_on_every_run():
+    """The examples are drawn once per process and are the same in every run: a failing
+    property reports its smallest failing example (fewest numbers, then smallest
+    magnitudes), whether the examples were just drawn or kept from an earlier check;
+    an exception stops at once, at the first example that raises."""
     from hypothesis import strategies as st
+
+    from grader.sandbox.runner import CallFailed
 
     class Student:
         wrong = False
+        raises = False
 
     student = Student()
     seen: list = []
 
     def body(ex):
         seen.append(list(ex))
+        if student.raises and sum(ex) > 50:
+            raise CallFailed("exception", "ValueError: too big", "Traceback ...")
         if student.wrong and sum(ex) > 50:
             raise Failure(f"sum {sum(ex)} > 50")
 
-    replaying = propcache.cached(run_property)
     strategy = st.lists(st.integers(0, 100), min_size=1, max_size=5)
-    replaying(strategy, body, max_examples=20, describe=lambda ex: ex)
+    propcache.clear()
+    run_property(strategy, body, max_examples=20, describe=lambda ex: ex)
     first, seen[:] = list(seen), []
-    before = dict(propcache.stats)
-    replaying(strategy, body, max_examples=20, describe=lambda ex: ex)
-    assert seen == first and propcache.stats["replayed"] == before["replayed"] + 1
+    assert propcache.stats == {"drawn": 1, "reused": 0} and len(first) == 20
+    run_property(strategy, body, max_examples=20, describe=lambda ex: ex)
+    assert seen == first and propcache.stats["reused"] == 1
+
     student.wrong = True
-    with pytest.raises(Failure) as plain:
-        run_property(strategy, body, max_examples=20, describe=lambda ex: ex)
-    with pytest.raises(Failure) as replayed:
-        replaying(strategy, body, max_examples=20, describe=lambda ex: ex)
-    assert propcache.stats["fell_back"] == before["fell_back"] + 1
-    assert (replayed.value.message, replayed.value.example) == (plain.value.message, plain.value.example)
+    failing = [ex for ex in first if sum(ex) > 50]
+    smallest = min(failing, key=lambda ex: (len(ex), sum(ex)))
+    reports = []
+    for fresh in (True, False):
+        if fresh:
+            propcache.clear()
+        with pytest.raises(Failure) as failed:
+            run_property(strategy, body, max_examples=20, describe=lambda ex: ex)
+        reports.append((failed.value.message, failed.value.example))
+    assert reports[0] == reports[1] == (f"sum {sum(smallest)} > 50", smallest)
+
+    student.raises, seen[:] = True, []
+    with pytest.raises(Failure) as raised:
+        run_property(strategy, body, max_examples=20, describe=lambda ex: example(repr(ex)))
+    assert seen == first[:first.index(failing[0]) + 1]  # stopped at the first that raised
+    assert "ValueError: too big" in raised.value.message
+    assert raised.value.example.inputs == repr(failing[0])
+    assert raised.value.example.error == "Traceback ..."
+
 
 
 def _graded_count(db: Path) -> int:

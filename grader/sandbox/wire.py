@@ -13,9 +13,11 @@ the rest of the ``grader`` package): standard library and numpy only.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import math
 import struct
+import sys
 
 import numpy as np
 
@@ -31,6 +33,13 @@ class WireError(ValueError):
 
 
 _NAMES = {np.dtype(name): name for name in DTYPES}  # native byte order only
+
+
+def _unbase64(text: str) -> bytes:
+    """Strict base64 (no stray characters, right padding), as ``b64decode(validate=True)``."""
+    if sys.version_info >= (3, 11):
+        return binascii.a2b_base64(text, strict_mode=True)
+    return base64.b64decode(text.encode(), validate=True)
 _PLAIN = (type(None), bool, str, int, float)
 
 
@@ -42,9 +51,7 @@ def encode(obj, _depth=0):
     if kind in _PLAIN:
         return obj
     if kind is list:
-        if all(type(v) in _PLAIN for v in obj):  # e.g. a history of floats
-            return list(obj)
-        return [encode(v, _depth + 1) for v in obj]
+        return [v if type(v) in _PLAIN else encode(v, _depth + 1) for v in obj]
     if isinstance(obj, np.generic):
         obj = np.asarray(obj)
     if isinstance(obj, np.ndarray):
@@ -61,7 +68,7 @@ def encode(obj, _depth=0):
             arr = arr.astype(np.dtype(name))  # to native byte order
         return {"__nd__": [name, list(arr.shape), base64.b64encode(arr.tobytes()).decode()]}
     if isinstance(obj, tuple):
-        return {"__tuple__": [encode(v, _depth + 1) for v in obj]}
+        return {"__tuple__": [v if type(v) in _PLAIN else encode(v, _depth + 1) for v in obj]}
     if isinstance(obj, list):
         return [encode(v, _depth + 1) for v in obj]
     if isinstance(obj, dict):
@@ -88,9 +95,7 @@ def decode(obj, _depth=0):
     if kind in _PLAIN:
         return obj
     if kind is list:
-        if all(type(v) in _PLAIN for v in obj):
-            return obj
-        return [decode(v, _depth + 1) for v in obj]
+        return [v if type(v) in _PLAIN else decode(v, _depth + 1) for v in obj]
     if kind is dict:
         if "__nd__" in obj:
             dtype, shape, data = obj["__nd__"]
@@ -98,14 +103,14 @@ def decode(obj, _depth=0):
                 raise WireError(f"dtype {dtype!r} not allowed")
             if not isinstance(shape, list) or not all(isinstance(s, int) and s >= 0 for s in shape):
                 raise WireError("bad array shape")
-            raw = base64.b64decode(data.encode(), validate=True)
+            raw = _unbase64(data)
             dt = np.dtype(dtype)
             if len(raw) != dt.itemsize * math.prod(shape):
                 raise WireError("array data does not match its shape")
             return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
         if "__tuple__" in obj:
-            return tuple(decode(v, _depth + 1) for v in obj["__tuple__"])
-        return {str(k): decode(v, _depth + 1) for k, v in obj.items()}
+            return tuple([v if type(v) in _PLAIN else decode(v, _depth + 1) for v in obj["__tuple__"]])
+        return {str(k): v if type(v) in _PLAIN else decode(v, _depth + 1) for k, v in obj.items()}
     raise WireError(f"unexpected {type(obj).__name__}")
 
 
