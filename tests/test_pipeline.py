@@ -1,0 +1,156 @@
+"""Pipelined requests (``Sandbox.pipeline``, ``grader.plans``): a planned request gets
+exactly the reply it would get on its own, a request off the plan cancels the rest,
+and planned requests nobody asked for (one that hangs, one that kills the worker)
+cost no restart and change no result."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from grader import plans
+from grader.sandbox import wire
+from grader.sandbox.runner import CallFailed, Limits, Sandbox
+
+from .helpers import FAST, ROOT, assignment, grade_path, mutant_submission
+from .test_security import _runners, assert_nothing_left
+
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX-only")
+
+MODULE = '''
+import os
+import numpy as np
+
+def scale(x, k=1.0):
+    if k < 0:
+        raise ValueError("k must not be negative")
+    return np.asarray(x) * k
+
+def slow(x):
+    if x > 100:
+        while True:
+            pass
+    return x
+
+def fatal(x):
+    if x > 100:
+        os._exit(3)
+    return x
+'''
+
+
+@pytest.fixture
+def box(tmp_path, request):
+    (tmp_path / "m.py").write_text(MODULE)
+    sandbox = Sandbox(tmp_path, ("m",), Limits(call_seconds=1.5, load_seconds=10, runner=request.param))
+    sandbox.start()
+    yield sandbox
+    sandbox.close()
+    assert_nothing_left()
+
+
+def body(sandbox, name, *args, **kwargs) -> bytes:
+    return sandbox._body({"op": "call", "module": "m", "name": name, "args": wire.encode(list(args)),
+                          "kwargs": wire.encode(kwargs), "rngs": {}})
+
+
+def outcome(sandbox, name, *args, **kwargs):
+    try:
+        value = sandbox.call("m", name, *args, **kwargs)
+        return ("value", value.tolist() if isinstance(value, np.ndarray) else value)
+    except CallFailed as exc:
+        return ("failed", exc.kind, exc.message)
+
+
+def count_sends(sandbox, monkeypatch) -> list:
+    sent = []
+    real = sandbox._send
+
+    def counting(proc, data, deadline):
+        sent.append(data)
+        return real(proc, data, deadline)
+    monkeypatch.setattr(sandbox, "_send", counting)
+    return sent
+
+
+CALLS = [("scale", [1.0, 2.0], 2.0), ("scale", [3.0], -1.0), ("scale", [0.5, -4.0], 0.25)]
+
+
+@pytest.mark.parametrize("box", _runners(), indirect=True)
+def test_planned_requests_get_the_replies_they_would_get_alone(box, monkeypatch):
+    made = box.recording()
+    alone = [outcome(box, name, np.array(x), k=k) for name, x, k in CALLS]
+    box.stop_recording()
+    assert alone[1][:2] == ("failed", "exception") and "k must not be negative" in alone[1][2]
+    sent = count_sends(box, monkeypatch)
+    assert box.pipeline(list(made)) == 3
+    planned = [outcome(box, name, np.array(x), k=k) for name, x, k in CALLS]
+    assert planned == alone
+    assert len(sent) == 1 and sent[0].startswith(b'{"op":"many"')  # one message for all three
+    assert not box.proc.pending and box.restarts == 0
+
+
+@pytest.mark.parametrize("box", _runners(), indirect=True)
+def test_a_request_off_the_plan_cancels_the_rest(box, monkeypatch):
+    plan = [body(box, "scale", np.array([float(i)]), k=2.0) for i in range(50)]
+    assert box.pipeline(plan) == 50
+    assert outcome(box, "scale", np.array([0.0]), k=2.0) == ("value", [0.0])  # the plan's first
+    assert outcome(box, "scale", np.array([7.0]), k=3.0) == ("value", [21.0])  # off the plan
+    assert not box.proc.pending
+    # nothing left over from the plan: the next replies are the right ones
+    assert [outcome(box, "scale", np.array([float(i)]), k=1.0)[1] for i in range(3)] == [[0.0], [1.0], [2.0]]
+    assert box.restarts == 0 and not box._no_pipeline
+
+
+@pytest.mark.parametrize("box", _runners(), indirect=True)
+@pytest.mark.parametrize("name", ["slow", "fatal"])
+def test_a_planned_request_nobody_asks_for_costs_no_restart(box, name):
+    """The plan goes on to a request that hangs (or kills the worker), but the check
+    asks for something else: no timeout, crash or restart is reported for it."""
+    assert box.pipeline([body(box, name, 1), body(box, name, 1000), body(box, name, 2)]) == 3
+    assert outcome(box, name, 1) == ("value", 1)
+    assert outcome(box, name, 5) == ("value", 5)   # off the plan: the rest is given up
+    assert box.restarts == 0 and box._no_pipeline  # (and no more pipelining for this sandbox)
+    assert box.pipeline([body(box, name, 1)]) == 0
+    assert outcome(box, name, 6) == ("value", 6)
+
+
+@pytest.mark.parametrize("box", _runners(), indirect=True)
+def test_a_planned_request_that_hangs_times_out_as_it_would_alone(box):
+    assert box.pipeline([body(box, "slow", 1000), body(box, "slow", 1)]) == 2
+    failed = outcome(box, "slow", 1000)
+    assert failed[:2] == ("failed", "timeout") and box.restarts == 1
+    assert outcome(box, "slow", 1) == ("value", 1)
+
+
+@pytest.mark.parametrize("box", _runners(), indirect=True)
+def test_a_planned_request_that_kills_the_worker_crashes_as_it_would_alone(box):
+    assert box.pipeline([body(box, "fatal", 1), body(box, "fatal", 1000)]) == 2
+    assert outcome(box, "fatal", 1) == ("value", 1)
+    failed = outcome(box, "fatal", 1000)
+    assert failed[:2] == ("failed", "crash") and "status 3" in failed[2] and box.restarts == 1
+    assert outcome(box, "fatal", 2) == ("value", 2)
+
+
+def test_plans_are_learned_from_a_passing_check_and_change_no_result(tmp_path):
+    """Grading with plans (as batch grading does) gives the results of grading without,
+    for a correct submission and for one whose mistake fails checks midway."""
+    wrong = mutant_submission(tmp_path / "wrong", "optimizers", "adam_step", "adam_no_bias_correction",
+                              "grader.authoring.mistakes_optimizers")
+    parts = ["adam", "l1_l2", "batchnorm_train", "early_stopping"]
+    plain = [grade_path(p, parts=parts, settings=FAST) for p in (ROOT / "solutions", wrong)]
+    plans.clear()
+    plans.install()
+    try:
+        first = grade_path(ROOT / "solutions", parts=parts, settings=FAST)
+        learned = plans.stats["recorded"]
+        again = [grade_path(p, parts=parts, settings=FAST) for p in (ROOT / "solutions", wrong)]
+        pipelined = plans.stats["pipelined"]
+    finally:
+        plans.uninstall()
+        plans.clear()
+    assert learned > 10 and pipelined >= 2 * learned - 2
+    assert first == plain[0] and again == plain
+    assert plain[1].part("adam").score < plain[1].part("adam").max_score
