@@ -651,8 +651,11 @@ class Sandbox:
         bodies = [b for b in bodies if isinstance(b, bytes)]
         if not bodies or self._no_pipeline or self._closed:
             return 0
-        self.start()
-        self._check_budget("could not run")
+        try:
+            self.start()
+            self._check_budget("could not run")
+        except CallFailed:  # the check's own first request will meet (and report) this
+            return 0
         proc = self.proc
         if proc is None or proc.pending:
             return 0
@@ -763,9 +766,12 @@ class Sandbox:
         if self._recorded is not None and req.get("op") in ("call", "steps", "callback"):
             self._recorded.append(body)
         reply = None
-        if self.proc is not None and self.proc.pending and not timeout:
+        if self.proc is not None and self.proc.pending:
             self._check_budget("could not run")
-            reply = self._take(body)
+            if timeout:  # a request with a time limit of its own is never taken from a plan
+                self.cancel_pipeline()
+            else:
+                reply = self._take(body)
         if reply is None:
             self.start()
             self._check_budget("could not run")
