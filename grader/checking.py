@@ -230,6 +230,10 @@ def deterministic_hypothesis() -> None:
     _PINNED = True
 
 
+#: A failing example holding more numbers than this is handed to hypothesis's shrinker.
+SHRINK_ABOVE = 16
+
+
 def run_property(strategy, body, *, max_examples: int, describe) -> None:
     """Run ``body(example)`` on the examples hypothesis draws from ``strategy``.
 
@@ -241,12 +245,12 @@ def run_property(strategy, body, *, max_examples: int, describe) -> None:
     ``describe(example)``. When the student's code raises, hangs or crashes, it stops
     at once and that example is reported with its traceback.
 
-    Hypothesis's own shrinking is not used: the drawn examples include the simplest
-    ones (hypothesis draws them first), and on the known mistakes the smallest failing
-    drawn example is almost always the one shrinking ends at; shrinking re-drew
-    hundreds of examples per failure and was most of the cost of grading a wrong
-    submission. Every run (``check``, ``grade``, any number of processes) draws the
-    same examples and so reports the same example.
+    Only when that example holds more than :data:`SHRINK_ABOVE` numbers does
+    hypothesis shrink the failure (:func:`shrink`): the drawn examples include the
+    simplest ones, so on almost every known mistake a small failing example is already
+    among them, and shrinking (hundreds of re-drawn examples) was most of the cost of
+    grading a wrong submission. Every run (``check``, ``grade``, any number of
+    processes) draws the same examples and so reports the same example.
     """
     from . import propcache
 
@@ -256,18 +260,58 @@ def run_property(strategy, body, *, max_examples: int, describe) -> None:
         try:
             body(propcache.copy_example(ex))
         except CallFailed as exc:
-            failure = failed_call(exc, "your function")
-            failure.message, _, trace = failure.message.partition("\n")
-            failure.example = describe(ex)
-            if trace:
-                failure.example = Example(failure.example.inputs, error=trace)
-            raise failure from None
+            raise _call_failure(exc, ex, describe) from None
         except Failure as failure:
             failures.append((propcache.example_size(ex), index, ex, failure))
     if failures:
-        _, _, ex, failure = min(failures, key=lambda f: (f[0], f[1]))
+        size, _, ex, failure = min(failures, key=lambda f: (f[0], f[1]))
+        if size[0] > SHRINK_ABOVE:
+            shrink(strategy, body, max_examples=max_examples, describe=describe)
         failure.example = failure.example or describe(ex)
         raise failure
+
+
+def _call_failure(exc: CallFailed, ex, describe) -> Failure:
+    failure = failed_call(exc, "your function")
+    failure.message, _, trace = failure.message.partition("\n")
+    failure.example = describe(ex)
+    if trace:
+        failure.example = Example(failure.example.inputs, error=trace)
+    return failure
+
+
+def shrink(strategy, body, *, max_examples: int, describe) -> None:
+    """Hypothesis's search for a failing example, shrunk (derandomized, no database):
+    raises the Failure of the smallest example it finds. When the student's code
+    raises, hangs or crashes while it shrinks, it stops at once and reports that."""
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    deterministic_hypothesis()
+    state: dict = {}
+
+    @settings(derandomize=True, database=None, deadline=None, max_examples=max_examples,
+              suppress_health_check=list(HealthCheck), print_blob=False,
+              phases=(Phase.explicit, Phase.generate, Phase.shrink), report_multiple_bugs=False)
+    @given(strategy)
+    def prop(example):
+        if "fatal" in state:
+            raise state["fatal"][1]
+        try:
+            body(example)
+        except CallFailed as exc:
+            failure = _call_failure(exc, example, describe)
+            state["fatal"] = state["last"] = (example, failure)
+            raise failure from None
+        except Failure as failure:
+            state["last"] = (example, failure)
+            raise
+
+    try:
+        prop()
+    except Failure:
+        example, failure = state.get("fatal") or state["last"]
+        failure.example = failure.example or describe(example)
+        raise failure from None
 
 
 def draw_examples(strategy, max_examples: int) -> list:

@@ -2,7 +2,7 @@
 
 A property check runs the student's code on the examples hypothesis draws from the
 check's strategy, ``derandomize=True`` and no database: they depend only on the
-strategy and the budget, never on the student (nothing is shrunk, see
+strategy and the budget, never on the student (see
 :func:`grader.checking.run_property`). Drawing them costs more than running the
 student's code on them, so they are drawn the first time a check needs them and kept
 for the rest of the process: a grading process that grades many submissions draws

@@ -268,6 +268,29 @@ def test_a_property_reports_its_smallest_failing_example_on_every_run():
     assert raised.value.example.error == "Traceback ..."
 
 
+def test_a_large_failing_example_is_shrunk_by_hypothesis():
+    """When the smallest failing drawn example holds more than SHRINK_ABOVE numbers,
+    hypothesis shrinks the failure: the example reported is its (smaller) one."""
+    from hypothesis import strategies as st
+
+    from grader.checking import SHRINK_ABOVE, shrink
+
+    def body(ex):
+        if sum(ex) > 1000:
+            raise Failure(f"sum {sum(ex)} > 1000")
+
+    strategy = st.lists(st.integers(0, 200), min_size=SHRINK_ABOVE + 4, max_size=SHRINK_ABOVE + 8)
+    drawn = [ex for ex in propcache.examples(strategy, body, 20) if sum(ex) > 1000]
+    assert drawn and min(len(ex) for ex in drawn) > SHRINK_ABOVE
+    with pytest.raises(Failure) as reported:
+        run_property(strategy, body, max_examples=20, describe=lambda ex: ex)
+    with pytest.raises(Failure) as shrunk:
+        shrink(strategy, body, max_examples=20, describe=lambda ex: ex)
+    assert (reported.value.message, reported.value.example) == (shrunk.value.message, shrunk.value.example)
+    assert sum(reported.value.example) == 1001  # shrunk to the boundary
+    assert reported.value.example not in drawn
+
+
 
 def _graded_count(db: Path) -> int:
     if not db.exists():
