@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import threading
 
-#: Largest plan kept for one check (requests, and bytes in all).
+#: Largest plan kept for one check (requests, and bytes in all), and for all checks.
 MAX_REQUESTS = 5000
 MAX_BYTES = 32 * 1024 * 1024
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
 
 _plans: dict = {}
 _lock = threading.Lock()
 _installed = False
-stats = {"checks": 0, "pipelined": 0, "requests": 0, "recorded": 0}
+stats = {"checks": 0, "pipelined": 0, "requests": 0, "recorded": 0, "bytes": 0}
 
 
 def install() -> None:
@@ -87,9 +88,12 @@ class Planned:
         self.sandbox.stop_recording()
         self.sandbox.cancel_pipeline()
         stats["requests"] += len(made)
-        if self.passed and self.key not in _plans and made \
-                and len(made) <= MAX_REQUESTS and sum(map(len, made)) <= MAX_BYTES:
+        size = sum(map(len, made))
+        if self.passed and self.key not in _plans and made and len(made) <= MAX_REQUESTS \
+                and size <= MAX_BYTES and stats["bytes"] + size <= MAX_TOTAL_BYTES:
             with _lock:
-                _plans.setdefault(self.key, tuple(made))
-            stats["recorded"] += 1
+                if self.key not in _plans:
+                    _plans[self.key] = tuple(made)
+                    stats["bytes"] += size
+                    stats["recorded"] += 1
         return False
