@@ -1,22 +1,23 @@
 """Pipelined requests across submissions (batch grading).
 
 A check asks the student's code for one value at a time: hundreds of requests per
-submission, each a round trip to the sandboxed worker (two process wake-ups). For every student who passes a check those requests are the same ones:
-the inputs come from the recorded reference cases and from hypothesis's examples,
-which do not depend on the student (see :mod:`grader.propcache`). So a grading
-process remembers the requests of the first submission that passed each check (its
-*plan*) and, for the next submissions, sends the whole plan to the worker in one
-message before the check starts (:meth:`grader.sandbox.runner.Sandbox.pipeline`).
-The check then runs exactly as before; each request it makes that is the next one
-planned takes the worker's reply instead of a round trip.
+submission, each a round trip to the sandboxed worker (two process wake-ups). For
+every student who passes a check those requests are the same ones: the inputs come
+from the recorded reference cases and from hypothesis's examples, which do not depend
+on the student (see :mod:`grader.propcache`). So a grading process remembers the
+requests of the first submission that passed each check (its *plan*) and, for the
+next submissions, sends the whole plan to the worker in one message before the check
+starts (:meth:`grader.sandbox.runner.Sandbox.pipeline`). The check then runs exactly
+as before; each request it makes that is the next one planned takes the worker's
+reply instead of a round trip.
 
 Scores cannot change: a reply is what the same request sent on its own would get,
 because the student's functions are pure (the student contract says so, and every
 request carries fresh copies of its inputs). At the first request that differs from
 the plan (the student's code raised, or a check feeds the student's own outputs
-back) the rest of the plan is cancelled, and requests go one at a time again. What can differ is only
-what a submission that breaks the contract sees (module-level state, or printing:
-the output of planned calls the check did not need is kept too).
+back) the rest of the plan is cancelled, and requests go one at a time again. What
+can differ is only what a submission that breaks the contract sees (module-level
+state, or printing: the output of planned calls the check did not need is kept too).
 
 Only ``grade`` installs it (:func:`install`, in each grading process).
 """
@@ -44,10 +45,6 @@ def install() -> None:
 def uninstall() -> None:
     global _installed
     _installed = False
-
-
-def installed() -> bool:
-    return _installed
 
 
 def clear() -> None:

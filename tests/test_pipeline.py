@@ -14,7 +14,7 @@ from grader import plans
 from grader.sandbox import wire
 from grader.sandbox.runner import CallFailed, Limits, Sandbox
 
-from .helpers import FAST, ROOT, assignment, grade_path, mutant_submission
+from .helpers import FAST, ROOT, grade_path, mutant_submission
 from .test_security import _known_children, _runners, assert_nothing_left  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX-only")

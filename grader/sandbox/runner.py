@@ -250,7 +250,7 @@ class _Reader:
 
     def _next(self):
         head = wire._HEADER.size
-        if self.end is not None and self.end[0] == "bad" or len(self.buf) < head:
+        if (self.end is not None and self.end[0] == "bad") or len(self.buf) < head:
             return None
         (size,) = wire._HEADER.unpack_from(self.buf)
         if size > self.cap:
@@ -574,7 +574,7 @@ class Sandbox:
             view = data
             while view:
                 view = view[os.write(proc.to_fd, view):]
-        if len(data) <= 4096:  # fits in the pipe of an idle worker
+        if len(data) <= 16384:  # fits in the pipe of an idle worker
             write()
             return
         errors = []

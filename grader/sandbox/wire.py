@@ -40,6 +40,9 @@ def _unbase64(text: str) -> bytes:
     if sys.version_info >= (3, 11):
         return binascii.a2b_base64(text, strict_mode=True)
     return base64.b64decode(text.encode(), validate=True)
+
+
+#: Types passed through as they are (exactly these: subclasses take the slow path).
 _PLAIN = (type(None), bool, str, int, float)
 
 

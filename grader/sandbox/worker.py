@@ -709,5 +709,6 @@ def _readable(fd: int) -> bool:
     except (OSError, ValueError):
         return False
 
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
