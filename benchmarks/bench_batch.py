@@ -214,7 +214,10 @@ def profile(subs: Path, settings, k: int, replay: bool):
     from grader import batch, plans
     from grader.assignments import get
 
+    from grader.sandbox import zygote
+
     get()
+    zygote.share_boxes(True)
     if replay:
         plans.install()
     entries = sorted(p for p in subs.iterdir())[: k + 1]
@@ -237,9 +240,13 @@ def main():
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--max-examples", type=int, default=None, help="default: the grader's budget")
     ap.add_argument("--no-replay", action="store_true", help="turn off the pipelining of requests across submissions")
+    ap.add_argument("--no-shared-box", action="store_true",
+                    help="start a sandbox box per submission (no fork server, see grader/sandbox/zygote.py)")
     ap.add_argument("--profile", action="store_true", help="profile one grading process instead")
     ap.add_argument("--keep", type=Path, default=None, help="build the class here (and keep it)")
     args = ap.parse_args()
+    if args.no_shared_box:
+        os.environ["GRADER_SHARED_BOX"] = "0"  # read by each grading process
 
     from grader.assignments import get
     from grader.checking import Settings
@@ -256,6 +263,7 @@ def main():
     kinds = make_class(subs, args.n, get())
     print(f"class of {args.n}: " + ", ".join(f"{v} {k}" for k, v in kinds.items())
           + f"; max_examples={settings.max_examples}; replay={'off' if args.no_replay else 'on'}; "
+          f"shared box={'off' if args.no_shared_box else 'on'}; "
           f"{os.cpu_count()} cores")
     try:
         if args.profile:

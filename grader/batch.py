@@ -31,6 +31,7 @@ from .gradebook import Gradebook, checks_version, content_hash, result_from_dict
 from .loading import submission_name
 from .report import to_gradescope, to_markdown
 from .results import PartResult, SubmissionResult
+from .sandbox.runner import FORKED_CPU
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,10 @@ _READY = False
 
 
 def _prepare(ignore_sigint: bool = False, replay: bool = True) -> None:
-    """Once per grading process: load the assignment and (``replay``) pipeline the
-    requests of each check across submissions (:mod:`grader.plans`)."""
+    """Once per grading process: load the assignment, share one sandbox box across its
+    submissions where that is supported (:mod:`grader.sandbox.zygote`) and
+    (``replay``) pipeline the requests of each check across submissions
+    (:mod:`grader.plans`)."""
     global _READY
     if ignore_sigint:  # Ctrl-C is the instructor's process's business
         import signal
@@ -145,8 +148,10 @@ def _prepare(ignore_sigint: bool = False, replay: bool = True) -> None:
     if not _READY:
         from . import plans
         from .assignments import get
+        from .sandbox import zygote
 
         get()
+        zygote.share_boxes(True)
         if replay:
             plans.install()
         _READY = True
@@ -167,6 +172,7 @@ def grade_job(job: dict) -> dict:
     settings = Settings(**job.get("settings", {}))
     t0, cpu0 = time.perf_counter(), time.process_time()
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    forked0 = FORKED_CPU[0]
     tmp = None
     try:
         if job.get("payload"):
@@ -183,8 +189,8 @@ def grade_job(job: dict) -> dict:
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"result": result_to_dict(result), "seconds": time.perf_counter() - t0,
             "cpu": time.process_time() - cpu0,  # this grading process
-            "sandbox_cpu": (children.ru_utime + children.ru_stime
-                            - children0.ru_utime - children0.ru_stime),  # its finished workers
+            "sandbox_cpu": (children.ru_utime + children.ru_stime    # its finished workers
+                            - children0.ru_utime - children0.ru_stime + FORKED_CPU[0] - forked0),
             "pid": os.getpid(), "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from grader import plans
-from grader.sandbox import wire
+from grader.sandbox import wire, zygote
 from grader.sandbox.runner import CallFailed, Limits, Sandbox
 
 from .helpers import FAST, ROOT, grade_path, mutant_submission
@@ -43,11 +43,23 @@ def fatal(x):
 
 @pytest.fixture
 def box(tmp_path, request):
+    """A sandbox under each runner ("shared": forked in a shared box, see zygote.py)."""
     (tmp_path / "m.py").write_text(MODULE)
-    sandbox = Sandbox(tmp_path, ("m",), Limits(call_seconds=1.5, load_seconds=10, runner=request.param))
-    sandbox.start()
-    yield sandbox
-    sandbox.close()
+    shared = request.param == "shared"
+    if shared:
+        zygote.share_boxes(True)
+        forks = zygote.STATS["forks"]
+    runner = "bwrap" if shared else request.param
+    sandbox = Sandbox(tmp_path, ("m",), Limits(call_seconds=1.5, load_seconds=10, runner=runner))
+    try:
+        sandbox.start()
+        yield sandbox
+    finally:
+        sandbox.close()
+        if shared:
+            zygote.share_boxes(False)
+    if shared:
+        assert zygote.STATS["forks"] > forks
     assert_nothing_left()
 
 

@@ -24,7 +24,7 @@ import pytest
 import grader.batch
 from grader.batch import grade_folder
 from grader.engine import grade
-from grader.sandbox import isolation
+from grader.sandbox import isolation, zygote
 from grader.sandbox.runner import CallFailed, Limits, Sandbox, bwrap_status, choose_runner
 
 from .helpers import FAST, ROOT, assignment, copy_solutions, grade_path
@@ -35,13 +35,37 @@ pytestmark = pytest.mark.skipif(os.name == "nt", reason="the adversarial suite i
 
 
 def _runners():
+    """bubblewrap, bubblewrap with one box shared by the test's sandboxes (as a batch's
+    grading process shares it, see grader/sandbox/zygote.py), and the fallback."""
     ok, why = bwrap_status()
-    return [pytest.param("bwrap", marks=pytest.mark.skipif(not ok, reason=why)), "fallback"]
+    shared_ok = ok and zygote.supported()
+    return [pytest.param("bwrap", marks=pytest.mark.skipif(not ok, reason=why)),
+            pytest.param("shared", marks=pytest.mark.skipif(
+                not shared_ok, reason=why or "a shared box needs root, bubblewrap and pidfd")),
+            "fallback"]
+
+
+@pytest.fixture(autouse=True)
+def _shared_box(request):
+    """Under the "shared" runner, the test's sandboxes share one box, destroyed at the end
+    (before private_tmp checks that the grader's temporary folders are gone)."""
+    params = getattr(request.node, "callspec", None)
+    shared = params is not None and params.params.get("runner") == "shared"
+    if shared and "private_tmp" in request.fixturenames:
+        request.getfixturevalue("private_tmp")
+    if shared:
+        zygote.share_boxes(True)
+        before = dict(zygote.STATS)
+    yield
+    if shared:
+        zygote.share_boxes(False)
+        print("shared box:", {k: zygote.STATS[k] - before[k] for k in before})
+        assert zygote.STATS["forks"] > before["forks"], "no worker was forked in a shared box"
 
 
 def small_limits(runner: str, **kw) -> Limits:
     base = {"call_seconds": 2, "load_seconds": 5, "memory_mb": 1024, "processes": 16,
-            "submission_seconds": 20, "runner": runner}
+            "submission_seconds": 20, "runner": "bwrap" if runner == "shared" else runner}
     base.update(kw)
     return Limits(**base)
 
@@ -75,6 +99,10 @@ def leftovers(marker: str = "") -> list[str]:
     needles = [f"gsbx{me}x".encode()] + ([marker.encode()] if marker else [])
     table = isolation.proc_table()
     found = {p for p in isolation.descendants(me, table)} - _PREEXISTING
+    box = zygote.current()
+    if box is not None:  # the shared box itself (bubblewrap and the fork server) stays
+        found -= {box.popen.pid, box.init_pid, box.server_pid}
+        table = {p: v for p, v in table.items() if p not in (box.popen.pid, box.init_pid, box.server_pid)}
     for pid in table:
         if pid == me:
             continue
@@ -534,3 +562,172 @@ def test_batch_of_all_hostile_submissions(runner, tmp_path, private_tmp, victim,
     assert_nothing_left(marker)
     assert not forged_anywhere(marker, victim)
     assert victim_intact(victim)
+
+
+# -- the shared box (grader/sandbox/zygote.py) ---------------------------------------------------
+
+LEAVER = '''
+import ctypes, errno, os, time
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+
+def leave():
+    """Everything a submission could leave behind for the next one in the same box."""
+    out = {}
+    with open("/tmp/left-by-a.txt", "w") as f:
+        f.write("SECRET-A")
+    os.mkdir("/tmp/locked")
+    with open("/tmp/locked/x", "w") as f:
+        f.write("x")
+    os.chmod("/tmp/locked", 0)
+    shmid = libc.shmget(0x5EC2E7, 4096, 0o1000 | 0o666)  # IPC_CREAT
+    out["shm"] = shmid
+    if shmid >= 0:
+        ctypes.memmove(libc.shmat(shmid, None, 0), b"SECRET-A", 8)
+    for pid in (1, 2):  # bubblewrap's init and the fork server
+        out[f"kill{pid}"] = ctypes.get_errno() if libc.kill(pid, 19) else 0  # SIGSTOP
+        out[f"ptrace{pid}"] = ctypes.get_errno() if libc.ptrace(16, pid, None, None) else 0
+    pid = os.fork()
+    if pid == 0:  # a daemon out of the worker's tree, writing files as long as it lives
+        os.setsid()
+        if os.fork() == 0:
+            while True:
+                try:
+                    open(f"/tmp/daemon-{time.monotonic()}", "w").close()
+                except OSError:
+                    pass
+                time.sleep(0.01)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    time.sleep(0.1)
+    out["tmp"] = len(os.listdir("/tmp"))
+    return out
+'''
+
+PROBE = '''
+import ctypes, os, time
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+def probe():
+    """What the next submission in the box can see of the one before."""
+    first = sorted(os.listdir("/tmp"))
+    time.sleep(0.2)
+    return {"tmp": first, "tmp_later": sorted(os.listdir("/tmp")),
+            "submission": sorted(os.listdir("/submission")),
+            "shm": libc.shmget(0x5EC2E7, 0, 0), "pid": os.getpid(), "uid": os.getuid()}
+'''
+
+
+def _module(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "optimizers.py").write_text(text, encoding="utf-8")
+    (folder / "a_file_of_its_own.txt").write_text("mine", encoding="utf-8")
+    return folder
+
+
+def _state(pid: int) -> str:
+    raw = isolation._read(f"/proc/{pid}/stat", 512)
+    return raw[raw.rfind(b")") + 2:][:1].decode()
+
+
+@pytest.mark.skipif(not (bwrap_status()[0] and zygote.supported()),
+                    reason="a shared box needs root, bubblewrap and pidfd")
+def test_a_shared_box_keeps_nothing_of_one_submission_for_the_next(tmp_path, private_tmp):
+    """Submission A leaves files (one it made unreadable), a System V segment and a daemon
+    out of its tree, and tries to stop and trace the fork server; submission B, forked
+    next in the same box, finds none of it, and the fork server is untouched."""
+    a = _module(tmp_path / "a", LEAVER)
+    b = _module(tmp_path / "b", PROBE)
+    zygote.share_boxes(True)
+    try:
+        before = dict(zygote.STATS)
+        with Sandbox(a, ("optimizers",), small_limits("shared")) as box_a:
+            box_a.start()
+            shared = box_a._shared
+            assert shared is not None
+            left = box_a.call("optimizers", "leave")
+            assert left["shm"] >= 0 and left["tmp"] >= 3, left  # it did leave things
+            for key in ("kill1", "kill2", "ptrace1", "ptrace2"):
+                assert left[key] == 1, (key, left)  # EPERM: a foreign, non-dumpable root process
+            server = shared.server_pid
+        assert _state(server) in ("S", "R"), "the fork server was stopped"
+        assert not shared._strangers(), "a process of submission A survived it"
+        with Sandbox(b, ("optimizers",), small_limits("shared")) as box_b:
+            box_b.start()
+            assert box_b._shared is shared  # the same box, reused
+            seen = box_b.call("optimizers", "probe")
+        assert seen["tmp"] == [] and seen["tmp_later"] == [], seen
+        assert seen["submission"] == ["a_file_of_its_own.txt", "optimizers.py"], seen
+        assert seen["shm"] == -1, seen
+        assert seen["uid"] != 0
+        assert zygote.STATS["destroyed"] == before["destroyed"]
+        assert zygote.STATS["boxes"] - before["boxes"] <= 1
+        assert_nothing_left()
+    finally:
+        zygote.share_boxes(False)
+    assert_nothing_left()
+
+
+@pytest.mark.skipif(not (bwrap_status()[0] and zygote.supported()),
+                    reason="a shared box needs root, bubblewrap and pidfd")
+def test_a_shared_box_that_dies_is_replaced(tmp_path, private_tmp):
+    """The fork server killed under a running submission: that call fails as a crash,
+    the submission goes on in a box of its own, and the next one gets a new shared box."""
+    import numpy as np
+
+    import signal as signals
+
+    sub = copy_solutions(tmp_path / "good")
+    args = (np.ones(2), np.ones(2), np.zeros(2))
+    zygote.share_boxes(True)
+    try:
+        with Sandbox(sub, ("optimizers",), small_limits("shared")) as box:
+            box.start()
+            first = box._shared
+            os.kill(first.server_pid, signals.SIGKILL)
+            with pytest.raises(CallFailed) as exc:
+                for _ in range(50):  # (the box takes a moment to go down)
+                    box.call("optimizers", "sgd_momentum_step", *args)
+                    time.sleep(0.02)
+            assert exc.value.kind == "crash"
+            value = box.call("optimizers", "sgd_momentum_step", *args)  # in a box of its own
+            assert box._shared is None and box._own_box
+        with Sandbox(sub, ("optimizers",), small_limits("shared")) as box:
+            assert box.call("optimizers", "sgd_momentum_step", *args)[0].tolist() == value[0].tolist()
+            assert box._shared is not None and box._shared is not first
+    finally:
+        zygote.share_boxes(False)
+    assert_nothing_left()
+
+
+@pytest.mark.skipif(not (bwrap_status()[0] and zygote.supported()),
+                    reason="a shared box needs root, bubblewrap and pidfd")
+def test_a_shared_box_changes_no_result(tmp_path, private_tmp):
+    """Grading in a shared box (as a batch's grading process does) gives the results of
+    grading in a box per submission: correct, wrong, crashing and hanging code."""
+    from .helpers import mutant_submission
+
+    wrong = mutant_submission(tmp_path / "wrong", "optimizers", "adam_step", "adam_no_bias_correction",
+                              "grader.authoring.mistakes_optimizers")
+    crash = submission("segfault", tmp_path / "subs", "same", tmp_path)
+    hang = submission("loop_in_call", tmp_path / "subs", "same", tmp_path)
+    cases = [(ROOT / "solutions", ["adam", "l1_l2", "batchnorm_train", "early_stopping"]),
+             (wrong, ["adam"]), (crash, ["momentum"]), (hang, ["momentum"])]
+
+    def run(runner):
+        return [grade_path(p, parts=parts, settings=FAST,
+                           limits=small_limits(runner, submission_seconds=6))
+                for p, parts in cases]
+    alone = run("bwrap")
+    zygote.share_boxes(True)
+    try:
+        before = zygote.STATS["forks"]
+        shared = run("shared")
+        assert zygote.STATS["forks"] - before >= len(cases)
+    finally:
+        zygote.share_boxes(False)
+    assert shared == alone
+    assert alone[1].part("adam").score < alone[1].part("adam").max_score
+    assert_nothing_left()

@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import isolation, wire
+from . import isolation, wire, zygote
 
 WORKER = Path(__file__).with_name("worker.py")
 CODE_FILES = {name: str(Path(__file__).with_name(name)) for name in ("worker.py", "wire.py", "drivers.py")}
@@ -40,6 +40,9 @@ MB = 1024 * 1024
 #: refuses to create processes at all (seccomp). Tests set this to exercise the
 #: process-tree cleanup there instead.
 ALLOW_ROOT_FORKS = False
+#: CPU seconds used by workers forked in a shared box (they are not this process's
+#: children, so RUSAGE_CHILDREN does not count them); read before each is killed.
+FORKED_CPU = [0.0]
 
 
 @dataclass(frozen=True)
@@ -289,6 +292,8 @@ def _alive(popen: subprocess.Popen) -> bool:
     """Whether the process is still running, without reaping it (so its PID stays ours)."""
     if popen.returncode is not None:
         return False
+    if isinstance(popen, zygote.Forked):
+        return popen.poll() is None
     if hasattr(os, "waitid") and hasattr(os, "WNOWAIT"):
         try:
             return os.waitid(os.P_PID, popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
@@ -334,6 +339,8 @@ class Sandbox:
         else:
             self.mode, self.why = choose_runner(self.limits)
         self._box = self._decoy = None
+        self._shared: zygote.Zygote | None = None  # the shared box it holds (see zygote.py)
+        self._own_box = False  # set when it cannot use (or lost) the shared box
         if self.mode == "bwrap":
             self._box = self._stage()
             self._decoy = isolation.make_decoy(self._tmp / "decoy")
@@ -397,14 +404,38 @@ class Sandbox:
         return ([sys.executable, "-I", "-S", str(WORKER), json.dumps(cfg)], str(self._work),
                 str(self._work))
 
+    def _fork_shared(self):
+        """A worker forked in the shared box (zygote.py), or None: no box is shared, or
+        it failed (then this sandbox starts boxes of its own from now on)."""
+        if self._shared is None and not self._own_box:
+            self._shared = zygote.take(self.limits.disk_mb, self.limits.load_seconds, self._box)
+            self._own_box = self._shared is None
+        if self._shared is None:
+            return None
+        uid = 120000 + secrets.randbelow(60000)
+        cfg = self._config(isolation.BOX_ROOT, isolation.BOX_WORK, [uid, uid])
+        try:
+            return self._shared.fork(cfg, self.limits.load_seconds)
+        except zygote.ZygoteError:
+            self._drop_shared()
+            return None
+
+    def _drop_shared(self):
+        box, self._shared, self._own_box = self._shared, None, True
+        if box is not None:
+            box.destroy()
+            box.busy = False
+
     def _spawn(self):
         if self._closed:
             raise CallFailed("protocol", "was not run: the sandbox is closed")
-        argv, cwd, home = self._command()
         self._kill_reason = ""
-        popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, cwd=cwd, env=_clean_env(home, self.token),
-                                 start_new_session=os.name != "nt", close_fds=True)
+        popen = self._fork_shared() if self.mode == "bwrap" and not self._probing else None
+        if popen is None:
+            argv, cwd, home = self._command()
+            popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, cwd=cwd, env=_clean_env(home, self.token),
+                                     start_new_session=os.name != "nt", close_fds=True)
         reader = (_ThreadReader if os.name == "nt" else _Reader)(popen.stdout.fileno(),
                                                                 self.limits.reply_mb * MB)
         drain = _Drain(popen.stderr.fileno(), self.limits.output_bytes)
@@ -467,6 +498,9 @@ class Sandbox:
         memory = self.limits.memory_mb * MB
         pid = proc.popen.pid
         extra = 3 if self.mode == "bwrap" else 1  # bubblewrap's own two processes
+        shared = proc.popen.box if isinstance(proc.popen, zygote.Forked) else None
+        if shared is not None:  # the whole shared box: bubblewrap, the fork server, the worker
+            pid, extra = shared.popen.pid, 4
         base = isolation.task_total()
         tick = 0
         while not proc.stop.wait(0.04):
@@ -489,7 +523,11 @@ class Sandbox:
                     reason = f"started too many processes (more than {limit})"
             if reason:
                 self._kill_reason = reason
-                isolation.terminate(pid, self.token)
+                if shared is not None:
+                    proc.popen.kill()
+                    shared.kill_others()
+                else:
+                    isolation.terminate(pid, self.token)
                 return
 
     def kill(self):
@@ -500,7 +538,18 @@ class Sandbox:
         proc.stop.set()
         if proc.watchdog is not None and proc.watchdog is not threading.current_thread():
             proc.watchdog.join(timeout=5)
-        if os.name == "nt":
+        forked = isinstance(proc.popen, zygote.Forked)
+        if forked:
+            proc.popen.kill()
+            try:
+                proc.popen.box.reset()  # every process it left, its files, its IPC objects
+            except zygote.ZygoteError:
+                if proc.popen.box is self._shared:
+                    self._drop_shared()
+                else:
+                    proc.popen.box.destroy()
+            FORKED_CPU[0] += proc.popen.cpu
+        elif os.name == "nt":
             proc.popen.kill()
         else:
             isolation.terminate(proc.popen.pid, self.token)
@@ -508,7 +557,10 @@ class Sandbox:
             proc.popen.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
-        isolation.terminate(None, self.token)
+        if forked:
+            proc.popen.close()
+        else:
+            isolation.terminate(None, self.token)
         try:
             proc.popen.stdin.close()
         except OSError:
@@ -528,6 +580,9 @@ class Sandbox:
         try:
             self.kill()
         finally:
+            box, self._shared = self._shared, None
+            if box is not None:
+                box.give_back()
             if not self._closed:
                 self._closed = True
                 _rmtree(self._tmp)
@@ -739,12 +794,13 @@ class Sandbox:
         self.kill()
         self.restarts += 1
         code = proc.popen.returncode if proc else None
+        forked = proc is not None and isinstance(proc.popen, zygote.Forked)
         if reason:
             raise CallFailed("crash", f"{reason} and was stopped")
         sig = None
         if code is not None and code < 0:
             sig = -code
-        elif code is not None and self.mode == "bwrap" and code > 128:
+        elif code is not None and self.mode == "bwrap" and code > 128 and not forked:
             sig = code - 128  # bubblewrap reports a signal as 128 + its number
         if sig is not None:
             try:
