@@ -9,7 +9,10 @@ requests of the first submission that passed each check (its *plan*) and, for th
 next submissions, sends the whole plan to the worker in one message before the check
 starts (:meth:`grader.sandbox.runner.Sandbox.pipeline`). The check then runs exactly
 as before; each request it makes that is the next one planned takes the worker's
-reply instead of a round trip.
+reply instead of a round trip. A request is the planned one if its values are
+certainly those the plan was recorded from (``wire.same``: exact types, array bytes,
+the sign of zeros; no need to encode it), else if its JSON body is byte for byte the
+planned one.
 
 Scores cannot change: a reply is what the same request sent on its own would get,
 because the student's functions are pure (the student contract says so, and every
@@ -75,17 +78,20 @@ class Planned:
         if plan:
             sent = self.sandbox.pipeline(plan)
             stats["pipelined"] += sent > 0
-        self._made = self.sandbox.recording()
+        else:  # (recording encodes every request: only until there is a plan)
+            self._made = self.sandbox.recording()
         return self
 
     def __exit__(self, *exc):
+        if not _installed or not hasattr(self.sandbox, "pipeline"):
+            return False
+        self.sandbox.cancel_pipeline()
         if self._made is None:
             return False
         made, self._made = self._made, None
         self.sandbox.stop_recording()
-        self.sandbox.cancel_pipeline()
         stats["requests"] += len(made)
-        size = sum(map(len, made))
+        size = sum(len(body) for body, _raw in made)
         if self.passed and self.key not in _plans and made and len(made) <= MAX_REQUESTS \
                 and size <= MAX_BYTES and stats["bytes"] + size <= MAX_TOTAL_BYTES:
             with _lock:

@@ -5,10 +5,14 @@ cost no restart and change no result."""
 
 from __future__ import annotations
 
+import json
 import os
+import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader import plans
 from grader.sandbox import wire, zygote
@@ -123,6 +127,7 @@ def test_a_planned_request_nobody_asks_for_costs_no_restart(box, name):
     asks for something else: no timeout, crash or restart is reported for it."""
     assert box.pipeline([body(box, name, 1), body(box, name, 1000), body(box, name, 2)]) == 3
     assert outcome(box, name, 1) == ("value", 1)
+    time.sleep(0.3)  # the worker is in the unasked request (else it may see the cancel first)
     assert outcome(box, name, 5) == ("value", 5)   # off the plan: the rest is given up
     assert box.restarts == 0 and box._no_pipeline  # (and no more pipelining for this sandbox)
     assert box.pipeline([body(box, name, 1)]) == 0
@@ -166,3 +171,90 @@ def test_plans_are_learned_from_a_passing_check_and_change_no_result(tmp_path):
     assert learned > 10 and pipelined >= 2 * learned - 2
     assert first == plain[0] and again == plain
     assert plain[1].part("adam").score < plain[1].part("adam").max_score
+
+
+# -- matching a request to the plan by its values (wire.same) ------------------------------------
+
+_floats = st.floats(allow_nan=True, allow_infinity=True, width=64)
+_leaves = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), _floats, st.sampled_from(["a", "b"]),
+    st.sampled_from([0.0, -0.0, float("nan"), 1]),
+    st.builds(lambda xs, dt, shape: np.array(xs).astype(dt).reshape(shape),
+              st.lists(st.sampled_from([0.0, -0.0, 1.0, float("nan")]), min_size=2, max_size=2),
+              st.sampled_from(["float32", "float64", ">f8", "int64"]),
+              st.sampled_from([(2,), (1, 2), (2, 1)])),
+    st.builds(np.float64, _floats))
+_values = st.recursive(_leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.tuples(inner, inner),
+    st.dictionaries(st.sampled_from(["x", "y", "z"]), inner, max_size=3)), max_leaves=6)
+
+
+def _encoded(value):
+    try:
+        return json.dumps(wire.encode(value), allow_nan=True, separators=(",", ":"))
+    except (wire.WireError, TypeError, ValueError):
+        return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values, _values)
+def test_values_are_called_the_same_only_if_they_encode_the_same(a, b):
+    """wire.same never says yes wrongly: -0.0 and 0.0, 1 and 1.0 and True, float32 and
+    float64, shapes (2,) and (1, 2) all differ; unsure cases (numpy scalars, byte-swapped
+    arrays) say no."""
+    snap = wire.snapshot(b)
+    if snap is not None and wire.same(a, snap):
+        assert _encoded(a) is not None and _encoded(a) == _encoded(b)
+    if snap is not None and _encoded(b) is not None:
+        assert wire.same(b, snap)  # and a value is always the same as its own snapshot
+
+
+def test_the_edge_cases_of_same():
+    snap = wire.snapshot
+    assert not wire.same(-0.0, snap(0.0)) and wire.same(float("nan"), snap(float("-nan")))
+    assert not wire.same(1, snap(1.0)) and not wire.same(True, snap(1))
+    assert not wire.same(np.zeros(2, "float32"), snap(np.zeros(2)))
+    assert not wire.same(np.zeros((1, 2)), snap(np.zeros(2)))
+    assert not wire.same(np.float64(1.0), snap(1.0)) and snap(np.float64(1.0)) is None
+    assert snap(np.zeros(2, ">f8")) is None and snap([1, {"k": np.zeros(2, ">f8")}]) is None
+    assert not wire.same({"x": 1, "y": 2}, snap({"y": 2, "x": 1}))  # (key order is in the JSON)
+    a = np.arange(3.0)
+    copy = snap(a)
+    a[0] = 9.0  # a snapshot is a copy: changing the value afterwards does not change it
+    assert not wire.same(a, copy) and wire.same(np.arange(3.0), copy)
+
+
+@pytest.mark.parametrize("box", _runners(), indirect=True)
+def test_a_request_matching_the_plan_by_value_is_not_even_encoded(box, monkeypatch):
+    made = box.recording()
+    alone = [outcome(box, name, np.array(x), k=k) for name, x, k in CALLS]
+    box.stop_recording()
+    assert all(raw is not None for _body, raw in made)
+    assert box.pipeline(list(made)) == 3
+    encoded = []
+    real = wire.encode
+    monkeypatch.setattr(wire, "encode", lambda *a, **k: encoded.append(a) or real(*a, **k))
+    planned = [outcome(box, name, np.array(x), k=k) for name, x, k in CALLS[:2]]
+    assert planned == alone[:2] and encoded == []
+    assert outcome(box, "scale", np.array([2.0]), k=2.0) == ("value", [4.0])  # off the plan
+    assert encoded and not box.proc.pending
+
+
+@pytest.mark.parametrize("box", _runners(), indirect=True)
+def test_a_reply_seen_before_is_decoded_once_and_handed_out_as_a_copy(box, monkeypatch):
+    from grader.sandbox import runner
+
+    first = box.call("m", "scale", np.array([1.0, 2.0]), k=2.0)
+    decoded = []
+    real = wire.decode
+    monkeypatch.setattr(wire, "decode", lambda *a, **k: decoded.append(a) or real(*a, **k))
+    first[0] = 99.0  # the caller's copy
+    again = box.call("m", "scale", np.array([1.0, 2.0]), k=2.0)
+    assert again.tolist() == [2.0, 4.0] and again is not first and decoded == []
+    x = float(np.random.default_rng().integers(1, 2**40))  # never seen in this process
+    other = box.call("m", "scale", np.array([1.0, x]), k=2.0)  # other bytes: decoded
+    assert other.tolist() == [2.0, 2 * x] and len(decoded) == 1
+    monkeypatch.setattr(runner, "MAX_REPLY_CACHE", 0)  # full: nothing more is kept
+    size = runner._REPLY_BYTES[0]
+    assert box.call("m", "scale", np.array([5.0]), k=1.0).tolist() == [5.0]
+    assert runner._REPLY_BYTES[0] == size

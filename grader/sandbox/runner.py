@@ -34,6 +34,8 @@ from . import isolation, wire, zygote
 
 WORKER = Path(__file__).with_name("worker.py")
 CODE_FILES = {name: str(Path(__file__).with_name(name)) for name in ("worker.py", "wire.py", "drivers.py")}
+#: The requests that may be planned (pipelined across submissions, see grader/plans.py).
+PLANNED = ("call", "steps", "callback")
 KINDS = ("exception", "timeout", "crash", "forbidden", "unsupported", "protocol")
 MB = 1024 * 1024
 #: Under the fallback runner started by root, RLIMIT_NPROC does not hold, so the worker
@@ -220,6 +222,32 @@ class _ThreadReader(threading.Thread):
         return not self.is_alive()
 
 
+#: Replies already read, by their exact bytes (this process, all sandboxes): parsed once
+#: and their values decoded once (the same bytes always decode to the same value). A
+#: correct submission's replies are mostly those of the correct submissions before it.
+#: Cached replies are never modified nor dropped (so their ids stay theirs); values are
+#: handed out as fresh copies.
+MAX_REPLY_CACHE = 64 * MB
+_REPLIES: dict = {}      # body bytes -> parsed reply
+_REPLY_BYTES = [0]
+_CACHED: set = set()     # ids of the parsed replies in _REPLIES
+_DECODED: dict = {}      # id of one of them -> (that reply, a copy of its decoded value)
+
+
+def _decoded(reply: dict):
+    """``wire.decode`` of the reply's value (once per distinct reply bytes)."""
+    rid = id(reply)
+    known = _DECODED.get(rid)
+    if known is not None and known[0] is reply:
+        return wire.snapshot(known[1])
+    value = wire.decode(reply.get("value"))
+    if rid in _CACHED:
+        copy = wire.snapshot(value)
+        if copy is not None or value is None:
+            _DECODED[rid] = (reply, copy)
+    return value
+
+
 class _Reader:
     """Reads the worker's replies from its stdout in the thread that waits for them
     (``select`` with a timeout): no hand-off between threads per reply, and one read
@@ -264,12 +292,20 @@ class _Reader:
             return None
         body = bytes(self.buf[head:head + size])
         del self.buf[:head + size]
+        known = _REPLIES.get(body)
+        if known is not None:
+            return ("msg", known)
         try:
-            return ("msg", json.loads(body.decode("utf-8")))
+            msg = json.loads(body.decode("utf-8"))
         except BaseException as exc:  # noqa: BLE001 - garbage, deep nesting
             self.end = ("bad", f"{type(exc).__name__}: {str(exc)[:200]}")
             self.buf.clear()
             return None
+        if type(msg) is dict and _REPLY_BYTES[0] + size <= MAX_REPLY_CACHE:
+            _REPLIES[body] = msg
+            _CACHED.add(id(msg))
+            _REPLY_BYTES[0] += size
+        return ("msg", msg)
 
     def close(self) -> bool:
         return True
@@ -703,7 +739,9 @@ class Sandbox:
         student contract). The first request that differs cancels the rest (see
         :meth:`cancel_pipeline`). Returns how many were sent (0: nothing pipelined).
         """
-        bodies = [b for b in bodies if isinstance(b, bytes)]
+        planned = [b if isinstance(b, tuple) else (b, None) for b in bodies]
+        planned = [(b, raw) for b, raw in planned if isinstance(b, bytes)]
+        bodies = [b for b, _raw in planned]
         if not bodies or self._no_pipeline or self._closed:
             return 0
         try:
@@ -721,7 +759,7 @@ class Sandbox:
         except (TimeoutError, OSError):
             self._abandon()
             return 0
-        proc.pending.extend(bodies)
+        proc.pending.extend(planned)
         return len(bodies)
 
     def cancel_pipeline(self) -> None:
@@ -758,21 +796,27 @@ class Sandbox:
         self.kill()
 
     def recording(self) -> list:
-        """Start recording the requests made to the student's code (their JSON
-        bodies); the returned list fills as they are made."""
+        """Start recording the requests made to the student's code; the returned list
+        fills as they are made, with ``(JSON body, snapshot of the request's values)``
+        (the snapshot lets a later identical request skip its encoding, see
+        :func:`wire.same`; None where it cannot)."""
         self._recorded = []
         return self._recorded
 
     def stop_recording(self) -> None:
         self._recorded = None
 
-    def _take(self, body: bytes):
-        """The reply to ``body`` if it is the next pipelined request, else None (after
-        cancelling what was pipelined)."""
+    def _take(self, body, raw):
+        """The reply to the request if it is the next pipelined one, else None (after
+        cancelling what was pipelined). Matched on its values (``raw``) where they are
+        certainly the planned ones (:func:`wire.same`: no encoding needed), else on
+        its exact JSON body (``body()``)."""
         proc = self.proc
         if proc is None or not proc.pending:
             return None
-        if proc.pending[0] != body:
+        planned_body, planned = proc.pending[0]
+        if not (raw is not None and planned is not None and wire.same(raw, planned)) \
+                and planned_body != body():
             self.cancel_pipeline()
             return None
         proc.pending.popleft()
@@ -816,36 +860,47 @@ class Sandbox:
             how = f"exited with status {code} (os._exit, or a crash)"
         raise CallFailed("crash", f"the process running your code {how}{' ' + when if when else ''}")
 
-    def request(self, req: dict, timeout: float | None = None) -> object:
-        """Send one request; return the decoded value or raise :class:`CallFailed`."""
-        body = self._body(req)
-        if self._recorded is not None and req.get("op") in ("call", "steps", "callback"):
-            self._recorded.append(body)
+    def request(self, req, timeout: float | None = None, raw=None) -> object:
+        """Send one request; return the decoded value or raise :class:`CallFailed`.
+
+        ``req`` is the request, or a function building it (called only if it has to
+        be encoded); ``raw``, a tuple of the plain values it is built from (see
+        :meth:`_take`)."""
+        made: list = []
+
+        def body() -> bytes:
+            if not made:
+                made.append(self._body(req() if callable(req) else req))
+            return made[0]
+        if self._recorded is not None and (raw[0] if raw is not None else req.get("op")) in PLANNED:
+            self._recorded.append((body(), wire.snapshot(raw)))
         reply = None
         if self.proc is not None and self.proc.pending:
             self._check_budget("could not run")
             if timeout:  # a request with a time limit of its own is never taken from a plan
                 self.cancel_pipeline()
             else:
-                reply = self._take(body)
+                reply = self._take(body, raw)
         if reply is None:
             self.start()
             self._check_budget("could not run")
-            reply = self._request(body, timeout or self.limits.call_seconds)
+            reply = self._request(body(), timeout or self.limits.call_seconds)
         if reply.get("ok") is not True:
             kind = reply.get("kind")
             raise CallFailed(kind if kind in KINDS else "exception",
                              _text(reply.get("error"), 2000) or "failed",
                              _text(reply.get("trace"), 4000), _names(reply.get("forbidden")))
         try:
-            return wire.decode(reply.get("value"))
+            return _decoded(reply)
         except Exception as exc:  # noqa: BLE001 - anything malformed is the worker's fault
             raise CallFailed("protocol", f"returned something unreadable ({str(exc)[:200]})") from None
 
     def call(self, module: str, name: str, *args, rngs: dict | None = None, **kwargs):
-        return self.request({"op": "call", "module": module, "name": name,
-                             "args": wire.encode(list(args)), "kwargs": wire.encode(kwargs),
-                             "rngs": rngs or {}})
+        rngs = rngs or {}
+        return self.request(lambda: {"op": "call", "module": module, "name": name,
+                                     "args": wire.encode(list(args)), "kwargs": wire.encode(kwargs),
+                                     "rngs": rngs},
+                            raw=("call", module, name, args, kwargs, rngs))
 
     def steps(self, module: str, name: str, param, grads, state, kwargs: dict, uses_t: bool):
         """Run step function ``name`` along ``grads`` in one request, feeding its outputs
@@ -860,10 +915,12 @@ class Sandbox:
         if self._no_batch:
             return None
         try:
-            value = self.request({"op": "steps", "module": module, "name": name,
-                                  "param": wire.encode(param), "grads": wire.encode(list(grads)),
-                                  "state": wire.encode(list(state)),
-                                  "kwargs": wire.encode(kwargs), "uses_t": bool(uses_t)})
+            grads, state, uses_t = list(grads), list(state), bool(uses_t)
+            value = self.request(
+                lambda: {"op": "steps", "module": module, "name": name, "param": wire.encode(param),
+                         "grads": wire.encode(grads), "state": wire.encode(state),
+                         "kwargs": wire.encode(kwargs), "uses_t": uses_t},
+                raw=("steps", module, name, param, grads, state, kwargs, uses_t))
         except CallFailed as exc:
             if exc.kind in ("timeout", "crash", "protocol"):
                 self._no_batch = True
@@ -878,9 +935,10 @@ class Sandbox:
         return value["outputs"]
 
     def callback(self, module: str, name: str, init: dict, runs: list, initial_weights: list):
-        return self.request({"op": "callback", "module": module, "name": name,
-                             "init": wire.encode(init), "runs": wire.encode(runs),
-                             "initial_weights": wire.encode(initial_weights)})
+        return self.request(lambda: {"op": "callback", "module": module, "name": name,
+                                     "init": wire.encode(init), "runs": wire.encode(runs),
+                                     "initial_weights": wire.encode(initial_weights)},
+                            raw=("callback", module, name, init, runs, initial_weights))
 
 
 # -- validating what the worker says ------------------------------------------------------------

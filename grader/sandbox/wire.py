@@ -90,6 +90,79 @@ def encode(obj, _depth=0):
     raise WireError(f"a value of type {type(obj).__name__}")
 
 
+def snapshot(obj, _depth=0):
+    """A private copy of a value made only of the types :func:`same` compares (tuples,
+    lists, dicts with string keys, exact ``ndarray``s of a listed dtype, and plain
+    scalars); None if it holds anything else."""
+    kind = type(obj)
+    if kind in _PLAIN:
+        return obj
+    if _depth > 32:
+        return None
+    if kind is np.ndarray:
+        return obj.copy() if obj.dtype in _NAMES else None
+    if kind is tuple or kind is list:
+        out = [snapshot(v, _depth + 1) for v in obj]
+        if any(c is None and v is not None for c, v in zip(out, obj)):
+            return None
+        return tuple(out) if kind is tuple else out
+    if kind is dict:
+        if not all(type(k) is str for k in obj):
+            return None
+        out = {k: snapshot(v, _depth + 1) for k, v in obj.items()}
+        if any(out[k] is None and obj[k] is not None for k in obj):
+            return None
+        return out
+    return None
+
+
+def same(a, b) -> bool:
+    """Whether :func:`encode` certainly gives the same data for ``a`` as for ``b`` (a
+    snapshot); False when unsure. Exact types only; arrays by dtype, shape and bytes;
+    floats by value and sign (every NaN encodes alike)."""
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is np.ndarray:
+        name = _NAMES.get(a.dtype)
+        return (name is not None and name == _NAMES.get(b.dtype) and a.shape == b.shape
+                and a.tobytes() == b.tobytes())
+    if kind is float:
+        if a == b:
+            return a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b)
+        return a != a and b != b
+    if kind is int or kind is str or kind is bool or a is None:
+        return a == b
+    if kind is tuple or kind is list:
+        return len(a) == len(b) and _same_items(zip(a, b))
+    if kind is dict:
+        return (all(type(k) is str for k in a) and list(a) == list(b)
+                and _same_items((a[k], b[k]) for k in a))
+    return False
+
+
+def _same_items(pairs) -> bool:
+    """:func:`same` over pairs, with plain scalars compared inline (the common case:
+    long lists of floats)."""
+    copysign = math.copysign
+    for x, y in pairs:
+        kind = type(x)
+        if kind is not type(y):
+            return False
+        if kind is float:
+            if x == y:
+                if x == 0.0 and copysign(1.0, x) != copysign(1.0, y):
+                    return False
+            elif x == x or y == y:
+                return False
+        elif kind is int or kind is str or kind is bool or x is None:
+            if x != y:
+                return False
+        elif not same(x, y):
+            return False
+    return True
+
+
 def decode(obj, _depth=0):
     """Inverse of :func:`encode`; validates everything it builds."""
     if _depth > 40:
