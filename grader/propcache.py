@@ -8,18 +8,33 @@ student's code on them, so they are drawn the first time a check needs them and 
 for the rest of the process: a grading process that grades many submissions draws
 each property's examples once. The same examples in every process, so keeping them
 changes nothing but the time.
+
+They are also kept on disk (:func:`cache_dir`: ``$GRADER_CACHE_DIR``, else the user's
+cache folder; an empty ``GRADER_CACHE_DIR`` turns it off), one JSON file per property,
+keyed by the property and the versions of hypothesis, numpy and Python: the next
+grading process, batch or ``grader check`` reads them instead of drawing them again.
+Only examples that come back exactly (``wire.same``: types, array bytes, the sign of
+zeros) are kept; the file holds plain data (``wire``), nothing is unpickled, and a
+file that cannot be read is ignored (the examples are drawn again).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import os
+import platform
+import sys
+import tempfile
 import threading
+from pathlib import Path
 
 import numpy as np
 
 _cache: dict = {}
 _lock = threading.Lock()
-stats = {"drawn": 0, "reused": 0}
+stats = {"drawn": 0, "reused": 0, "loaded": 0}
 
 
 def _fingerprint(obj, depth: int = 5):
@@ -39,7 +54,7 @@ def _fingerprint(obj, depth: int = 5):
         cells = tuple(_fingerprint(c.cell_contents, depth - 1) if _filled(c) else "<empty>"
                       for c in (obj.__closure__ or ()))
         return ("fn", getattr(obj, "__module__", ""), getattr(obj, "__qualname__", ""),
-                code.co_filename, code.co_firstlineno, cells,
+                os.path.basename(code.co_filename), code.co_firstlineno, cells,
                 _fingerprint(obj.__defaults__ or (), depth - 1))
     try:
         from hypothesis.strategies import SearchStrategy
@@ -73,7 +88,8 @@ def key(strategy, body, max_examples: int):
     the budget. The body's code location is added as a guard (its closure is not: it
     holds the submission's context)."""
     code = getattr(body, "__code__", None)
-    where = (code.co_filename, code.co_firstlineno, code.co_name) if code else type(body).__qualname__
+    where = ((os.path.basename(code.co_filename), code.co_firstlineno, code.co_name) if code
+             else type(body).__qualname__)
     try:
         return (_fingerprint(strategy), where, int(max_examples))
     except Exception:  # noqa: BLE001 - an odd strategy: just don't keep it
@@ -89,12 +105,85 @@ def examples(strategy, body, max_examples: int) -> tuple:
     if found is not None:
         stats["reused"] += 1
         return found
+    found = _load(k) if k is not None else None
+    if found is not None:
+        stats["loaded"] += 1
+        with _lock:
+            return _cache.setdefault(k, found)
     drawn = tuple(draw_examples(strategy, max_examples))
     stats["drawn"] += 1
     if k is not None:
+        _save(k, drawn)
         with _lock:
             drawn = _cache.setdefault(k, drawn)
     return drawn
+
+
+def cache_dir() -> Path | None:
+    """Where drawn examples are kept between processes (None: not kept)."""
+    configured = os.environ.get("GRADER_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "grader"
+
+
+def _file(k) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    import hypothesis
+
+    versions = (hypothesis.__version__, np.__version__, platform.python_implementation(),
+                sys.version_info[:2], sys.byteorder)
+    digest = hashlib.sha256(repr((k, versions)).encode("utf-8")).hexdigest()
+    return folder / "examples" / f"{digest[:40]}.json"
+
+
+def _load(k):
+    """The examples kept on disk for key ``k``, or None."""
+    from .sandbox import wire
+
+    path = _file(k)
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_bytes())
+        if data.get("key") != repr(k):
+            return None
+        found = wire.decode(data["examples"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+    return tuple(found) if type(found) is list else None
+
+
+def _save(k, drawn: tuple) -> None:
+    """Keep ``drawn`` on disk if every example comes back exactly from its encoding."""
+    from .sandbox import wire
+
+    path = _file(k)
+    if path is None:
+        return
+    try:
+        encoded = wire.encode(list(drawn))
+        snapshot = wire.snapshot(list(drawn))
+        text = json.dumps({"key": repr(k), "examples": encoded}, allow_nan=True)
+        if snapshot is None or not wire.same(wire.decode(json.loads(text)["examples"]), snapshot):
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".examples-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)  # whole or not at all, even with processes writing at once
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except (OSError, ValueError, TypeError, RecursionError, wire.WireError):
+        return
 
 
 def copy_example(value):

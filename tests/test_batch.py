@@ -15,6 +15,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from grader import propcache
@@ -243,7 +244,7 @@ def test_a_property_reports_its_smallest_failing_example_on_every_run():
     propcache.clear()
     run_property(strategy, body, max_examples=20, describe=lambda ex: ex)
     first, seen[:] = list(seen), []
-    assert propcache.stats == {"drawn": 1, "reused": 0} and len(first) == 20
+    assert propcache.stats == {"drawn": 1, "reused": 0, "loaded": 0} and len(first) == 20
     run_property(strategy, body, max_examples=20, describe=lambda ex: ex)
     assert seen == first and propcache.stats["reused"] == 1
 
@@ -266,6 +267,49 @@ def test_a_property_reports_its_smallest_failing_example_on_every_run():
     assert "ValueError: too big" in raised.value.message
     assert raised.value.example.inputs == repr(failing[0])
     assert raised.value.example.error == "Traceback ..."
+
+
+def test_drawn_examples_are_kept_on_disk_for_the_next_process(tmp_path, monkeypatch):
+    """A process that finds a property's examples on disk loads them instead of drawing:
+    the very same examples (types, arrays, -0.0). A corrupt or foreign file is ignored,
+    examples that would not come back exactly are not kept, and an empty
+    GRADER_CACHE_DIR keeps nothing."""
+    from hypothesis import strategies as st
+
+    from grader.sandbox import wire
+
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
+    strategy = st.tuples(st.lists(st.floats(-1, 1), min_size=1, max_size=3).map(np.array),
+                         st.sampled_from([0.0, -0.0]), st.integers(0, 3))
+    body = lambda ex: None  # noqa: E731
+
+    propcache.clear()
+    drawn = propcache.examples(strategy, body, 15)
+    files = list((tmp_path / "cache" / "examples").glob("*.json"))
+    assert propcache.stats["drawn"] == 1 and len(files) == 1
+    propcache.clear()  # as a new process
+    loaded = propcache.examples(strategy, body, 15)
+    assert propcache.stats == {"drawn": 0, "reused": 0, "loaded": 1}
+    assert wire.same(list(loaded), wire.snapshot(list(drawn)))
+    assert any(type(ex[0]) is np.ndarray for ex in loaded)
+
+    for garbage in (b"{not json", json.dumps({"key": "another", "examples": []}).encode()):
+        files[0].write_bytes(garbage)
+        propcache.clear()
+        again = propcache.examples(strategy, body, 15)
+        assert propcache.stats["drawn"] == 1 and wire.same(list(again), wire.snapshot(list(drawn)))
+    assert json.loads(files[0].read_bytes())["key"] != "another"  # rewritten whole
+
+    inexact = st.tuples(st.just(np.float32(1.5)))  # a numpy scalar would come back as an array
+    propcache.examples(inexact, body, 5)
+    assert len(list((tmp_path / "cache" / "examples").glob("*.json"))) == 1
+
+    monkeypatch.setenv("GRADER_CACHE_DIR", "")
+    propcache.clear()
+    propcache.examples(st.integers(0, 9), body, 5)
+    assert propcache.cache_dir() is None and propcache.stats["drawn"] == 1
+    assert len(list((tmp_path / "cache" / "examples").glob("*"))) == 1
+    propcache.clear()
 
 
 def test_a_large_failing_example_is_shrunk_by_hypothesis():
