@@ -731,3 +731,52 @@ def test_a_shared_box_changes_no_result(tmp_path, private_tmp):
     assert shared == alone
     assert alone[1].part("adam").score < alone[1].part("adam").max_score
     assert_nothing_left()
+
+
+_LEAVE_A_BOX = '''
+import multiprocessing as mp, sys, tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from grader.sandbox import zygote
+
+def take_one(_):
+    zygote.share_boxes(True)
+    stage = Path(tempfile.mkdtemp())
+    (stage / "optimizers.py").write_text("")
+    box = zygote.take(64, 30, stage)
+    assert box is not None and box.usable()
+    box.give_back()  # given back, never destroyed: the process's exit must do it
+    return box.server_pid
+
+if __name__ == "__main__":
+    if sys.argv[1] == "pool":
+        with ProcessPoolExecutor(1, mp_context=mp.get_context("forkserver")) as pool:
+            print(list(pool.map(take_one, [0])))
+    else:
+        print(take_one(0))
+'''
+
+
+@pytest.mark.skipif(not (bwrap_status()[0] and zygote.supported()),
+                    reason="a shared box needs root, bubblewrap and pidfd")
+@pytest.mark.parametrize("how", ["process", "pool"])
+def test_a_shared_box_is_destroyed_when_its_process_exits(how, tmp_path):
+    """A grading process that ends (a plain exit, or a pool worker that multiprocessing
+    ends without atexit) takes its box with it: no process, no folder left."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "leave.py"
+    script.write_text(_LEAVE_A_BOX, encoding="utf-8")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp), PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, str(script), how], capture_output=True, text=True,
+                          env=env, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    server = int(done.stdout.strip().strip("[]"))
+    deadline = time.monotonic() + 5
+    while _live(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _live(server), "the fork server outlived its process"
+    assert not [p.name for p in tmp.iterdir() if p.name.startswith("grader-box-")]

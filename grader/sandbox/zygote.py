@@ -92,6 +92,7 @@ def take(disk_mb: int, start_seconds: float, stage: Path) -> Zygote | None:
             except ZygoteError:
                 return None
             _STATE["box"] = box
+            _clean_up_at_exit()
         if box.busy:
             return None
         box.busy = True
@@ -101,6 +102,29 @@ def take(disk_mb: int, start_seconds: float, stage: Path) -> Zygote | None:
         box.destroy()
         return None
     return box
+
+
+_AT_EXIT: set = set()
+
+
+def _clean_up_at_exit() -> None:
+    """Destroy this process's box when it exits (once per process): at interpreter exit,
+    and at the end of a multiprocessing worker, which may leave without running atexit."""
+    if os.getpid() in _AT_EXIT:
+        return
+    _AT_EXIT.add(os.getpid())
+    import atexit
+    import multiprocessing.util
+
+    atexit.register(_destroy_own)
+    multiprocessing.util.Finalize(None, _destroy_own, exitpriority=10)
+
+
+def _destroy_own() -> None:
+    box = _STATE["box"]
+    if box is not None and box.creator == os.getpid():
+        _STATE["box"] = None
+        box.destroy()
 
 
 def current() -> Zygote | None:
