@@ -177,10 +177,10 @@ class Clock:
 
 
 def run(subs: Path, workers: int, settings, replay: bool):
+    import resource
+
     from grader.assignments import get
     from grader.batch import grade_folder
-
-    import resource
 
     with tempfile.TemporaryDirectory(prefix="bench-out-") as out, SandboxMemory() as memory:
         clock = Clock()
@@ -213,7 +213,6 @@ def profile(subs: Path, settings, k: int, replay: bool):
 
     from grader import batch, plans
     from grader.assignments import get
-
     from grader.sandbox import zygote
 
     get()

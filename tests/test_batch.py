@@ -281,7 +281,9 @@ def test_drawn_examples_are_kept_on_disk_for_the_next_process(tmp_path, monkeypa
     monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
     strategy = st.tuples(st.lists(st.floats(-1, 1), min_size=1, max_size=3).map(np.array),
                          st.sampled_from([0.0, -0.0]), st.integers(0, 3))
-    body = lambda ex: None  # noqa: E731
+
+    def body(ex):
+        return None
 
     propcache.clear()
     drawn = propcache.examples(strategy, body, 15)

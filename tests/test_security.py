@@ -566,6 +566,19 @@ def test_batch_of_all_hostile_submissions(runner, tmp_path, private_tmp, victim,
 
 # -- the shared box (grader/sandbox/zygote.py) ---------------------------------------------------
 
+NEEDS_SHARED = pytest.mark.skipif(not (bwrap_status()[0] and zygote.supported()),
+                                  reason="a shared box needs root, bubblewrap and pidfd")
+
+
+@pytest.fixture
+def sharing():
+    """This test's sandboxes share one box (destroyed at the end, before private_tmp's
+    check, as private_tmp is requested first)."""
+    zygote.share_boxes(True)
+    yield
+    zygote.share_boxes(False)
+
+
 LEAVER = '''
 import ctypes, errno, os, time
 
@@ -632,78 +645,66 @@ def _state(pid: int) -> str:
     return raw[raw.rfind(b")") + 2:][:1].decode()
 
 
-@pytest.mark.skipif(not (bwrap_status()[0] and zygote.supported()),
-                    reason="a shared box needs root, bubblewrap and pidfd")
-def test_a_shared_box_keeps_nothing_of_one_submission_for_the_next(tmp_path, private_tmp):
+@NEEDS_SHARED
+def test_a_shared_box_keeps_nothing_of_one_submission_for_the_next(tmp_path, private_tmp, sharing):
     """Submission A leaves files (one it made unreadable), a System V segment and a daemon
     out of its tree, and tries to stop and trace the fork server; submission B, forked
     next in the same box, finds none of it, and the fork server is untouched."""
     a = _module(tmp_path / "a", LEAVER)
     b = _module(tmp_path / "b", PROBE)
-    zygote.share_boxes(True)
-    try:
-        before = dict(zygote.STATS)
-        with Sandbox(a, ("optimizers",), small_limits("shared")) as box_a:
-            box_a.start()
-            shared = box_a._shared
-            assert shared is not None
-            left = box_a.call("optimizers", "leave")
-            assert left["shm"] >= 0 and left["tmp"] >= 3, left  # it did leave things
-            for key in ("kill1", "kill2", "ptrace1", "ptrace2"):
-                assert left[key] == 1, (key, left)  # EPERM: a foreign, non-dumpable root process
-            server = shared.server_pid
-        assert _state(server) in ("S", "R"), "the fork server was stopped"
-        assert not shared._strangers(), "a process of submission A survived it"
-        with Sandbox(b, ("optimizers",), small_limits("shared")) as box_b:
-            box_b.start()
-            assert box_b._shared is shared  # the same box, reused
-            seen = box_b.call("optimizers", "probe")
-        assert seen["tmp"] == [] and seen["tmp_later"] == [], seen
-        assert seen["submission"] == ["a_file_of_its_own.txt", "optimizers.py"], seen
-        assert seen["shm"] == -1, seen
-        assert seen["uid"] != 0
-        assert zygote.STATS["destroyed"] == before["destroyed"]
-        assert zygote.STATS["boxes"] - before["boxes"] <= 1
-        assert_nothing_left()
-    finally:
-        zygote.share_boxes(False)
+    before = dict(zygote.STATS)
+    with Sandbox(a, ("optimizers",), small_limits("shared")) as box_a:
+        box_a.start()
+        shared = box_a._shared
+        assert shared is not None
+        left = box_a.call("optimizers", "leave")
+        assert left["shm"] >= 0 and left["tmp"] >= 3, left  # it did leave things
+        for key in ("kill1", "kill2", "ptrace1", "ptrace2"):
+            assert left[key] == 1, (key, left)  # EPERM: a foreign, non-dumpable root process
+        server = shared.server_pid
+    assert _state(server) in ("S", "R"), "the fork server was stopped"
+    assert not shared._strangers(), "a process of submission A survived it"
+    with Sandbox(b, ("optimizers",), small_limits("shared")) as box_b:
+        box_b.start()
+        assert box_b._shared is shared  # the same box, reused
+        seen = box_b.call("optimizers", "probe")
+    assert seen["tmp"] == [] and seen["tmp_later"] == [], seen
+    assert seen["submission"] == ["a_file_of_its_own.txt", "optimizers.py"], seen
+    assert seen["shm"] == -1, seen
+    assert seen["uid"] != 0
+    assert zygote.STATS["destroyed"] == before["destroyed"]
+    assert zygote.STATS["boxes"] - before["boxes"] <= 1
     assert_nothing_left()
 
 
-@pytest.mark.skipif(not (bwrap_status()[0] and zygote.supported()),
-                    reason="a shared box needs root, bubblewrap and pidfd")
-def test_a_shared_box_that_dies_is_replaced(tmp_path, private_tmp):
+@NEEDS_SHARED
+def test_a_shared_box_that_dies_is_replaced(tmp_path, private_tmp, sharing):
     """The fork server killed under a running submission: that call fails as a crash,
     the submission goes on in a box of its own, and the next one gets a new shared box."""
-    import numpy as np
-
     import signal as signals
+
+    import numpy as np
 
     sub = copy_solutions(tmp_path / "good")
     args = (np.ones(2), np.ones(2), np.zeros(2))
-    zygote.share_boxes(True)
-    try:
-        with Sandbox(sub, ("optimizers",), small_limits("shared")) as box:
-            box.start()
-            first = box._shared
-            os.kill(first.server_pid, signals.SIGKILL)
-            with pytest.raises(CallFailed) as exc:
-                for _ in range(50):  # (the box takes a moment to go down)
-                    box.call("optimizers", "sgd_momentum_step", *args)
-                    time.sleep(0.02)
-            assert exc.value.kind == "crash"
-            value = box.call("optimizers", "sgd_momentum_step", *args)  # in a box of its own
-            assert box._shared is None and box._own_box
-        with Sandbox(sub, ("optimizers",), small_limits("shared")) as box:
-            assert box.call("optimizers", "sgd_momentum_step", *args)[0].tolist() == value[0].tolist()
-            assert box._shared is not None and box._shared is not first
-    finally:
-        zygote.share_boxes(False)
+    with Sandbox(sub, ("optimizers",), small_limits("shared")) as box:
+        box.start()
+        first = box._shared
+        os.kill(first.server_pid, signals.SIGKILL)
+        with pytest.raises(CallFailed) as exc:
+            for _ in range(50):  # (the box takes a moment to go down)
+                box.call("optimizers", "sgd_momentum_step", *args)
+                time.sleep(0.02)
+        assert exc.value.kind == "crash"
+        value = box.call("optimizers", "sgd_momentum_step", *args)  # in a box of its own
+        assert box._shared is None and box._own_box
+    with Sandbox(sub, ("optimizers",), small_limits("shared")) as box:
+        assert box.call("optimizers", "sgd_momentum_step", *args)[0].tolist() == value[0].tolist()
+        assert box._shared is not None and box._shared is not first
     assert_nothing_left()
 
 
-@pytest.mark.skipif(not (bwrap_status()[0] and zygote.supported()),
-                    reason="a shared box needs root, bubblewrap and pidfd")
+@NEEDS_SHARED
 def test_a_shared_box_changes_no_result(tmp_path, private_tmp):
     """Grading in a shared box (as a batch's grading process does) gives the results of
     grading in a box per submission: correct, wrong, crashing and hanging code."""
@@ -757,8 +758,7 @@ if __name__ == "__main__":
 '''
 
 
-@pytest.mark.skipif(not (bwrap_status()[0] and zygote.supported()),
-                    reason="a shared box needs root, bubblewrap and pidfd")
+@NEEDS_SHARED
 @pytest.mark.parametrize("how", ["process", "pool"])
 def test_a_shared_box_is_destroyed_when_its_process_exits(how, tmp_path):
     """A grading process that ends (a plain exit, or a pool worker that multiprocessing
@@ -772,7 +772,7 @@ def test_a_shared_box_is_destroyed_when_its_process_exits(how, tmp_path):
     tmp.mkdir()
     env = dict(os.environ, TMPDIR=str(tmp), PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, str(script), how], capture_output=True, text=True,
-                          env=env, timeout=120, cwd=tmp_path)
+                          env=env, timeout=120, cwd=tmp_path, check=False)
     assert done.returncode == 0, done.stderr
     server = int(done.stdout.strip().strip("[]"))
     deadline = time.monotonic() + 5

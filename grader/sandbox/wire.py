@@ -130,7 +130,7 @@ def same(a, b) -> bool:
     if kind is float:
         if a == b:
             return a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b)
-        return a != a and b != b
+        return math.isnan(a) and math.isnan(b)
     if kind is int or kind is str or kind is bool or a is None:
         return a == b
     if kind is tuple or kind is list:
@@ -144,7 +144,7 @@ def same(a, b) -> bool:
 def _same_items(pairs) -> bool:
     """:func:`same` over pairs, with plain scalars compared inline (the common case:
     long lists of floats)."""
-    copysign = math.copysign
+    copysign, isnan = math.copysign, math.isnan
     for x, y in pairs:
         kind = type(x)
         if kind is not type(y):
@@ -153,7 +153,7 @@ def _same_items(pairs) -> bool:
             if x == y:
                 if x == 0.0 and copysign(1.0, x) != copysign(1.0, y):
                     return False
-            elif x == x or y == y:
+            elif not (isnan(x) and isnan(y)):
                 return False
         elif kind is int or kind is str or kind is bool or x is None:
             if x != y:

@@ -833,8 +833,8 @@ def _forked(ctl, fds, cfg) -> None:
 def _reset(me: int, work: str, libc, reap) -> str:
     """Kill every process of the box but its init and this one, then empty the working
     folder and remove System V IPC objects. Returns what failed ("" if nothing)."""
-    import signal
     import shutil
+    import signal
     import time
 
     deadline = time.monotonic() + 5
