@@ -427,6 +427,15 @@ def translate_message(text: str, lang: str = "en") -> str:
     return "\n".join([first] + lines[1:])
 
 
+def _hint_ko(c) -> str:
+    """A check's hint in Korean: by mistake id, or generated (ignored arguments, see
+    :mod:`grader.diagnosis`); else the English one."""
+    if c.diagnosis in HINTS_KO:
+        return HINTS_KO[c.diagnosis]
+    from .diagnosis import hint
+    return hint(c.diagnosis, "ko") or c.hint
+
+
 def localize(result, lang: str = "en"):
     """The same :class:`~grader.results.SubmissionResult`, with its words in ``lang``."""
     validate_lang(lang)
@@ -437,7 +446,7 @@ def localize(result, lang: str = "en"):
         checks = tuple(dataclasses.replace(
             c, name=CHECK_NAMES_KO.get(c.name, c.name),
             message=translate_message(c.message, lang),
-            hint=HINTS_KO.get(c.diagnosis, c.hint) if c.hint else c.hint,
+            hint=_hint_ko(c) if c.hint else c.hint,
             note=NOTES_KO.get(c.note, c.note)) for c in p.checks)
         parts.append(dataclasses.replace(p, title=TITLES_KO.get(p.title, p.title), checks=checks,
                                          error=translate_message(p.error, lang)))

@@ -1,0 +1,161 @@
+"""Part-level diagnoses that no single check can make (issue 11.5): ignored arguments.
+
+The commonest real mistake is a hyper-parameter that is declared but not used: a
+literal ``1e-7`` where ``epsilon`` belongs, a fixed learning rate or momentum. Checks
+see only that the numbers are wrong; this module proves the cause. When a check of a
+part fails, :func:`explain` runs the part's declared :class:`~grader.assignment.Probe`
+objects: it calls each student function once as declared, then once per declared
+alternative value of ONE keyword argument. An output identical to the first one
+(within 1e-12 relative; NaN equal to NaN) means the result does not depend on that
+argument, and every failing check of the part then says so ("your result does not
+depend on `epsilon`"), instead of a known mistake's name, unless that mistake is
+declared by the probe to ignore an argument itself (``Probe.keeps``).
+
+The mechanism names no part: what to call, with which values, is data declared by
+each part (see :class:`~grader.assignment.Probe`). Student code runs in the sandbox
+as for every check; only plain data comes back, compared here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .sandbox.runner import CallFailed
+
+#: Prefix of the diagnosis id of an ignored argument: ``"ignores:epsilon"``,
+#: ``"ignores:learning_rate,epsilon"``.
+PREFIX = "ignores:"
+REL = 1e-12
+
+
+def diagnosis_id(names) -> str:
+    return PREFIX + ",".join(names)
+
+
+def ignored_names(diagnosis: str) -> tuple[str, ...]:
+    """The argument names of an ignored-argument diagnosis id, else ()."""
+    if not diagnosis.startswith(PREFIX):
+        return ()
+    return tuple(n for n in diagnosis[len(PREFIX):].split(",") if n)
+
+
+def _quoted(names, joiner: str) -> str:
+    names = [f"`{n}`" for n in names]
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + f" {joiner} " + names[-1]
+
+
+def hint(diagnosis: str, lang: str = "en") -> str:
+    """The sentence shown for an ignored-argument diagnosis id ("" for other ids)."""
+    names = ignored_names(diagnosis)
+    if not names:
+        return ""
+    if lang == "ko":
+        return (f"결과가 {_quoted(names, '와(과)')}에 전혀 좌우되지 않습니다: 이 인자 하나만 "
+                "바꿔서 다시 호출해도 출력이 완전히 같았습니다. 고정된 숫자(예: 직접 써 넣은 "
+                "1e-7)가 아니라 인자를 그 자리에 쓰세요.")
+    one = len(names) == 1
+    return (f"Your result does not depend on {_quoted(names, 'or')}: calling your function again "
+            f"with only {'this argument' if one else 'one of these arguments'} changed gave exactly "
+            "the same output. Use the argument where it belongs, not a fixed number "
+            "(such as a literal 1e-7).")
+
+
+# -- comparing outputs ----------------------------------------------------------------------
+
+def same(a, b) -> bool:
+    """Are two outputs (plain data: arrays, numbers, tuples, lists, dicts) the same,
+    within 1e-12 relative (NaN equal to NaN)?"""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple, dict)) or isinstance(b, (list, tuple, dict)):
+        return False
+    if a is None or b is None or isinstance(a, str) or isinstance(b, str):
+        return a == b
+    try:
+        x = np.asarray(a)
+        y = np.asarray(b)
+    except Exception:  # pragma: no cover - plain data always converts
+        return False
+    if x.shape != y.shape:
+        return False
+    if x.dtype.kind not in "biufc" or y.dtype.kind not in "biufc":
+        return bool(np.all(x == y))
+    x = x.astype(np.complex128 if "c" in (x.dtype.kind, y.dtype.kind) else np.float64)
+    y = y.astype(x.dtype)
+    with np.errstate(all="ignore"):
+        return bool(np.all((x == y) | (np.abs(x - y) <= REL * np.maximum(np.abs(x), np.abs(y)))
+                           | (np.isnan(x) & np.isnan(y))))
+
+
+def _finite(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_finite(v) for v in value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    try:
+        arr = np.asarray(value)
+    except Exception:  # pragma: no cover
+        return True
+    if arr.dtype.kind not in "biufc":
+        return True
+    return bool(np.all(np.isfinite(arr)))
+
+
+# -- running the probes -----------------------------------------------------------------------
+
+def _run(ctx, probe, kwargs):
+    if probe.run is not None:
+        return probe.run(ctx, dict(kwargs))
+    return ctx.call(probe.fn, *probe.args, **dict(kwargs))
+
+
+def ignored_arguments(ctx, part) -> list[tuple[object, str]]:
+    """``[(probe, argument name)]`` for every declared argument whose change leaves the
+    student's output unchanged. A probe whose first call fails (raises, hangs, returns
+    something non-finite) proves nothing and is skipped; so is an alternative whose
+    call fails."""
+    found = []
+    for probe in part.probes:
+        try:
+            base = _run(ctx, probe, probe.kwargs)
+        except CallFailed:
+            continue
+        if not _finite(base):
+            continue
+        for name, value in probe.alternatives.items():
+            kwargs = dict(probe.kwargs)
+            kwargs[name] = value
+            try:
+                other = _run(ctx, probe, kwargs)
+            except CallFailed:
+                continue
+            if same(base, other):
+                found.append((probe, name))
+    return found
+
+
+def explain(ctx, part, checks):
+    """The part's check results, with the ignored-argument diagnosis on every failing
+    check when a probe proves it (see the module's docstring). Runs nothing when every
+    check passed or the part declares no probe."""
+    checks = tuple(checks)
+    if not getattr(part, "probes", ()) or all(c.passed for c in checks):
+        return checks
+    found = ignored_arguments(ctx, part)
+    if not found:
+        return checks
+    names: list[str] = []
+    for _, name in found:
+        if name not in names:
+            names.append(name)
+    keeps = {m for probe, _ in found for m in probe.keeps}
+    diag = diagnosis_id(names)
+    text = hint(diag)
+    return tuple(c if c.passed or c.diagnosis in keeps
+                 else dataclasses.replace(c, diagnosis=diag, hint=text) for c in checks)
