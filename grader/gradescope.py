@@ -22,18 +22,33 @@ from .errors import UsageError
 ENV_ROOT = "GRADER_AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
 
+#: Gradescope's base images run Ubuntu 22.04 (Python 3.10) and later. The grader is
+#: installed into its own virtual environment: a venv is never "externally managed"
+#: (PEP 668), keeps the image's system packages out of the grader's way, and the
+#: system Python may lack pip altogether (apt's python3-venv brings ensurepip).
+#: Requirements are ranges, not the instructor's pins: the pins of a Python 3.11+
+#: machine do not exist for Python 3.10, and grades do not depend on these versions
+#: (the property examples are recorded data, not drawn by the installed hypothesis).
 SETUP_SH = """#!/usr/bin/env bash
 # Run once by Gradescope when it builds the autograder image.
 set -euo pipefail
 cd "$(dirname "$0")"
-# bubblewrap isolates the student's code in its own namespaces (the grader falls back
-# to plain resource limits where it is missing).
-if command -v apt-get >/dev/null 2>&1; then
-  (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) || true
-fi
+ROOT="${GRADER_AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${PYTHON:-python3}"
-"$PYTHON" -m pip install --no-cache-dir --disable-pip-version-check -r requirements.txt
-"$PYTHON" -c "import grader.engine" && echo "grader installed"
+# bubblewrap isolates the student's code in its own namespaces (without it, the
+# grader runs the code as an unprivileged user under resource limits);
+# python3-venv provides the virtual environment (and pip inside it).
+if [ "${GRADER_SETUP_APT:-1}" = 1 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \\
+     bubblewrap python3-venv >/dev/null) || echo "warning: apt-get could not install bubblewrap/python3-venv"
+fi
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \\
+  || { echo "the grader needs Python >= 3.10 (found: $("$PYTHON" --version 2>&1))" >&2; exit 1; }
+rm -rf "$ROOT/venv"
+"$PYTHON" -m venv "$ROOT/venv"
+"$ROOT/venv/bin/python" -m pip install --no-cache-dir --disable-pip-version-check --quiet \\
+  -r requirements.txt
+"$ROOT/venv/bin/python" -c "import grader.engine" && echo "grader installed in $ROOT/venv"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -41,24 +56,42 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 # /autograder/results/results.json (public and hidden checks).
 ROOT="${GRADER_AUTOGRADER_ROOT:-/autograder}"
 cd "$ROOT/source"
-exec "${PYTHON:-python3}" -m grader gradescope-run --root "$ROOT"
+if [ -x "$ROOT/venv/bin/python" ]; then PY="$ROOT/venv/bin/python"; else PY="${PYTHON:-python3}"; fi
+exec "$PY" -m grader gradescope-run --root "$ROOT"
 """
+
+#: Upper bounds: the next major version, which may change what the grader relies on.
+MAJOR_CAPS = {"numpy": "<3", "hypothesis": "<7", "nbformat": "<6", "click": "<9", "rich": "<16"}
+
+
+def requirements() -> list[str]:
+    """The autograder's requirements: the project's lower bounds, capped below the
+    next major version; they resolve on every Python the grader supports (>= 3.10)."""
+    from .release import _requirements
+
+    out = []
+    for req in _requirements():
+        name = req.split(">", 1)[0].split("=", 1)[0].split("<", 1)[0].strip().lower()
+        cap = MAJOR_CAPS.get(name)
+        out.append(f"{req},{cap}" if cap and any(op in req for op in "<>=") else
+                   f"{req}{cap}" if cap else req)
+    return out
 
 
 def build_autograder(zip_path: Path) -> dict:
-    """Write the autograder zip: setup.sh, run_autograder, requirements.txt (pinned to
-    the versions installed here) and the grader package with its hidden reference
-    cases, without ``authoring/``."""
-    from .release import _requirements, copy_grader
+    """Write the autograder zip: setup.sh, run_autograder, requirements.txt (see
+    :func:`requirements`) and the grader package with its hidden reference cases,
+    without ``authoring/``."""
+    from .release import copy_grader
 
     zip_path = Path(zip_path)
     if zip_path.suffix.lower() != ".zip":
         raise UsageError(f"{zip_path}: the autograder must be a .zip")
-    requirements = _requirements(pinned=True)
+    reqs = requirements()
     with tempfile.TemporaryDirectory(prefix="grader-gs-") as tmp:
         src = Path(tmp)
         copy_grader(src / "grader", hidden=True)
-        (src / "requirements.txt").write_text("\n".join(requirements) + "\n", encoding="utf-8")
+        (src / "requirements.txt").write_text("\n".join(reqs) + "\n", encoding="utf-8")
         (src / "setup.sh").write_text(SETUP_SH, encoding="utf-8")
         (src / "run_autograder").write_text(RUN_AUTOGRADER, encoding="utf-8")
         files = sorted(p for p in src.rglob("*") if p.is_file())
@@ -76,7 +109,7 @@ def build_autograder(zip_path: Path) -> dict:
             os.replace(part, zip_path)
         except OSError as exc:
             raise UsageError(f"cannot write {zip_path}: {exc.strerror or exc}") from None
-    return {"zip": zip_path, "files": len(files), "requirements": requirements}
+    return {"zip": zip_path, "files": len(files), "requirements": reqs}
 
 
 # -- inside the container ------------------------------------------------------------------

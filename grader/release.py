@@ -20,7 +20,16 @@ from pathlib import Path
 from .errors import UsageError
 
 MARKER = ".grader-release"
+#: What `grader check` imports (the Gradescope zip installs these too).
 RUNTIME = ("numpy", "hypothesis", "nbformat", "click", "rich")
+#: What the student's notebook imports besides the grader (its pictures).
+NOTEBOOK_RUNTIME = ("matplotlib",)
+#: `pip install -e ".[notebook]"`: Jupyter, to open and run the notebook.
+NOTEBOOK_EXTRA = ("jupyterlab>=4", "ipykernel>=6")
+#: Written into the bundle's copy of the grader: the CLI then offers the student
+#: commands only (grading a class, recording, releasing need the instructor's grader).
+EDITION_MODULE = "_edition.py"
+STUDENT_EDITION = '"""Written by `grader release`: this grader is the student edition."""\nEDITION = "student"\n'
 
 #: Lines of a solution region that the public checks compute the same way, because
 #: the contract states them (features on the last axis, statistics over the others).
@@ -55,13 +64,8 @@ def copy_grader(dest: Path, *, hidden: bool) -> None:
     shutil.copytree(src, dest, ignore=ignore)
 
 
-def _requirements(pinned: bool = False) -> list[str]:
-    """The grader's runtime requirements: pinned to the installed versions, or with
-    the lower bounds of the project's pyproject."""
-    from importlib.metadata import version
-
-    if pinned:
-        return [f"{name}=={version(name)}" for name in RUNTIME]
+def _requirements(names=RUNTIME) -> list[str]:
+    """Requirements for ``names``, with the lower bounds of the project's pyproject."""
     bounds = {}
     pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
     try:
@@ -72,11 +76,12 @@ def _requirements(pinned: bool = False) -> list[str]:
             bounds[name] = dep
     except (ImportError, OSError, KeyError, ValueError):
         pass
-    return [bounds.get(name, name) for name in RUNTIME]
+    return [bounds.get(name, name) for name in names]
 
 
 def _pyproject() -> str:
-    deps = "".join(f'    "{d}",\n' for d in _requirements())
+    deps = "".join(f'    "{d}",\n' for d in _requirements(RUNTIME + NOTEBOOK_RUNTIME))
+    notebook = ", ".join(f'"{d}"' for d in NOTEBOOK_EXTRA)
     return f'''[build-system]
 requires = ["setuptools>=68"]
 build-backend = "setuptools.build_meta"
@@ -89,6 +94,10 @@ readme = "README.md"
 requires-python = ">=3.10"
 dependencies = [
 {deps}]
+
+[project.optional-dependencies]
+# Jupyter, to open and run assignments/*.ipynb: pip install -e ".[notebook]"
+notebook = [{notebook}]
 
 [project.scripts]
 grader = "grader.cli:main"
@@ -104,17 +113,38 @@ grader = ["reference_data/**/*.json"]
 def _readme(assignment) -> str:
     rows = "\n".join(f"| `{p.id}` | `{p.module}.py` | {', '.join(f'`{n}`' for n in p.names)} | {p.points:g} |"
                      for p in assignment.parts)
+    notebooks = sorted(p.name for p in (assignment.root / "assignments").glob("*.ipynb"))
+    notebook = notebooks[0] if notebooks else "the notebook"
     return f"""# {assignment.title}: your assignment
 
 Fill in every `raise NotImplementedError` in `assignments/` (or the notebook), using
 numpy only. The docstrings give each formula, its defaults and shapes, and the Keras
 convention your code must follow.
 
-## Check your work
+## Install (once, Python 3.10 or later)
 
 ```bash
-pip install -e .                   # once: installs the `grader` command
-grader check                       # every part
+python -m venv .venv && . .venv/bin/activate   # Windows: .venv\\Scripts\\activate
+pip install -e ".[notebook]"                   # the `grader` command, and Jupyter
+```
+
+`pip install -e .` alone installs the `grader` command without Jupyter.
+
+## Work in the notebook
+
+```bash
+jupyter lab assignments/{notebook}
+```
+
+Each part ends with a cell `grader.check("part")` that grades your code from the
+notebook. The last cells draw pictures with your functions; they skip what you have
+not implemented yet. The comparison with Keras runs only where TensorFlow is
+installed (it is optional).
+
+## Or check your files from the command line
+
+```bash
+grader check                       # every part, your work in assignments/
 grader check adam                  # one part
 grader check --path my_work.ipynb  # a notebook, a folder or a .zip
 ```
@@ -125,6 +155,9 @@ Without installing: `python -m grader check` from this folder.
 or failed, the smallest example your code gets wrong (inputs, expected, got) and, for
 a known mistake, a hint. Your final grade also includes hidden checks of the same
 kind, so a part that passes here is very likely right.
+
+Your code runs in a separate, limited process; `SECURITY.md` says how, and what
+that protects on your machine.
 
 | part | module | names | points |
 |---|---|---|---:|
@@ -209,6 +242,10 @@ def build_release(out: Path, root: Path, *, force: bool = False) -> dict:
         if f.is_file() and f.suffix in (".py", ".ipynb") and not f.name.startswith("."):
             shutil.copyfile(f, out / "assignments" / f.name)
     copy_grader(out / "grader", hidden=False)
+    (out / "grader" / EDITION_MODULE).write_text(STUDENT_EDITION, encoding="utf-8")
+    security = Path(__file__).resolve().parents[1] / "SECURITY.md"
+    if security.is_file():
+        shutil.copyfile(security, out / "SECURITY.md")
     (out / "pyproject.toml").write_text(_pyproject(), encoding="utf-8")
     (out / "README.md").write_text(_readme(get()), encoding="utf-8")
     (out / MARKER).write_text("built by `grader release`\n", encoding="utf-8")
