@@ -1,7 +1,7 @@
 """The "training techniques" assignment: eleven parts, 100 points.
 
 Each module of this package declares the parts of one student module; this file
-only puts them in the order of the contract (``shared/spec/student-api.md``).
+only puts them in the order of the contract (``docs/training.md``).
 """
 
 from __future__ import annotations
