@@ -416,6 +416,22 @@ MESSAGES_KO = [
 ]
 _COMPILED = [(re.compile(p), r) for p, r in MESSAGES_KO]
 
+#: Where a failing example stands in a sequence of calls (the start of its inputs).
+EXAMPLE_KO = [
+    (r"^step (\d+) of (\d+): ", r"스텝 \1/\2: "),
+    (r"^call (\d+) of (\d+): ", r"호출 \1/\2: "),
+]
+_EXAMPLE_COMPILED = [(re.compile(p), r) for p, r in EXAMPLE_KO]
+
+
+def _example_ko(ex):
+    if ex is None or not ex.inputs:
+        return ex
+    inputs = ex.inputs
+    for pattern, repl in _EXAMPLE_COMPILED:
+        inputs = pattern.sub(repl, inputs)
+    return dataclasses.replace(ex, inputs=inputs) if inputs != ex.inputs else ex
+
 
 def translate_message(text: str, lang: str = "en") -> str:
     if lang != "ko" or not text:
@@ -447,7 +463,7 @@ def localize(result, lang: str = "en"):
             c, name=CHECK_NAMES_KO.get(c.name, c.name),
             message=translate_message(c.message, lang),
             hint=_hint_ko(c) if c.hint else c.hint,
-            note=NOTES_KO.get(c.note, c.note)) for c in p.checks)
+            note=NOTES_KO.get(c.note, c.note), example=_example_ko(c.example)) for c in p.checks)
         parts.append(dataclasses.replace(p, title=TITLES_KO.get(p.title, p.title), checks=checks,
                                          error=translate_message(p.error, lang)))
     notes = tuple(translate_message(n, lang) for n in result.notes)
