@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import os
 import time
-import traceback
+import unicodedata
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .assignment import Assignment
@@ -28,18 +29,19 @@ from .checking import Settings
 from .engine import grade
 from .errors import UsageError
 from .gradebook import Gradebook, checks_version, content_hash, result_from_dict, result_to_dict
-from .loading import submission_name
+from .loading import MAX_DEPTH, submission_name
 from .report import to_gradescope, to_markdown
-from .results import PartResult, SubmissionResult
+from .results import PartResult, SubmissionResult, cap, safe_text
 from .sandbox.runner import FORKED_CPU
 
 
 @dataclass(frozen=True)
 class Submission:
-    name: str             # as in grades.csv
+    name: str             # as in grades.csv: unique, safe, stable (see assign_names)
     path: Path
     content_hash: str
-    folder: str           # its folder under OUT
+    folder: str           # its folder under OUT (the same as name)
+    original: str = ""    # the entry's own name, as readable text (names.csv)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ class BatchResult:
     results: tuple[SubmissionResult, ...]      # every graded submission of the folder, by name
     graded: tuple[str, ...] = ()                # graded by this run
     reused: tuple[str, ...] = ()                # taken from the gradebook
-    missing: tuple[str, ...] = ()               # not graded (the run was interrupted)
+    missing: tuple[str, ...] = ()               # not graded (interrupted, or the grader failed)
+    empty: tuple[str, ...] = ()                 # graded, but held no module of the assignment
     seconds: float = 0.0
     workers: int = 1
     version: str = ""
@@ -75,59 +78,122 @@ class Progress:
 # -- finding submissions ------------------------------------------------------------------
 
 def find_submissions(folder: Path, exclude: Path | None = None) -> list[Path]:
-    """Each entry of the folder (a folder, an .ipynb or a .zip) is one submission."""
+    """Each entry of the folder (a folder, an .ipynb or a .zip) is one submission. Two
+    entries with the same name (``alice/`` and ``alice.zip``) are two submissions:
+    :func:`assign_names` tells them apart."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise UsageError(f"{folder} is not a folder of submissions")
+        raise UsageError(f"{safe_text(str(folder))} is not a folder of submissions")
     skip = Path(exclude).resolve() if exclude else None
-    entries = []
+    entries, others = [], []
     for p in sorted(folder.iterdir()):
         if p.name.startswith((".", "_")) or (skip and p.resolve() == skip):
             continue
         if p.is_dir() or p.suffix.lower() in (".ipynb", ".zip"):
             entries.append(p)
-    names = [submission_name(p) for p in entries]
-    dupes = {n for n in names if names.count(n) > 1}
-    if dupes:
-        raise UsageError(f"two entries have the same submission name: {', '.join(sorted(dupes))}")
+        else:
+            others.append(p)
+    if not entries:
+        seen = (f"; it holds only {len(others)} other file(s), e.g. {safe_text(others[0].name)!r}"
+                if others else "; it is empty")
+        raise UsageError(f"no submissions in {safe_text(str(folder))} (each submission is a "
+                         f"folder, an .ipynb or a .zip){seen}")
     return entries
 
 
+#: The longest submission name (UTF-8 bytes, before a ``-<hash>`` suffix): folders under
+#: OUT stay far below the file systems' 255-byte limit.
+MAX_NAME_BYTES = 96
+_UNSAFE_START = ("=", "+", "-", "@")
+
+
 def safe_name(name: str) -> str:
-    cleaned = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in name).strip(".")
+    """A name that is safe as a folder name and as a spreadsheet cell: letters, digits
+    and ``-_.@`` kept, anything else ``_``; no leading dot, no leading ``= + - @``
+    (a spreadsheet formula); at most :data:`MAX_NAME_BYTES` bytes."""
+    cleaned = "".join(ch if (ch.isalnum() and unicodedata.category(ch)[0] in "LN") or ch in "-_.@"
+                      else "_" for ch in name).strip(".")
+    if cleaned.startswith(_UNSAFE_START):
+        cleaned = "_" + cleaned
+    while len(cleaned.encode("utf-8")) > MAX_NAME_BYTES:
+        cleaned = cleaned[:-1]
     return cleaned or "submission"
 
 
+def readable(raw: bytes) -> str:
+    """A file name's bytes as text anyone can read: bytes that are not UTF-8 as ``\\xNN``,
+    control and formatting characters (newlines, right-to-left overrides) escaped."""
+    text = raw.decode("utf-8", "backslashreplace")
+    return "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf") else
+                   (f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}") for ch in text)
+
+
 #: What OUT holds besides the submissions' folders.
-RESERVED = frozenset({"grades.csv", "summary.html", "summary.json", "gradebook.sqlite",
+RESERVED = frozenset({"grades.csv", "names.csv", "summary.html", "summary.json", "gradebook.sqlite",
                       "gradebook.sqlite-wal", "gradebook.sqlite-shm", "gradebook.sqlite-journal"})
+_KIND_ORDER = {"": 0, ".zip": 1, ".ipynb": 2}
 
 
-def _folders(names) -> dict[str, str]:
-    """A distinct, file-system-safe folder for every submission name (stable: sorted)."""
-    taken: dict[str, str] = {}
-    used: set[str] = set(RESERVED)
-    for name in sorted(names):
-        base = safe_name(name)
-        folder, k = base, 2
-        while folder.lower() in used:
-            folder, k = f"{base}-{k}", k + 1
-        used.add(folder.lower())
-        taken[name] = folder
-    return taken
+def assign_names(entries) -> dict[Path, tuple[str, str]]:
+    """``{entry: (name, original)}``: a unique, safe name for every entry, whatever bytes
+    its name holds, and its original name as readable text.
+
+    An entry's name is its :func:`safe_name` (without ``.zip`` / ``.ipynb``). When two
+    entries would get the same name (ignoring case: OUT may be on a case-insensitive
+    disk), an entry whose name needed no change keeps it (a folder before a zip before
+    a notebook), and every other one gets ``-`` and 8 hex digits of the hash of its
+    full original name: the same entry gets the same name on every run, whatever else
+    the folder holds, except the one that kept the plain name when an entry with
+    exactly that name arrives later."""
+    info = []
+    for p in entries:
+        raw = os.fsencode(Path(p).name)
+        suffix = ""
+        if not Path(p).is_dir():
+            for ext in (b".zip", b".ipynb"):
+                if raw.lower().endswith(ext):
+                    suffix, raw_stem = ext.decode(), raw[: -len(ext)]
+                    break
+        if not suffix:
+            raw_stem = raw
+        stem = readable(raw_stem)
+        base = safe_name(stem)
+        info.append((p, raw, base, base == stem, suffix))
+    groups: dict[str, list] = {}
+    for item in info:
+        groups.setdefault(item[2].lower(), []).append(item)
+    names: dict[Path, tuple[str, str]] = {}
+    used = set(RESERVED) | {k for k, g in groups.items() if len(g) == 1}
+    for key, group in sorted(groups.items()):
+        keeper = None
+        if key not in RESERVED:
+            exact = sorted((i for i in group if i[3]), key=lambda i: (_KIND_ORDER[i[4]], i[1]))
+            keeper = exact[0] if exact else (group[0] if len(group) == 1 else None)
+        for p, raw, base, _, _ in group:
+            if keeper is not None and p == keeper[0]:
+                name = base
+            else:
+                digest = hashlib.sha256(raw).hexdigest()
+                name, k = f"{base}-{digest[:8]}", 8
+                while name.lower() in used:
+                    k += 4
+                    name = f"{base}-{digest[:k]}"
+            used.add(name.lower())
+            names[p] = (name, readable(raw))
+    return names
 
 
 def scan(folder: Path, exclude: Path | None = None) -> list[Submission]:
     entries = find_submissions(folder, exclude)
-    folders = _folders(submission_name(p) for p in entries)
+    names = assign_names(entries)
     subs = []
     for p in entries:
-        name = submission_name(p)
+        name, original = names[p]
         try:
-            h = content_hash(p)
-        except OSError as exc:  # unreadable: grade it anyway (it will be reported)
-            h = f"unreadable:{name}:{exc.errno}"
-        subs.append(Submission(name=name, path=p, content_hash=h, folder=folders[name]))
+            h = content_hash(p, max_depth=MAX_DEPTH + 2)
+        except (OSError, RecursionError, ValueError) as exc:  # unreadable: graded anyway
+            h = f"unreadable:{name}:{getattr(exc, 'errno', None) or type(exc).__name__}"
+        subs.append(Submission(name=name, path=p, content_hash=h, folder=name, original=original))
     return subs
 
 
@@ -145,6 +211,9 @@ def _prepare(ignore_sigint: bool = False, replay: bool = True) -> None:
     if ignore_sigint:  # Ctrl-C is the instructor's process's business
         import signal
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # Stopped by the instructor's process (terminate): unwind, so that the
+        # submission's temporary folders and the sandbox are removed on the way out.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if not _READY:
         from . import plans
         from .assignments import get
@@ -157,16 +226,45 @@ def _prepare(ignore_sigint: bool = False, replay: bool = True) -> None:
         _READY = True
 
 
+class _Stopped(BaseException):
+    """SIGTERM during a grading: unwinds it (its ``finally`` clauses remove the temporary
+    folders and the sandbox), then :func:`grade_job` ends the process."""
+
+
+_IN_JOB = False
+
+
+def _exit_on_sigterm(signum, frame):
+    if _IN_JOB:
+        raise _Stopped()
+    raise SystemExit(128 + signum)  # idle: multiprocessing runs its finalizers and exits
+
+
+def _stop_process() -> None:
+    from multiprocessing import util
+
+    try:
+        util._exit_function()  # the finalizers (the shared sandbox box is one of them)
+    finally:
+        os._exit(143)
+
+
+class GradingFailed(Exception):
+    """The grader itself failed on a submission (not the student): nothing is recorded,
+    the next run tries again."""
+
+
 def grade_job(job: dict) -> dict:
     """Grade one submission; plain data in, plain data out. Runs in a grading process
     (or on a Dask worker): ``job`` holds ``name``, ``settings``, ``assignment`` and either
     ``path`` (a shared file system) or ``payload`` = ``[file name, bytes]``."""
     import resource
     import shutil
-    import tempfile
 
+    from . import tmpdirs
     from .assignments import get
 
+    global _IN_JOB
     _prepare(replay=job.get("replay", True))
     assignment = get(job.get("assignment", "training"))
     settings = Settings(**job.get("settings", {}))
@@ -174,16 +272,24 @@ def grade_job(job: dict) -> dict:
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     forked0 = FORKED_CPU[0]
     tmp = None
+    _IN_JOB = True
     try:
         if job.get("payload"):
             filename, data = job["payload"]
-            tmp = Path(tempfile.mkdtemp(prefix="grader-job-"))
-            path = tmp / filename
+            tmp = tmpdirs.mkdtemp("job")
+            path = tmp / Path(filename).name
             path.write_bytes(data)
         else:
             path = Path(job["path"])
         result = grade_one(path, assignment, settings, name=job["name"])
+    except GradingFailed as exc:
+        return {"error": str(exc), "seconds": time.perf_counter() - t0}
+    except _Stopped:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        _stop_process()
     finally:
+        _IN_JOB = False
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -196,15 +302,20 @@ def grade_job(job: dict) -> dict:
 
 def grade_one(path: Path, assignment: Assignment, settings: Settings,
               name: str | None = None) -> SubmissionResult:
-    """Grade one submission; an internal error becomes a zero with a message, never a crash."""
+    """Grade one submission. An internal error of the grader is never a grade: it raises
+    :class:`GradingFailed` with one capped line for the instructor (the batch goes on,
+    records nothing for this submission, and the next run tries it again)."""
     name = name or submission_name(Path(path))
     try:
         return grade(path, assignment, hidden=True, settings=settings, name=name)
     except Exception as exc:  # noqa: BLE001 - one submission must never stop the batch
-        msg = f"internal grader error while grading this submission: {type(exc).__name__}: {exc}"
-        parts = tuple(PartResult(id=p.id, title=p.title, score=0.0, max_score=p.points, error=msg)
-                      for p in assignment.parts)
-        return SubmissionResult(name=name, parts=parts, notes=(msg, traceback.format_exc(limit=3)))
+        where = ""
+        tb = exc.__traceback__
+        while tb is not None:  # the innermost frame: where the grader failed
+            where = f" ({Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno})"
+            tb = tb.tb_next
+        msg = safe_text(f"internal grader error: {type(exc).__name__}: {exc}").splitlines() or [""]
+        raise GradingFailed(cap(msg[0], 300) + where) from None
 
 
 def pack(path: Path) -> list:
@@ -317,10 +428,13 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
     scores, slower).
     ``plots=True`` adds, to feedback.html, each failing optimizer's path next to Keras's.
     """
+    from . import tmpdirs
+
     settings = settings or Settings()
     workers = workers or default_workers()
     progress = progress or Progress()
     out = Path(out)
+    tmpdirs.sweep()  # what an interrupted (killed) run left in the temporary folder
     subs = scan(Path(submissions), exclude=out)
     _check_writable(out)
     version = checks_version(settings, assignment.name)
@@ -335,8 +449,10 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
         reused = [s for h, g in groups.items() if h in known for s in g]
         for h in {s.content_hash for s in reused}:
             book.point([s.name for s in groups[h]], h, version)
+        by_name = {s.name: s for s in subs}
         for entry in book.entries(version, names={s.name for s in reused}):
-            write_submission(out, entry.result, folder=_folder_of(subs, entry.name))
+            s = by_name[entry.name]
+            write_submission(out, entry.result, folder=s.folder, original=s.original)
         jobs = [{"name": g[0].name, "path": str(g[0].path), "hash": h, "settings": asdict(settings),
                  "assignment": assignment.name, "replay": replay} for h, g in due.items()]
         progress.start(len(jobs), len(reused))
@@ -351,7 +467,7 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
                     group = groups[job["hash"]]
                     names = [s.name for s in group]
                     if "error" in reply:  # the grader failed, not the student: not recorded,
-                        failed.append(reply["error"])  # so that the next run tries again
+                        failed.append(f"{', '.join(names)}: {reply['error']}")  # tried again next run
                         progress.advance(names, _broken(names[0], assignment, reply["error"]), 0.0)
                         continue
                     result = result_from_dict(reply["result"], name=names[0])
@@ -359,7 +475,7 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
                     images = trajectory_images(result, group[0].path) if plots else None
                     for s in group:
                         write_submission(out, _renamed(result, s.name), folder=s.folder,
-                                         images=images)
+                                         images=images, original=s.original)
                     graded += names
                     replies.append(reply)
                     progress.advance(names, result, reply.get("seconds", 0.0))
@@ -371,6 +487,8 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
         results = finish(out, book, version, subs, assignment)
     finally:
         book.close()
+    from .engine import NOTHING
+
     done = {r.name for r in results}
     stats = _stats(replies)
     if failed:
@@ -378,6 +496,8 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
     return BatchResult(out=out, results=tuple(results), graded=tuple(sorted(graded)),
                        reused=tuple(sorted(s.name for s in reused)),
                        missing=tuple(sorted(s.name for s in subs if s.name not in done)),
+                       empty=tuple(sorted(r.name for r in results
+                                          if any(n.startswith(NOTHING) for n in r.notes))),
                        seconds=time.perf_counter() - t0, workers=1 if dask is not None else workers,
                        version=version, stats=stats)
 
@@ -390,6 +510,7 @@ def finish(out: Path, book: Gradebook, version: str, subs, assignment: Assignmen
     results = [e.result for e in book.entries(version, names={s.name for s in subs})
                if (e.name, e.content_hash) in current]
     atomic_write(out / "grades.csv", grades_csv(results, assignment), durable=True)
+    atomic_write(out / "names.csv", names_csv(subs))
     write_summary(out, results, assignment)
     return results
 
@@ -404,13 +525,7 @@ def _check_writable(out: Path) -> None:
         raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from None
 
 
-def _folder_of(subs, name: str) -> str:
-    return next(s.folder for s in subs if s.name == name)
-
-
 def _renamed(result: SubmissionResult, name: str) -> SubmissionResult:
-    from dataclasses import replace
-
     return result if result.name == name else replace(result, name=name)
 
 
@@ -451,9 +566,11 @@ def trajectory_images(result: SubmissionResult, path: Path) -> dict:
 
 
 def write_submission(out: Path, result: SubmissionResult, folder: str | None = None,
-                     images: dict | None = None) -> None:
+                     images: dict | None = None, original: str = "") -> None:
     from .report_html import feedback_page
 
+    if original and original != result.name:  # shown beside the name in the feedback
+        result = replace(result, meta={**result.meta, "original": original})
     folder_path = Path(out) / (folder or safe_name(result.name))
     folder_path.mkdir(parents=True, exist_ok=True)
     atomic_write(folder_path / "results.json",
@@ -468,9 +585,34 @@ def grades_csv(results, assignment: Assignment) -> str:
     w.writerow(["submission", *assignment.part_ids, "total"])
     for r in sorted(results, key=lambda r: r.name):
         scores = {p.id: p.score for p in r.parts}
-        w.writerow([r.name, *(_fmt(scores.get(pid, 0.0)) for pid in assignment.part_ids),
+        w.writerow([csv_cell(r.name), *(_fmt(scores.get(pid, 0.0)) for pid in assignment.part_ids),
                     _fmt(r.score)])
     return buf.getvalue()
+
+
+def names_csv(subs) -> str:
+    """``names.csv``: each submission's name (as in grades.csv) and the original name of
+    its entry in the submissions folder (``alice.zip``; bytes that are not UTF-8 as
+    ``\\xNN``). grades.csv keeps its fixed columns; this file maps one to the other."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["submission", "original"])
+    for s in sorted(subs, key=lambda s: s.name):
+        w.writerow([csv_cell(s.name), csv_cell(s.original or s.path.name)])
+    return buf.getvalue()
+
+
+def csv_cell(value) -> str:
+    """A text cell no spreadsheet runs as a formula: one that starts with ``= + - @``
+    (or a tab or carriage return) and is not a number gets a leading ``'``."""
+    text = safe_text(str(value))
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(text)
+            return text
+        except ValueError:
+            return "'" + text
+    return text
 
 
 def _fmt(x: float) -> str:

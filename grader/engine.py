@@ -6,6 +6,7 @@ plain data, by the checks of the assignment.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from . import plans
@@ -13,7 +14,7 @@ from .assignment import Assignment, Part
 from .checking import Context, Settings
 from .errors import Failure, SubmissionError
 from .loading import open_submission, submission_name
-from .results import CheckResult, PartResult, SubmissionResult
+from .results import CheckResult, PartResult, SubmissionResult, clean_result
 from .sandbox.runner import CallFailed, Limits, Sandbox
 
 
@@ -29,14 +30,46 @@ def grade(path, assignment: Assignment, *, parts=None, hidden: bool = False,
     path = Path(path)
     selected = [assignment.part(p) for p in parts] if parts else list(assignment.parts)
     name = name or submission_name(path)
+    folder = None
     try:
         with open_submission(path, assignment.modules) as (folder, notes):
-            with Sandbox(folder, assignment.modules, limits or Limits()) as sandbox:
-                return _grade_in(sandbox, assignment, selected, hidden, settings, name, notes)
+            extra = [HIDDEN_NOTE] if not hidden and any(
+                c.hidden for p in selected for c in p.checks) else []
+            if not any((folder / f"{p.module}.py").is_file() for p in selected):
+                result = _nothing_to_grade(folder, assignment, selected, hidden, name, notes)
+            else:
+                with Sandbox(folder, assignment.modules, limits or Limits()) as sandbox:
+                    result = _grade_in(sandbox, assignment, selected, hidden, settings, name, notes)
+            if extra:
+                result = replace(result, notes=(*result.notes, *extra))
+            return clean_result(result, folder)
     except SubmissionError as exc:
         msg = f"the submission could not be read: {exc}"
-        return SubmissionResult(name=name, notes=(msg,), parts=tuple(
-            _zero(p, hidden, msg) for p in selected))
+        return clean_result(SubmissionResult(name=name, notes=(msg,), parts=tuple(
+            _zero(p, hidden, msg) for p in selected)), folder)
+
+
+#: Said once by ``grader check`` (public checks only): why ``grade`` may give less.
+HIDDEN_NOTE = ("these are the public checks only: your final grade also counts hidden checks "
+               "of the same parts, so it can be lower than this score")
+
+#: The start of the note on a submission that holds no module of the assignment.
+NOTHING = "nothing to grade"
+
+
+def _nothing_to_grade(folder: Path, assignment, selected, hidden, name, notes) -> SubmissionResult:
+    """A submission without any module of the selected parts: said plainly, once, with
+    what it does hold, instead of one "not found" per part."""
+    problems = getattr(notes, "modules", {})
+    if problems:  # modules that are there but cannot be read: each part says why
+        return SubmissionResult(name=name, notes=tuple(notes), parts=tuple(
+            _zero(p, hidden, problems.get(p.module) or f"{p.module}.py not found in the submission")
+            for p in selected))
+    wanted = sorted({f"{p.module}.py" for p in selected})
+    msg = (f"{NOTHING}: the submission holds none of the assignment's modules "
+           f"({', '.join(wanted)}); check that the right files were submitted")
+    return SubmissionResult(name=name, notes=(*notes, msg), parts=tuple(
+        _zero(p, hidden, f"{p.module}.py not found in the submission") for p in selected))
 
 
 def _zero(part: Part, hidden: bool, message: str) -> PartResult:
@@ -54,7 +87,7 @@ def _weights(part: Part, hidden: bool) -> list[float]:
 
 
 def _grade_in(sandbox, assignment, selected, hidden, settings, name, notes) -> SubmissionResult:
-    notes = list(notes)
+    notes_in, notes = notes, list(notes)
     if sandbox.note:  # the fallback runner was used: say so once, plainly
         notes.append(sandbox.note)
     try:
@@ -64,8 +97,10 @@ def _grade_in(sandbox, assignment, selected, hidden, settings, name, notes) -> S
         return SubmissionResult(name=name, notes=(*notes, msg), output=sandbox.output,
                                 parts=tuple(_zero(p, hidden, msg) for p in selected))
     results = []
+    unreadable = getattr(notes_in, "modules", {})
     for part in selected:
-        problem = _unavailable(part, report.get(part.module, {"status": "missing"}))
+        problem = unreadable.get(part.module) or _unavailable(
+            part, report.get(part.module, {"status": "missing"}))
         if problem:
             results.append(_zero(part, hidden, problem))
             continue
@@ -73,10 +108,14 @@ def _grade_in(sandbox, assignment, selected, hidden, settings, name, notes) -> S
         checks = []
         for check, weight in zip(part.selected(hidden), _weights(part, hidden)):
             checks.append(_run_check(ctx, check, weight))
+        from .diagnosis import explain  # ignored arguments (issue 11.5), only when a check failed
+        checks = list(explain(ctx, part, checks))
         score = round(sum(c.points for c in checks), 6)
         error = ""
         if checks and all(not c.passed and "NotImplementedError" in c.message for c in checks):
-            error = f"not implemented yet ({', '.join(f'`{n}`' for n in part.names)} raises NotImplementedError)"
+            verb = "raises" if len(part.names) == 1 else "raise"
+            error = (f"not implemented yet ({', '.join(f'`{n}`' for n in part.names)} {verb} "
+                     "NotImplementedError)")
         results.append(PartResult(id=part.id, title=part.title, score=score,
                                   max_score=part.points, checks=tuple(checks), error=error))
     if sandbox.restarts:

@@ -57,27 +57,38 @@ CREATE TABLE IF NOT EXISTS submissions (
 
 # -- hashes --------------------------------------------------------------------------------
 
-def content_hash(path: Path) -> str:
+def content_hash(path: Path, max_depth: int | None = None) -> str:
     """SHA-256 of what a submission holds: a file's bytes, or a folder's files (relative
-    paths and bytes, in sorted order, hidden files and caches skipped)."""
+    paths and bytes, in sorted order, hidden files and caches skipped; folders deeper
+    than ``max_depth`` are not entered). File names are taken as bytes: any name works."""
     path = Path(path)
     h = hashlib.sha256()
     if path.is_symlink():
-        h.update(b"link\0" + os.readlink(path).encode())
+        h.update(b"link\0" + os.fsencode(os.readlink(path)))
     elif path.is_dir():
         h.update(b"folder\0")
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        stack = [(path, 0)]  # the order of os.walk (top-down, sorted), without recursion
+        while stack:
+            root, depth = stack.pop()
+            dirs, files = [], []
+            for entry in os.scandir(root):
+                (dirs if entry.is_dir() else files).append(entry.name)
             for name in sorted(files):
                 if name.startswith(".") or name.endswith(".pyc"):
                     continue
                 p = Path(root, name)
-                rel = p.relative_to(path).as_posix().encode()
+                rel = os.fsencode(p.relative_to(path).as_posix())
                 h.update(b"file\0" + rel + b"\0")
                 if p.is_symlink():
-                    h.update(b"link\0" + os.readlink(p).encode())
+                    h.update(b"link\0" + os.fsencode(os.readlink(p)))
                 else:
                     h.update(hashlib.sha256(p.read_bytes()).digest())
+            if max_depth is not None and depth >= max_depth:
+                continue
+            subdirs = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+            for d in reversed(subdirs):
+                if not Path(root, d).is_symlink():
+                    stack.append((Path(root, d), depth + 1))
     else:
         h.update(b"file\0" + path.suffix.lower().encode() + b"\0")
         h.update(path.read_bytes())

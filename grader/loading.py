@@ -10,14 +10,16 @@ re-exports its names.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import re
 import shutil
 import stat
-import tempfile
+import tokenize
 import zipfile
 from pathlib import Path
 
+from . import tmpdirs
 from .errors import SubmissionError
 
 MAX_FILES = 200
@@ -26,6 +28,22 @@ MAX_TOTAL_BYTES = 50 * 1024 * 1024
 MAX_RATIO = 200
 MAX_ZIP_BYTES = 50 * 1024 * 1024
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+#: Folders a module may sit in (``alice/hw/optimizers.py`` is 2 deep).
+MAX_DEPTH = 8
+#: Longest path of a module inside an archive, and longest name of one of its folders.
+MAX_PATH_CHARS = 255
+MAX_NAME_CHARS = 100
+#: Entries an archive may list in all (candidate modules or not).
+MAX_ENTRIES = 10000
+
+
+class Notes(list):
+    """The notes of a loaded submission, and (``modules``) why a module of the
+    assignment could not be taken from it (only that module's parts fail)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.modules: dict[str, str] = {}
 
 
 def submission_name(path: Path) -> str:
@@ -40,9 +58,9 @@ def submission_name(path: Path) -> str:
 def open_submission(path, modules):
     """Yield ``(folder, notes)``: a temporary folder of modules, and notes for the report."""
     path = Path(path)
-    tmp = Path(tempfile.mkdtemp(prefix="grader-sub-"))
+    tmp = tmpdirs.mkdtemp("sub")
     try:
-        notes: list[str] = []
+        notes = Notes()
         _materialize(path, tmp, tuple(modules), notes, depth=0)
         yield tmp, notes
     finally:
@@ -63,8 +81,7 @@ def _materialize(path: Path, dest: Path, modules, notes, depth):
         _extract_zip(path, dest, modules, notes)
     elif path.suffix == ".py" and path.stem in modules:
         data = _read_regular(path, MAX_FILE_BYTES)
-        _check_text(data, path.name)
-        (dest / path.name).write_bytes(data)
+        _add_module(dest, path.name, data, modules, notes)
     elif not path.exists():
         raise SubmissionError(f"{path} does not exist")
     else:
@@ -109,12 +126,16 @@ def _refuse_outside_links(src: Path) -> None:
 
 
 def _copy_folder(src: Path, dest: Path, modules, notes):
-    """Copy the top-level .py files (the modules and any helpers they import)."""
-    _refuse_outside_links(src)
-    found = [p for p in sorted(src.iterdir()) if p.suffix == ".py"]
-    if not found:
-        notebooks = [p for p in sorted(src.iterdir()) if p.suffix.lower() == ".ipynb"
-                     and not p.name.startswith(".")]
+    """Copy the top-level .py files (the modules and any helpers they import). A folder
+    holding nothing but one folder (``alice/hw/...``) is entered, at most
+    :data:`MAX_DEPTH` times."""
+    for _ in range(MAX_DEPTH + 1):
+        _refuse_outside_links(src)
+        entries = sorted(src.iterdir())
+        found = [p for p in entries if p.suffix == ".py" and not p.name.startswith(".")]
+        if found:
+            break
+        notebooks = [p for p in entries if p.suffix.lower() == ".ipynb" and not p.name.startswith(".")]
         if len(notebooks) == 1:
             notebook_to_modules(_read_regular(notebooks[0], MAX_NOTEBOOK_BYTES), notebooks[0].name,
                                 dest, modules, notes)
@@ -122,10 +143,12 @@ def _copy_folder(src: Path, dest: Path, modules, notes):
         if len(notebooks) > 1:
             raise SubmissionError("the folder holds several notebooks and no .py files: "
                                   f"submit one ({', '.join(p.name for p in notebooks)})")
-        sub = [p for p in src.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))]
-        if len(sub) == 1 and not sub[0].is_symlink():
-            _copy_folder(sub[0], dest, modules, notes)
+        sub = [p for p in entries if p.is_dir() and not p.name.startswith((".", "__"))]
+        if len(sub) != 1 or sub[0].is_symlink():
             return
+        src = sub[0]
+    else:
+        return  # deeper than any real submission: nothing is taken from it
     if len(found) > MAX_FILES:
         raise SubmissionError(f"too many files ({len(found)})")
     total = 0
@@ -134,50 +157,136 @@ def _copy_folder(src: Path, dest: Path, modules, notes):
         total += len(data)
         if total > MAX_TOTAL_BYTES:
             raise SubmissionError(f"the submission is larger than {MAX_TOTAL_BYTES // 1024 // 1024} MiB")
-        _check_text(data, p.name)
-        (dest / p.name).write_bytes(data)
+        _add_module(dest, p.name, data, modules, notes)
+
+
+def _add_module(dest: Path, filename: str, data: bytes, modules, notes) -> None:
+    """Put one .py file in the folder the worker sees. A module of the assignment that
+    Python could not read (not UTF-8 and no coding line that fits) is left out, and why
+    is kept in ``notes.modules``: only that module's parts fail."""
+    stem = filename[:-3]
+    problem = text_problem(data, filename)
+    if problem and stem in modules:
+        if isinstance(notes, Notes):
+            notes.modules[stem] = problem
+            return
+        raise SubmissionError(problem)
+    # A helper module with such a problem is copied all the same: Python's own error
+    # then names it, in the parts whose modules import it.
+    (dest / filename).write_bytes(data)
+
+
+#: Encodings a file that is not UTF-8 is most likely in, and who uses them.
+_LIKELY = (("cp949", "CP949 (EUC-KR), the encoding of Korean Windows"),
+           ("shift_jis", "Shift-JIS, the encoding of Japanese Windows"),
+           ("gbk", "GBK, the encoding of Chinese Windows"),
+           ("cp1252", "Windows-1252 (Western European Windows)"))
+
+
+def text_problem(data: bytes, name: str) -> str:
+    """Why Python cannot read ``data`` as source code ("" when it can): its encoding is
+    UTF-8, or the one a PEP 263 coding line (``# -*- coding: cp949 -*-``) declares."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # an unknown encoding in the coding line, or a BOM that lies
+        return f"{name}: its coding line cannot be used ({str(exc)[:120]}); save it as UTF-8"
+    try:
+        data.decode(encoding)
+        return ""
+    except (UnicodeDecodeError, LookupError) as exc:
+        start = getattr(exc, "start", 0)
+    return not_utf8_message(data, name, start, encoding)
+
+
+def not_utf8_message(data: bytes, name: str, start: int, encoding: str = "utf-8") -> str:
+    line = data.count(b"\n", 0, start) + 1
+    where = f"line {line}, byte 0x{data[start]:02X}" if start < len(data) else f"line {line}"
+    declared = "" if encoding in ("utf-8", "utf-8-sig") else f" (its coding line says {encoding})"
+    likely = ""
+    for enc, who in _LIKELY:
+        try:
+            data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        likely = f" It looks like {who}."
+        break
+    return (f"{name} is not UTF-8 text{declared} ({where}).{likely} Save it as UTF-8 "
+            "(VS Code: click the encoding in the status bar, then \"Save with Encoding\", "
+            "UTF-8; Notepad: \"Save as\", Encoding: UTF-8) and submit it again.")
 
 
 def _check_text(data: bytes, name: str):
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SubmissionError(f"{name} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
+        raise SubmissionError(not_utf8_message(data, name, exc.start)) from None
+
+
+def _candidate(parts: list[str]) -> bool:
+    """Whether an archive entry can be part of a submission: a module or a notebook,
+    not hidden, not in a cache or macOS's resource folder."""
+    base = parts[-1] if parts else ""
+    if not base.endswith(".py") and not base.lower().endswith(".ipynb"):
+        return False
+    return not any(p.startswith((".", "__MACOSX", "__pycache__")) for p in parts) \
+        and not base.startswith("._")
 
 
 def _extract_zip(path: Path, dest: Path, modules, notes):
+    """Unpack the modules and notebooks of a zip (everything else in it is ignored),
+    refusing, with a one-line reason, paths that are unsafe, too deep or too long."""
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise SubmissionError(f"{path.name} is not a valid zip file ({exc})") from None
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise SubmissionError(f"{path.name} is not a valid zip file ({str(exc)[:200]})") from None
     with zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()
-                 and "__MACOSX" not in i.filename and not Path(i.filename).name.startswith("._")]
+        everything = zf.infolist()
+        if len(everything) > MAX_ENTRIES:
+            raise SubmissionError(f"{path.name} lists {len(everything)} entries (at most {MAX_ENTRIES})")
+        infos = []
+        for info in everything:
+            if info.is_dir():
+                continue
+            name = info.filename.replace("\\", "/")
+            parts = [p for p in name.split("/") if p not in ("", ".")]
+            if not _candidate(parts):
+                continue
+            if name.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
+                raise SubmissionError(f"{path.name}: unsafe path {info.filename[:80]!r} in the zip")
+            if len(parts) - 1 > MAX_DEPTH:
+                raise SubmissionError(f"{path.name}: {parts[-1][:80]!r} is {len(parts) - 1} folders "
+                                      f"deep in the zip (at most {MAX_DEPTH})")
+            if len(name) > MAX_PATH_CHARS or any(len(p) > MAX_NAME_CHARS for p in parts):
+                raise SubmissionError(f"{path.name}: a path in the zip is too long "
+                                      f"({name[:60]!r}...; at most {MAX_PATH_CHARS} characters)")
+            infos.append((info, parts))
         if len(infos) > MAX_FILES:
             raise SubmissionError(f"{path.name} holds {len(infos)} files (at most {MAX_FILES})")
         total = unpacked = 0
         staging = dest / "_unzipped"
         staging.mkdir()
-        for info in infos:
-            name = info.filename.replace("\\", "/")
-            parts = [p for p in name.split("/") if p not in ("", ".")]
-            if name.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
-                raise SubmissionError(f"{path.name}: unsafe path {info.filename!r} in the zip")
+        for info, parts in infos:
+            shown = "/".join(parts)[:80]
             mode = (info.external_attr >> 16) & 0o170000
             if mode == stat.S_IFLNK:
-                raise SubmissionError(f"{path.name}: {info.filename!r} is a symbolic link")
+                raise SubmissionError(f"{path.name}: {shown!r} is a symbolic link")
             if info.file_size > MAX_FILE_BYTES:
-                raise SubmissionError(f"{path.name}: {info.filename!r} is larger than allowed")
+                raise SubmissionError(f"{path.name}: {shown!r} is larger than allowed")
             if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
-                raise SubmissionError(f"{path.name}: {info.filename!r} is compressed suspiciously "
+                raise SubmissionError(f"{path.name}: {shown!r} is compressed suspiciously "
                                       "well (zip bomb?)")
             total += info.file_size
             if total > MAX_TOTAL_BYTES:
                 raise SubmissionError(f"{path.name} unpacks to more than allowed")
             target = staging.joinpath(*parts)
-            if staging.resolve() not in target.resolve().parents:
-                raise SubmissionError(f"{path.name}: unsafe path {info.filename!r} in the zip")
-            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.exists() or target.is_symlink():
+                    raise SubmissionError(f"{path.name}: {shown!r} is in the zip twice, or is "
+                                          "both a file and a folder")
+            except OSError:
+                raise SubmissionError(f"{path.name}: {shown!r} is both a file and a folder "
+                                      "in the zip") from None
             try:
                 with zf.open(info) as src:
                     # Read at most one byte past the limit: a header that lies about
@@ -185,18 +294,22 @@ def _extract_zip(path: Path, dest: Path, modules, notes):
                     data = src.read(MAX_FILE_BYTES + 1)
             except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
                     ValueError) as exc:
-                raise SubmissionError(f"{path.name}: {info.filename!r} cannot be unpacked "
+                raise SubmissionError(f"{path.name}: {shown!r} cannot be unpacked "
                                       f"({type(exc).__name__})") from None
             if len(data) > MAX_FILE_BYTES:
-                raise SubmissionError(f"{path.name}: {info.filename!r} is larger than allowed")
+                raise SubmissionError(f"{path.name}: {shown!r} is larger than allowed")
             if len(data) > MAX_RATIO * max(info.compress_size, 1) and len(data) > 1024 * 1024:
-                raise SubmissionError(f"{path.name}: {info.filename!r} is compressed suspiciously "
+                raise SubmissionError(f"{path.name}: {shown!r} is compressed suspiciously "
                                       "well (zip bomb?)")
             unpacked += len(data)
             if unpacked > MAX_TOTAL_BYTES:
                 raise SubmissionError(f"{path.name} unpacks to more than allowed")
-            with open(target, "wb") as out:
-                out.write(data)
+            try:
+                with open(target, "xb") as out:
+                    out.write(data)
+            except OSError as exc:
+                raise SubmissionError(f"{path.name}: {shown!r} cannot be unpacked "
+                                      f"({exc.strerror or type(exc).__name__})") from None
     _copy_folder(staging, dest, modules, notes)
     shutil.rmtree(staging, ignore_errors=True)
 

@@ -65,12 +65,12 @@ import shutil
 import symtable
 import sys
 import sysconfig
-import tempfile
 import textwrap
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import tmpdirs
 from .results import PartResult, SubmissionResult
 
 #: The language used when ``check`` gets no ``lang`` (see :func:`set_lang`).
@@ -435,7 +435,7 @@ def check(parts=None, namespace: dict | None = None, *, lang: str | None = None,
                                                                          lang=lang)
     wanted = {assignment.part(p).module for p in parts}
     ex = extract(namespace, assignment)
-    tmp = Path(tempfile.mkdtemp(prefix="grader-notebook-"))
+    tmp = tmpdirs.mkdtemp("notebook")
     try:
         for module, source in ex.modules.items():
             if module in wanted:
@@ -542,7 +542,9 @@ def to_html(result: SubmissionResult, lang: str = "en") -> str:
     """Compact HTML of a notebook check: one line per part, details for failures."""
     from .i18n import label, localize
 
-    shown = localize(result, lang)
+    from .report import once_per_part
+
+    shown = once_per_part(localize(result, lang))
     e = html.escape
     out = [_CSS, '<div class="grader-nb">',
            f"<b>{e(label('score', lang))}: {_num(shown.score)} / {_num(shown.max_score)}</b>"]

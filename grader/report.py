@@ -3,13 +3,43 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
+from html import escape as _html_escape
 
 from .results import CheckResult, PartResult, SubmissionResult
 
 
 def _num(x: float):
+    """A score as shown to people: at most 2 decimals (JSON and CSV keep exact values)."""
     x = round(float(x), 2)
     return int(x) if x == int(x) else x
+
+
+def once_per_part(result: SubmissionResult) -> SubmissionResult:
+    """The result with each note shown once per part: a note identical to one on an
+    earlier check of the same part (the textbook-epsilon note, say) is dropped from the
+    later checks. Every renderer shows this view; the stored result keeps them all."""
+    parts = []
+    changed = False
+    for p in result.parts:
+        seen: set[str] = set()
+        checks = []
+        for c in p.checks:
+            if c.note and c.note in seen:
+                c = replace(c, note="")
+                changed = True
+            elif c.note:
+                seen.add(c.note)
+            checks.append(c)
+        parts.append(replace(p, checks=tuple(checks)))
+    return replace(result, parts=tuple(parts)) if changed else result
+
+
+def original_name(result: SubmissionResult) -> str:
+    """The submission's original entry name when it differs from the name shown."""
+    original = str(result.meta.get("original", "") or "")
+    return original if original and original != result.name else ""
 
 
 # -- terminal -----------------------------------------------------------------------------
@@ -27,7 +57,7 @@ def render_terminal(result: SubmissionResult, console=None, verbose: bool = Fals
     def L(text):  # noqa: N802 - a renderer's fixed word in the chosen language
         return label(text, lang)
 
-    result = localize(result, lang)
+    result = once_per_part(localize(result, lang))
     console = console or Console()
     for note in result.notes:
         console.print(f"[yellow]{L('note')}:[/] {escape(note)}")
@@ -84,7 +114,7 @@ def _example(console, c: CheckResult, lang: str = "en") -> None:
 # -- JSON (grader check --json) -------------------------------------------------------------
 
 def to_json(result: SubmissionResult) -> str:
-    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
+    return json.dumps(once_per_part(result).to_dict(), indent=2, ensure_ascii=False)
 
 
 # -- Gradescope results.json --------------------------------------------------------------
@@ -107,6 +137,7 @@ def _check_output(c: CheckResult) -> str:
 
 def to_gradescope(result: SubmissionResult) -> dict:
     """Gradescope's autograder results format."""
+    result = once_per_part(result)
     tests = []
     for part in result.parts:
         for c in part.checks:
@@ -127,29 +158,49 @@ def to_gradescope(result: SubmissionResult) -> dict:
 
 # -- Markdown feedback --------------------------------------------------------------------
 
+def md_text(text) -> str:
+    """Text from a result (an exception's message, what the student's code printed...) as
+    Markdown that shows it and runs nothing: HTML escaped, links and images disarmed."""
+    text = _html_escape(str(text), quote=False)
+    return text.replace("[", "&#91;").replace("]", "&#93;").replace("|", "&#124;")
+
+
+def _md_block(text: str) -> list[str]:
+    """``text`` verbatim in a fenced code block: Markdown and HTML inside are shown,
+    never interpreted (the fence is longer than any run of backticks in it)."""
+    runs = [len(m) for m in re.findall(r"`+", text)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return [fence + "text", *text.split("\n"), fence]
+
+
 def to_markdown(result: SubmissionResult) -> str:
-    lines = [f"# Feedback for {result.name}", "",
-             f"**Score: {_num(result.score)} / {_num(result.max_score)}**", ""]
+    result = once_per_part(result)
+    lines = [f"# Feedback for {md_text(result.name)}", ""]
+    if original_name(result):
+        lines += [f"Submitted as: {md_text(original_name(result))}", ""]
+    lines += [f"**Score: {_num(result.score)} / {_num(result.max_score)}**", ""]
     for note in result.notes:
-        lines.append(f"> {note}")
+        lines.append("> " + md_text(note).replace("\n", "\n> "))
     if result.notes:
         lines.append("")
     lines += ["| part | points | checks passed |", "|---|---:|---:|"]
     for p in result.parts:
-        lines.append(f"| {p.id} | {_num(p.score)} / {_num(p.max_score)} | "
+        lines.append(f"| {md_text(p.id)} | {_num(p.score)} / {_num(p.max_score)} | "
                      f"{sum(c.passed for c in p.checks)} / {len(p.checks)} |")
     for p in result.parts:
-        lines += ["", f"## {p.id}: {p.title} ({_num(p.score)} / {_num(p.max_score)})", ""]
+        lines += ["", f"## {md_text(p.id)}: {md_text(p.title)} ({_num(p.score)} / {_num(p.max_score)})", ""]
         if p.error:
-            lines += [f"Not graded: {p.error}", ""]
+            first, _, rest = p.error.partition("\n")
+            lines += [f"Not graded: {md_text(first)}", ""]
+            if rest.strip():
+                lines += [*_md_block(rest), ""]
             continue
         for c in p.checks:
-            lines.append(f"- {'✅' if c.passed else '❌'} {c.name}"
+            lines.append(f"- {'✅' if c.passed else '❌'} {_html_escape(c.name, quote=False)}"
                          + (" *(hidden)*" if c.hidden else "")
                          + f" ({_num(c.points)} / {_num(c.max_points)})")
             if not c.passed or c.note:
-                body = _check_output(c).replace("\n", "\n    ")
-                lines += ["", "    " + body, ""]
+                lines += ["", *("    " + line for line in _md_block(_check_output(c))), ""]
     return "\n".join(lines) + "\n"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from .report import to_gradescope
+from .report import original_name, to_gradescope
 from .results import SubmissionResult
 
 _CSS = """
@@ -52,8 +52,10 @@ def feedback_page(result: SubmissionResult, images: dict | None = None) -> str:
     part id to a PNG shown under that part's heading (e.g. an optimizer's path)."""
     images = images or {}
     doc = to_gradescope(result)
-    out = [f"<h1>Feedback for {escape(result.name)}</h1>",
-           f"<p><strong>Score: {_num(doc['score'])} / {_num(result.max_score)}</strong></p>"]
+    out = [f"<h1>Feedback for {escape(result.name)}</h1>"]
+    if original_name(result):
+        out.append(f"<p>Submitted as: <code>{escape(original_name(result))}</code></p>")
+    out.append(f"<p><strong>Score: {_num(doc['score'])} / {_num(result.max_score)}</strong></p>")
     if doc.get("output"):
         out.append(f'<p class="note">{escape(doc["output"])}</p>')
     out.append('<table><tr><th>part</th><th class="num">points</th><th></th><th>checks passed</th></tr>')

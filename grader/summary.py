@@ -108,7 +108,8 @@ def _mistakes(results, assignment) -> list[dict]:
 
 def _is_problem(r: SubmissionResult) -> bool:
     return any("could not be read" in n or "internal grader error" in n or "grading process failed" in n
-               or "importing your modules failed" in n for n in r.notes)
+               or "importing your modules failed" in n or n.startswith("nothing to grade")
+               for n in r.notes)
 
 
 # -- plots (matplotlib's Agg canvas: no display, no global backend) ----------------------
