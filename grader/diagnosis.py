@@ -9,7 +9,9 @@ alternative value of ONE keyword argument. An output identical to the first one
 (within 1e-12 relative; NaN equal to NaN) means the result does not depend on that
 argument, and every failing check of the part then says so ("your result does not
 depend on `epsilon`"), instead of a known mistake's name, unless that mistake is
-declared by the probe to ignore an argument itself (``Probe.keeps``).
+declared by the probe to ignore an argument itself (``Probe.keeps``): a check naming
+it keeps the name, and when exactly one such mistake is named, the other failing
+checks of the part show it too (it explains their failure as well).
 
 The mechanism names no part: what to call, with which values, is data declared by
 each part (see :class:`~grader.assignment.Probe`). Student code runs in the sandbox
@@ -155,7 +157,11 @@ def explain(ctx, part, checks):
         if name not in names:
             names.append(name)
     keeps = {m for probe, _ in found for m in probe.keeps}
-    diag = diagnosis_id(names)
-    text = hint(diag)
+    diag, text = diagnosis_id(names), hint(diagnosis_id(names))
+    kept = {c.diagnosis: c.hint for c in checks if not c.passed and c.diagnosis in keeps}
+    if len(kept) == 1:
+        # one known mistake that ignores an argument explains a check's evidence, and
+        # the probe shows the argument ignored: it is the cause of every failure here
+        (diag, text), = kept.items()
     return tuple(c if c.passed or c.diagnosis in keeps
                  else dataclasses.replace(c, diagnosis=diag, hint=text) for c in checks)

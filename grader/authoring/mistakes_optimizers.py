@@ -180,15 +180,115 @@ def adamw_textbook(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004
     return adam_textbook(decayed, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
 
 
+def adamw_decay_scales_grad(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004,
+                            beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    return _keras_adam(param, grad + weight_decay * grad, m, v, t, learning_rate, beta_1,
+                       beta_2, epsilon)
+
+
+# -- more one-bug variants seen in real code ------------------------------------------------
+def momentum_no_lr(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v = momentum * velocity - grad
+    return param + v, v
+
+
+def adagrad_no_square(param, grad, accumulator, learning_rate=0.001, epsilon=1e-7):
+    acc = accumulator + grad
+    with np.errstate(all="ignore"):
+        return param - learning_rate * grad / np.sqrt(acc + epsilon), acc
+
+
+def adam_m_of_squares(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                      epsilon=1e-7):
+    m = beta_1 * m + (1 - beta_1) * grad ** 2
+    v = beta_2 * v + (1 - beta_2) * grad ** 2
+    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    return param - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+
+def rmsprop_no_square(param, grad, velocity, learning_rate=0.001, rho=0.9, epsilon=1e-7):
+    v = rho * velocity + (1 - rho) * grad
+    with np.errstate(all="ignore"):
+        return param - learning_rate * grad / np.sqrt(v + epsilon), v
+
+
+# -- trivial variants: each must score 0 in its part -----------------------------------------
+def _sgd(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v = momentum * velocity - learning_rate * grad
+    return param + v, v
+
+
+def _nesterov(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v = momentum * velocity - learning_rate * grad
+    return param + momentum * v - learning_rate * grad, v
+
+
+def _adagrad(param, grad, accumulator, learning_rate=0.001, epsilon=1e-7):
+    acc = accumulator + grad ** 2
+    return param - learning_rate * grad / np.sqrt(acc + epsilon), acc
+
+
+def _rmsprop(param, grad, velocity, learning_rate=0.001, rho=0.9, epsilon=1e-7):
+    v = rho * velocity + (1 - rho) * grad ** 2
+    return param - learning_rate * grad / np.sqrt(v + epsilon), v
+
+
+def _adam(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    return _keras_adam(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+
+
+def _adamw(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004, beta_1=0.9,
+           beta_2=0.999, epsilon=1e-7):
+    return _keras_adam(param - learning_rate * weight_decay * param, grad, m, v, t,
+                       learning_rate, beta_1, beta_2, epsilon)
+
+
+_CORRECT = {"momentum": (_sgd, 1), "nesterov": (_nesterov, 1), "adagrad": (_adagrad, 1),
+            "rmsprop": (_rmsprop, 1), "adam": (_adam, 2), "adamw": (_adamw, 2)}
+TRIVIAL_KINDS = ("returns_inputs", "returns_zeros", "param_times_zero", "param_not_updated",
+                 "state_not_updated")
+
+
+def _trivial(part, kind):
+    correct, n = _CORRECT[part]
+
+    def step(param, grad, *rest, **hparams):
+        state = rest[:n]
+        if kind == "returns_inputs":             # return param, velocity
+            return (param, *state)
+        if kind == "returns_zeros":              # return np.zeros_like(param), ...
+            return tuple(np.zeros_like(param) for _ in range(n + 1))
+        new = correct(param, grad, *rest, **hparams)
+        if kind == "param_times_zero":           # return param * 0, new_state
+            return (param * 0, *new[1:])
+        if kind == "param_not_updated":          # the state is updated, the parameter is not
+            return (param, *new[1:])
+        return (new[0], *state)                  # state_not_updated: the reverse
+
+    step.__name__ = step.__qualname__ = f"{part}_{kind}"
+    return step
+
+
+for _part in _CORRECT:
+    for _kind in TRIVIAL_KINDS:
+        globals()[f"{_part}_{_kind}"] = _trivial(_part, _kind)
+TRIVIAL = {part: [globals()[f"{part}_{kind}"] for kind in TRIVIAL_KINDS] for part in _CORRECT}
+
+
 MISTAKES = {
     "momentum": [momentum_plus_sign, momentum_ignored, momentum_pytorch_velocity,
-                 momentum_stale_velocity, momentum_dampened],
+                 momentum_stale_velocity, momentum_dampened, momentum_no_lr],
     "nesterov": [nesterov_is_plain_momentum, nesterov_pytorch_velocity, nesterov_no_gradient_term],
-    "adagrad": [adagrad_decaying_accumulator, adagrad_accumulate_after_update, adagrad_no_sqrt],
-    "rmsprop": [rmsprop_swapped_rho, rmsprop_no_decay, rmsprop_no_sqrt, rmsprop_old_velocity],
+    "adagrad": [adagrad_decaying_accumulator, adagrad_accumulate_after_update, adagrad_no_sqrt,
+                adagrad_no_square],
+    "rmsprop": [rmsprop_swapped_rho, rmsprop_no_decay, rmsprop_no_sqrt, rmsprop_old_velocity,
+                rmsprop_no_square],
     "adam": [adam_no_bias_correction, adam_swapped_betas, adam_zero_based_t,
-             adam_only_m_corrected, adam_no_sqrt],
-    "adamw": [adamw_coupled_l2, adamw_decay_without_lr, adamw_decay_after_step, adamw_no_decay],
+             adam_only_m_corrected, adam_no_sqrt, adam_m_of_squares],
+    "adamw": [adamw_coupled_l2, adamw_decay_without_lr, adamw_decay_after_step, adamw_no_decay,
+              adamw_decay_scales_grad],
 }
+for _part, _fns in TRIVIAL.items():
+    MISTAKES[_part] = MISTAKES[_part] + _fns
 TEXTBOOK = {"adagrad": adagrad_textbook, "rmsprop": rmsprop_textbook, "adam": adam_textbook,
             "adamw": adamw_textbook}

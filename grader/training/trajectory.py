@@ -73,11 +73,25 @@ def run_steps(ctx, spec: StepSpec, case, expected):
         states.append(new_state)
         detail = _compare_step(spec, new_param, new_state, expected, k)
         if detail:
+            if batch is not None:   # the rest of the student's trajectory, already here:
+                _rest(spec, batch, k + 1, param.shape, params, states)   # evidence for naming
             return (params, states), (k, detail, where, (new_param, *new_state))
         # The framework stores variables in their dtype: feed the outputs back that way.
         param = new_param.astype(dtype)
         state = [s.astype(dtype) for s in new_state]
     return (params, states), None
+
+
+def _rest(spec, batch, start, shape, params, states) -> None:
+    """Append the batch's outputs from step ``start`` on while they are valid (no call
+    is made: they came with the batch)."""
+    for out in batch[start:]:
+        try:
+            out = unpack(out, 1 + len(spec.state), "")
+            params.append(as_array(out[0], "", shape))
+            states.append([as_array(o, "", shape) for o in out[1:]])
+        except Failure:
+            return
 
 
 def _short(value) -> str:
@@ -126,7 +140,10 @@ def reference_check(spec: StepSpec, *, tag=None, hidden=False, textbook_note: st
                     used_variant = True
                     break
             else:
-                raise _diagnosed_failure(ctx, spec, case, traj, bad)
+                failure = _diagnosed_failure(ctx, spec, case, traj, bad)
+                if not failure.diagnosis:
+                    failure.diagnosis = _narrowed(ctx, spec, cases, case, traj)
+                raise failure
         if used_variant and textbook_note:
             return textbook_note
         return None
@@ -148,13 +165,38 @@ def _diagnosed_failure(ctx, spec, case, traj, bad) -> Failure:
                    diagnosis=diagnosis)
 
 
-def closest_mistake(param0, traj, mistakes: dict, threshold: float = 1e-2) -> str:
-    """The known mistake whose trajectory the student's follows most closely (comparing
-    each step's displacement from the start and the state arrays, relative to their
-    scale), or "" when none is within ``threshold``."""
+def _narrowed(ctx, spec, cases, failing, traj) -> str:
+    """When several known mistakes reproduce the failing case (e.g. on a one-step case
+    two of them coincide), the check's other cases decide: a mistake stays a candidate
+    while it reproduces the student's trajectory on each of them (one that passes
+    included). Named only when exactly one is left."""
+    candidates = set(reproducing_mistakes(failing.inputs["param"], traj, failing.mistakes))
+    if len(candidates) < 2:
+        return ""
+    for case in cases:
+        if case is failing:
+            continue
+        try:
+            traj_c, _ = run_steps(ctx, spec, case, case.expected)
+        except Failure:
+            continue
+        candidates &= set(reproducing_mistakes(case.inputs["param"], traj_c, case.mistakes))
+        if len(candidates) < 2:
+            break
+    return next(iter(candidates)) if len(candidates) == 1 else ""
+
+
+def reproducing_mistakes(param0, traj, mistakes: dict, threshold: float = None) -> list[str]:
+    """Every known mistake whose recorded trajectory reproduces the student's within
+    ``threshold`` (see :func:`closest_mistake`)."""
+    threshold = NAME_REL if threshold is None else threshold
+    return [m for dev, m in _deviations(param0, traj, mistakes) if dev <= threshold]
+
+
+def _deviations(param0, traj, mistakes: dict) -> list:
     params, states = traj
-    best, best_dev = "", threshold
     start = np.asarray(param0, dtype=np.float64)
+    devs = []
     for mistake_id, ref in mistakes.items():
         dev = 0.0
         for i in range(len(params)):
@@ -164,9 +206,24 @@ def closest_mistake(param0, traj, mistakes: dict, threshold: float = 1e-2) -> st
             dev = max(dev, relative_deviation(params[i] - start, np.asarray(ref["params"][i], np.float64) - start))
             for got, exp in zip(states[i], ref["states"][i]):
                 dev = max(dev, relative_deviation(got, exp))
-        if dev < best_dev:
-            best, best_dev = mistake_id, dev
-    return best
+        devs.append((dev, mistake_id))
+    return sorted(devs)
+
+
+#: A known mistake is named only when its trajectory reproduces the student's within
+#: this relative deviation (issue 11.4: a name must explain the evidence).
+NAME_REL = 2e-3
+
+
+def closest_mistake(param0, traj, mistakes: dict, threshold: float = NAME_REL) -> str:
+    """The known mistake whose recorded trajectory reproduces the student's (every step
+    the student's code returned: each step's displacement from the start and the state
+    arrays, relative to their scale, within ``threshold``), or "" when none does, or
+    when two do about equally well (the evidence does not tell them apart)."""
+    devs = [(dev, m) for dev, m in _deviations(param0, traj, mistakes) if dev <= threshold]
+    if not devs or (len(devs) > 1 and devs[1][0] <= 10 * devs[0][0] + 1e-9):
+        return ""
+    return devs[0][1]
 
 
 def simulate(fn, case_inputs, spec: StepSpec):

@@ -1,0 +1,236 @@
+"""What each known optimizer mistake returns, computed on the trusted side (float64).
+
+A property check fails on an input of its own (not a recorded case); to name the
+mistake it needs that mistake's output on that same input: a mistake is named only
+when its output reproduces the student's (issue 11.4). These are the formulas of
+``grader/authoring/mistakes_optimizers.py`` (the tests check that both agree); the
+ids are the keys of ``optimizers.HINTS``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Trivial variants of every part (must score 0): see :func:`trivial`.
+TRIVIAL_KINDS = ("returns_inputs", "returns_zeros", "param_times_zero", "param_not_updated",
+                 "state_not_updated")
+N_STATE = {"momentum": 1, "nesterov": 1, "adagrad": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
+
+
+def _f(x):
+    return np.asarray(x, dtype=np.float64)
+
+
+def sgd(p, g, v, learning_rate=0.01, momentum=0.0):
+    v = momentum * v - learning_rate * g
+    return p + v, v
+
+
+def nesterov(p, g, v, learning_rate=0.01, momentum=0.0):
+    v = momentum * v - learning_rate * g
+    return p + momentum * v - learning_rate * g, v
+
+
+def adagrad(p, g, acc, learning_rate=0.001, epsilon=1e-7, *, square=True, sqrt=True,
+            decay=None, after=False):
+    new = (decay * acc + (1 - decay) * g ** 2 if decay is not None
+           else acc + (g ** 2 if square else g))
+    used = acc if after else new
+    with np.errstate(all="ignore"):
+        denom = np.sqrt(used + epsilon) if sqrt else used + epsilon
+        return p - learning_rate * g / denom, new
+
+
+def rmsprop(p, g, v, learning_rate=0.001, rho=0.9, epsilon=1e-7, *, swapped=False,
+            decay=True, sqrt=True, old=False, square=True):
+    g2 = g ** 2 if square else g
+    if not decay:
+        new = v + g2
+    elif swapped:
+        new = (1 - rho) * v + rho * g2
+    else:
+        new = rho * v + (1 - rho) * g2
+    used = v if old else new
+    with np.errstate(all="ignore"):
+        denom = np.sqrt(used + epsilon) if sqrt else used + epsilon
+        return p - learning_rate * g / denom, new
+
+
+def keras_adam(p, g, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    m = m + (1 - beta_1) * (g - m)
+    v = v + (1 - beta_2) * (g ** 2 - v)
+    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    return p - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+
+def textbook_adam(p, g, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                  *, correct_m=True, correct_v=True, sqrt=True, t_shift=0, swap=False,
+                  m_of_squares=False):
+    b_m, b_v = (beta_2, beta_1) if swap else (beta_1, beta_2)
+    m = b_m * m + (1 - b_m) * (g ** 2 if m_of_squares else g)
+    v = b_v * v + (1 - b_v) * g ** 2
+    with np.errstate(all="ignore"):
+        m_hat = m / (1 - b_m ** (t + t_shift)) if correct_m else m
+        v_hat = v / (1 - b_v ** (t + t_shift)) if correct_v else v
+        denom = np.sqrt(v_hat) + epsilon if sqrt else v_hat + epsilon
+        return p - learning_rate * m_hat / denom, m, v
+
+
+def adamw(p, g, m, v, t, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+          epsilon=1e-7):
+    return keras_adam(p - learning_rate * weight_decay * p, g, m, v, t, learning_rate, beta_1,
+                      beta_2, epsilon)
+
+
+CORRECT = {"momentum": sgd, "nesterov": nesterov, "adagrad": adagrad, "rmsprop": rmsprop,
+           "adam": keras_adam, "adamw": adamw}
+
+
+def _adamw_variant(kind):
+    def step(p, g, m, v, t, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+             epsilon=1e-7):
+        hp = (learning_rate, beta_1, beta_2, epsilon)
+        if kind == "coupled_l2":
+            return keras_adam(p, g + weight_decay * p, m, v, t, *hp)
+        if kind == "scales_grad":
+            return keras_adam(p, g + weight_decay * g, m, v, t, *hp)
+        if kind == "without_lr":
+            return keras_adam(p - weight_decay * p, g, m, v, t, *hp)
+        if kind == "after":
+            q, m, v = keras_adam(p, g, m, v, t, *hp)
+            return q - learning_rate * weight_decay * q, m, v
+        return keras_adam(p, g, m, v, t, *hp)   # no decay
+    return step
+
+
+MODELS = {
+    "momentum": {
+        "momentum_plus_sign": lambda p, g, v, learning_rate=0.01, momentum=0.0: (
+            p + (momentum * v + learning_rate * g), momentum * v + learning_rate * g),
+        "momentum_ignored": lambda p, g, v, learning_rate=0.01, momentum=0.0: (
+            p - learning_rate * g, momentum * v - learning_rate * g),
+        "momentum_pytorch_velocity": lambda p, g, v, learning_rate=0.01, momentum=0.0: (
+            p - learning_rate * (momentum * v + g), momentum * v + g),
+        "momentum_stale_velocity": lambda p, g, v, learning_rate=0.01, momentum=0.0: (
+            p + v, momentum * v - learning_rate * g),
+        "momentum_dampened": lambda p, g, v, learning_rate=0.01, momentum=0.0: (
+            p + (momentum * v - (1 - momentum) * learning_rate * g),
+            momentum * v - (1 - momentum) * learning_rate * g),
+        "momentum_no_lr": lambda p, g, v, learning_rate=0.01, momentum=0.0: (
+            p + momentum * v - g, momentum * v - g),
+    },
+    "nesterov": {
+        "nesterov_is_plain_momentum": sgd,
+        "nesterov_pytorch_velocity": lambda p, g, v, learning_rate=0.01, momentum=0.0: (
+            p - learning_rate * (g + momentum * (momentum * v + g)), momentum * v + g),
+        "nesterov_no_gradient_term": lambda p, g, v, learning_rate=0.01, momentum=0.0: (
+            p + momentum * (momentum * v - learning_rate * g), momentum * v - learning_rate * g),
+    },
+    "adagrad": {
+        "adagrad_decaying_accumulator": lambda *a, **k: adagrad(*a, **k, decay=0.9),
+        "adagrad_accumulate_after_update": lambda *a, **k: adagrad(*a, **k, after=True),
+        "adagrad_no_sqrt": lambda *a, **k: adagrad(*a, **k, sqrt=False),
+        "adagrad_no_square": lambda *a, **k: adagrad(*a, **k, square=False),
+    },
+    "rmsprop": {
+        "rmsprop_swapped_rho": lambda *a, **k: rmsprop(*a, **k, swapped=True),
+        "rmsprop_no_decay": lambda *a, **k: rmsprop(*a, **k, decay=False),
+        "rmsprop_no_sqrt": lambda *a, **k: rmsprop(*a, **k, sqrt=False),
+        "rmsprop_old_velocity": lambda *a, **k: rmsprop(*a, **k, old=True),
+        "rmsprop_no_square": lambda *a, **k: rmsprop(*a, **k, square=False),
+    },
+    "adam": {
+        "adam_no_bias_correction": lambda *a, **k: textbook_adam(*a, **k, correct_m=False,
+                                                                 correct_v=False),
+        "adam_swapped_betas": lambda *a, **k: textbook_adam(*a, **k, swap=True),
+        "adam_zero_based_t": lambda *a, **k: textbook_adam(*a, **k, t_shift=-1),
+        "adam_only_m_corrected": lambda *a, **k: textbook_adam(*a, **k, correct_v=False),
+        "adam_no_sqrt": lambda *a, **k: textbook_adam(*a, **k, sqrt=False),
+        "adam_m_of_squares": lambda p, g, m, v, t, learning_rate=0.001, beta_1=0.9,
+        beta_2=0.999, epsilon=1e-7: _m_of_squares(p, g, m, v, t, learning_rate, beta_1, beta_2,
+                                                  epsilon),
+    },
+    "adamw": {f"adamw_{k}": _adamw_variant(v) for k, v in (
+        ("coupled_l2", "coupled_l2"), ("decay_without_lr", "without_lr"),
+        ("decay_after_step", "after"), ("no_decay", "none"),
+        ("decay_scales_grad", "scales_grad"))},
+}
+
+
+def _m_of_squares(p, g, m, v, t, learning_rate, beta_1, beta_2, epsilon):
+    m = beta_1 * m + (1 - beta_1) * g ** 2
+    v = beta_2 * v + (1 - beta_2) * g ** 2
+    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    return p - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+
+def trivial(part_id: str, kind: str):
+    correct, n = CORRECT[part_id], N_STATE[part_id]
+
+    def step(p, g, *rest, **hp):
+        state = rest[:n]
+        if kind == "returns_inputs":
+            return (p, *state)
+        if kind == "returns_zeros":
+            return tuple(np.zeros_like(p) for _ in range(n + 1))
+        new = correct(p, g, *rest, **hp)
+        if kind == "param_times_zero":
+            return (p * 0, *new[1:])
+        if kind == "param_not_updated":
+            return (p, *new[1:])
+        return (new[0], *state)
+    return step
+
+
+for _pid in CORRECT:
+    for _kind in TRIVIAL_KINDS:
+        MODELS[_pid][f"{_pid}_{_kind}"] = trivial(_pid, _kind)
+
+
+def outputs(part_id: str, args, kwargs) -> dict:
+    """``{mistake id: (new_param, *new_state)}`` on this input (float64); a model that
+    cannot run on it is left out."""
+    args = [_f(a) if isinstance(a, np.ndarray) else a for a in args]
+    out = {}
+    with np.errstate(all="ignore"):
+        for mistake, fn in MODELS[part_id].items():
+            try:
+                out[mistake] = tuple(_f(o) for o in fn(*args, **kwargs))
+            except Exception:  # pragma: no cover - a model is plain numpy
+                continue
+    return out
+
+
+def reproducing(part_id: str, args, kwargs, got, rtol=2e-3, atol=2e-5) -> list[str]:
+    """The known mistakes whose output on this input reproduces ``got`` (the student's
+    outputs, as float64 arrays; NaN where the mistake gives NaN counts as reproduced)."""
+    found = []
+    for mistake, want in outputs(part_id, args, kwargs).items():
+        if len(want) != len(got):
+            continue
+        if all(w.shape == np.shape(o) and np.allclose(o, w, rtol=rtol, atol=atol, equal_nan=True)
+               for o, w in zip(got, want)):
+            found.append(mistake)
+    return found
+
+
+class Evidence:
+    """Every call a property check made, with the student's outputs: a mistake is named
+    when it reproduces ALL of them (failing and passing examples alike), and it is the
+    only one that does."""
+
+    def __init__(self, part_id: str):
+        self.part_id = part_id
+        self.calls: list = []
+
+    def add(self, args, kwargs, got) -> None:
+        self.calls.append((list(args), dict(kwargs), [np.asarray(g, np.float64) for g in got]))
+
+    def name(self) -> str:
+        candidates = None
+        for args, kwargs, got in self.calls:
+            found = set(reproducing(self.part_id, args, kwargs, got))
+            candidates = found if candidates is None else candidates & found
+            if not candidates:
+                return ""
+        return next(iter(candidates)) if candidates and len(candidates) == 1 else ""
