@@ -183,8 +183,9 @@ HINTS_KO = {
         "업데이트가 속도를 무시하고 있어 일반 SGD와 같습니다. 모멘텀은 velocity = "
         "momentum*velocity - lr*grad를 계속 누적하고 그만큼 이동합니다.",
     "momentum_pytorch_velocity":
-        "파라미터는 맞지만 속도를 PyTorch 방식(v = momentum*v + grad)으로 저장했습니다. Keras는 "
-        "이동량 자체를 저장합니다: velocity = momentum*velocity - lr*grad.",
+        "속도를 PyTorch 방식(v = momentum*v + grad, 학습률은 움직일 때만 곱함)으로 저장했습니다. "
+        "Keras는 이동량 자체를 저장합니다: velocity = momentum*velocity - lr*grad, 그리고 "
+        "param + velocity.",
     "momentum_stale_velocity":
         "이전 스텝의 속도로 이동하고 있습니다. 속도를 먼저 갱신하고(momentum*velocity - lr*grad), "
         "새 속도를 파라미터에 더하세요.",
@@ -195,8 +196,8 @@ HINTS_KO = {
         "이것은 일반 모멘텀입니다. 네스테로프는 한 발 앞을 내다봅니다: "
         "param + momentum*new_velocity - lr*grad.",
     "nesterov_pytorch_velocity":
-        "파라미터는 맞지만 속도를 PyTorch 방식(b = momentum*b + grad)으로 저장했습니다. Keras는 "
-        "이동량 자체를 저장합니다: velocity = momentum*velocity - lr*grad.",
+        "속도를 PyTorch 방식(b = momentum*b + grad, 학습률은 움직일 때만 곱함)으로 저장했습니다. "
+        "Keras는 이동량 자체를 저장합니다: velocity = momentum*velocity - lr*grad.",
     "nesterov_no_gradient_term":
         "앞을 내다보는 스텝에서 그래디언트 항이 빠졌습니다. Keras는 momentum*new_velocity - lr*grad"
         "만큼 이동합니다.",
@@ -240,6 +241,20 @@ HINTS_KO = {
     "adamw_decay_after_step":
         "Keras는 Adam 스텝을 밟기 전에 파라미터를 먼저 감쇠시킵니다. 스텝 뒤가 아닙니다.",
     "adamw_no_decay": "이 AdamW는 가중치 감쇠를 전혀 적용하지 않는, 그냥 Adam입니다.",
+    "adamw_decay_scales_grad":
+        "그래디언트에 weight_decay*grad를 더했습니다(Adam의 정규화가 이것을 거의 지워 버립니다). "
+        "감쇠는 파라미터에 적용합니다: Adam 스텝 전에 param -= learning_rate*weight_decay*param.",
+    "momentum_no_lr":
+        "속도에서 학습률이 빠졌습니다. Keras의 velocity = momentum*velocity - learning_rate*grad입니다.",
+    "adagrad_no_square":
+        "누적값에 그래디언트 자체를 더했습니다. Adagrad는 그래디언트의 '제곱'을 더합니다: "
+        "accumulator += grad**2.",
+    "rmsprop_no_square":
+        "속도가 그래디언트 자체의 평균입니다. RMSprop은 그래디언트 '제곱'의 이동 평균을 씁니다: "
+        "velocity = rho*velocity + (1-rho)*grad**2.",
+    "adam_m_of_squares":
+        "m이 grad**2의 평균입니다. 1차 모멘트 m은 그래디언트 자체의 평균입니다(m = beta_1*m + "
+        "(1-beta_1)*grad). grad**2의 평균은 v뿐입니다.",
     # regularization
     "l2_with_half":
         "Keras의 L2에는 1/2이 없습니다: penalty = l2 * sum(w**2)이므로 L2(0.5)([1, 2]) = "
@@ -350,6 +365,26 @@ HINTS_KO = {
         "mode='auto'는 accuracy(기본 이름이 accuracy, acc, auc인 것)는 최대화하고 loss는 "
         "최소화합니다. 정확도를 최소화하고 있습니다.",
 }
+
+# trivial variants of the optimizer parts (optimizers.TRIVIAL_HINTS), one per part and kind
+_STATE_KO = {"momentum": "속도(velocity)", "nesterov": "속도(velocity)",
+             "adagrad": "누적값(accumulator)", "rmsprop": "속도(velocity)", "adam": "m과 v",
+             "adamw": "m과 v"}
+_TRIVIAL_KO = {
+    "returns_inputs": "입력을 그대로 반환합니다: 파라미터가 전혀 움직이지 않고 {state}도 바뀌지 "
+                      "않습니다. 새 파라미터와 새 {state}를 반환하세요.",
+    "returns_zeros": "0으로 채운 배열을 반환합니다: 0이 아니라 갱신한 파라미터와 {state}를 "
+                     "반환하세요.",
+    "param_times_zero": "반환한 파라미터가 모두 0입니다(param * 0?): 스텝을 적용한 파라미터를 "
+                        "반환하세요.",
+    "param_not_updated": "파라미터를 그대로 반환합니다: {state}는 갱신했지만 스텝을 파라미터에 "
+                         "적용하지 않았습니다.",
+    "state_not_updated": "예전 {state}를 그대로 반환합니다: 다음 스텝은 갱신된 {state}를 받아야 "
+                         "합니다(파라미터 스텝 자체는 맞습니다).",
+}
+for _pid, _word in _STATE_KO.items():
+    for _kind, _text in _TRIVIAL_KO.items():
+        HINTS_KO[f"{_pid}_{_kind}"] = _text.format(state=_word)
 
 # -- notes on passing checks (keyed by the English text) ---------------------------------------
 
