@@ -83,6 +83,14 @@ def batchnorm_train_uses_moving_stats(x, gamma, beta, moving_mean, moving_varian
             _moving(moving_mean, mean, momentum), _moving(moving_variance, var, momentum))
 
 
+def batchnorm_train_no_gamma_beta(x, gamma, beta, moving_mean, moving_variance,
+                                  momentum=0.99, epsilon=1e-3):
+    mean = np.mean(x, axis=_axes(x))
+    var = np.var(x, axis=_axes(x))
+    return ((x - mean) / np.sqrt(var + epsilon), _moving(moving_mean, mean, momentum),
+            _moving(moving_variance, var, momentum))
+
+
 # -- batchnorm_inference -------------------------------------------------------------------
 def batchnorm_inference_uses_batch_stats(x, gamma, beta, moving_mean, moving_variance,
                                          epsilon=1e-3):
@@ -112,9 +120,72 @@ MISTAKES = {
     "batchnorm_train": [batchnorm_unbiased_variance, batchnorm_moving_uses_unbiased_variance,
                         batchnorm_eps_outside_sqrt, batchnorm_momentum_swapped,
                         batchnorm_stats_over_wrong_axis, batchnorm_stats_over_features,
-                        batchnorm_train_uses_moving_stats],
+                        batchnorm_train_uses_moving_stats, batchnorm_train_no_gamma_beta],
     "batchnorm_inference": [batchnorm_inference_uses_batch_stats,
                             batchnorm_inference_eps_outside_sqrt, batchnorm_inference_no_sqrt,
                             batchnorm_inference_no_gamma_beta,
                             batchnorm_inference_swapped_gamma_beta],
+}
+
+
+# -- ignored arguments: named by the generic probe (grader/diagnosis.py), not recorded -------
+def batchnorm_train_eps_hardcoded(x, gamma, beta, moving_mean, moving_variance,
+                                  momentum=0.99, epsilon=1e-3):
+    mean = np.mean(x, axis=_axes(x))
+    var = np.var(x, axis=_axes(x))
+    return (_normalise(x, mean, var, gamma, beta, 1e-6), _moving(moving_mean, mean, momentum),
+            _moving(moving_variance, var, momentum))
+
+
+def batchnorm_train_momentum_hardcoded(x, gamma, beta, moving_mean, moving_variance,
+                                       momentum=0.99, epsilon=1e-3):
+    mean = np.mean(x, axis=_axes(x))
+    var = np.var(x, axis=_axes(x))
+    return (_normalise(x, mean, var, gamma, beta, epsilon), _moving(moving_mean, mean, 0.9),
+            _moving(moving_variance, var, 0.9))
+
+
+def batchnorm_inference_eps_hardcoded(x, gamma, beta, moving_mean, moving_variance,
+                                      epsilon=1e-3):
+    return _normalise(x, moving_mean, moving_variance, gamma, beta, 1e-7)
+
+
+#: {part: {mutant: the diagnosis id it must get}}
+IGNORES = {
+    "batchnorm_train": {batchnorm_train_eps_hardcoded: "ignores:epsilon",
+                        batchnorm_train_momentum_hardcoded: "ignores:momentum"},
+    "batchnorm_inference": {batchnorm_inference_eps_hardcoded: "ignores:epsilon"},
+}
+
+
+# -- trivial mutants: each must score 0 in its part -----------------------------------------
+def trivial_train_returns_inputs(x, gamma, beta, moving_mean, moving_variance,
+                                 momentum=0.99, epsilon=1e-3):
+    return x, moving_mean, moving_variance
+
+
+def trivial_train_zeros(x, gamma, beta, moving_mean, moving_variance,
+                        momentum=0.99, epsilon=1e-3):
+    return np.zeros_like(x), np.zeros_like(moving_mean), np.zeros_like(moving_variance)
+
+
+def trivial_train_old_moving_stats(x, gamma, beta, moving_mean, moving_variance,
+                                   momentum=0.99, epsilon=1e-3):
+    mean = np.mean(x, axis=_axes(x))
+    var = np.var(x, axis=_axes(x))
+    return _normalise(x, mean, var, gamma, beta, epsilon), moving_mean, moving_variance
+
+
+def trivial_inference_returns_x(x, gamma, beta, moving_mean, moving_variance, epsilon=1e-3):
+    return x
+
+
+def trivial_inference_zeros(x, gamma, beta, moving_mean, moving_variance, epsilon=1e-3):
+    return np.zeros_like(x)
+
+
+TRIVIAL = {
+    "batchnorm_train": [trivial_train_returns_inputs, trivial_train_zeros,
+                        trivial_train_old_moving_stats],
+    "batchnorm_inference": [trivial_inference_returns_x, trivial_inference_zeros],
 }

@@ -200,6 +200,64 @@ class EarlyStoppingAccuracyMinimised(_MistakeBase):
                          baseline, restore_best_weights, start_from_epoch)
 
 
+class EarlyStoppingPatienceZeroNeverStops(_MistakeBase):
+    """Treats patience=0 as "early stopping off" (``if self.patience and ...``)."""
+
+    def _patience_over(self):
+        return bool(self.patience) and self.wait >= self.patience
+
+
+class EarlyStoppingStopsAtEpochZero(_MistakeBase):
+    """No ``epoch > 0`` guard, and an improving epoch that misses the baseline is still
+    tested against patience: with a baseline the first epoch misses and patience <= 1
+    it stops at epoch 0, which Keras never does."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = (logs or {}).get(self.monitor)
+        if self._skipped(epoch, current):
+            return
+        self.wait += 1
+        if self._improves(current, self.best):
+            self.best = current
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self._resets_wait(current):
+                self.wait = 0
+                return
+        if self._patience_over():
+            self._stop(epoch)
+
+
+# -- trivial mutants: each must score 0 in the part ----------------------------------------
+class EarlyStoppingNeverStops:
+    """Does nothing at all (the attributes keep their initial values)."""
+
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, mode="auto",
+                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+        self.wait, self.stopped_epoch, self.best, self.best_epoch = 0, 0, None, 0
+        self.best_weights = None
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_train_begin(self, logs=None):
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
+        pass
+
+
+class EarlyStoppingAlwaysStops(EarlyStoppingNeverStops):
+    """Stops training at the first epoch, whatever the logs say."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training = True
+
+
 def mistake_id(cls) -> str:
     """``EarlyStoppingOffByOnePatience`` -> ``early_stopping_off_by_one_patience``."""
     import re
@@ -215,5 +273,8 @@ MISTAKES = {
         EarlyStoppingIgnoresBaseline, EarlyStoppingIgnoresStartFromEpoch,
         EarlyStoppingMissingCountsAsWait, EarlyStoppingNoResetOnTrainBegin,
         EarlyStoppingOneBasedStoppedEpoch, EarlyStoppingAccuracyMinimised,
+        EarlyStoppingPatienceZeroNeverStops, EarlyStoppingStopsAtEpochZero,
     ],
 }
+
+TRIVIAL = {"early_stopping": [EarlyStoppingNeverStops, EarlyStoppingAlwaysStops]}

@@ -48,12 +48,10 @@ def dropout_scaled_at_inference(x, rate, mask, training=False):
     return np.where(mask, x * np.asarray(1 / (1 - rate), x.dtype), np.zeros((), x.dtype))
 
 
-def dropout_multiplies_nan(x, rate, mask, training=False):
-    if not training or rate == 0:
+def dropout_multiplies_keep_prob(x, rate, mask, training=False):
+    if not training:
         return x
-    if rate == 1:
-        return np.zeros_like(x)
-    return x * mask * np.asarray(1 / (1 - rate), x.dtype)
+    return np.where(mask, x * np.asarray(1 - rate, x.dtype), np.zeros((), x.dtype))
 
 
 def dropout_rate_one_nan(x, rate, mask, training=False):
@@ -79,7 +77,7 @@ def dropout_mask_float(shape, rate, rng):
 MISTAKES = {
     "l1_l2": [l2_with_half, l2_grad_missing_factor_2, l1_grad_sign_wrong_at_zero,
               l1_grad_nan_at_zero, l1_penalty_squares, l1_penalty_mean],
-    "dropout": [dropout_not_inverted, dropout_scaled_at_inference, dropout_multiplies_nan,
+    "dropout": [dropout_not_inverted, dropout_scaled_at_inference, dropout_multiplies_keep_prob,
                 dropout_rate_one_nan, dropout_mask_keeps_rate, dropout_mask_ignores_rng,
                 dropout_mask_float],
 }
@@ -94,9 +92,53 @@ TARGET = {
     "l1_penalty_mean": "l1_penalty",
     "dropout_not_inverted": "dropout",
     "dropout_scaled_at_inference": "dropout",
-    "dropout_multiplies_nan": "dropout",
+    "dropout_multiplies_keep_prob": "dropout",
     "dropout_rate_one_nan": "dropout",
     "dropout_mask_keeps_rate": "dropout_mask",
     "dropout_mask_ignores_rng": "dropout_mask",
     "dropout_mask_float": "dropout_mask",
+}
+
+
+# -- trivial mutants: every function of the part replaced; each must score 0 there ------------
+def trivial_zero_penalty(weights, *args, **kwargs):
+    return 0.0
+
+
+def trivial_zero_grad(weights, *args, **kwargs):
+    return np.zeros_like(weights)
+
+
+def trivial_returns_weights(weights, *args, **kwargs):
+    return weights
+
+
+def trivial_mask_all_kept(shape, rate, rng):
+    return np.ones(shape, dtype=bool)
+
+
+def trivial_mask_none_kept(shape, rate, rng):
+    return np.zeros(shape, dtype=bool)
+
+
+def trivial_returns_x(x, rate, mask, training=False):
+    return x
+
+
+def trivial_dropout_zeros(x, rate, mask, training=False):
+    return np.zeros_like(x)
+
+
+#: {part: {trivial id: {student name: replacement}}}
+TRIVIAL = {
+    "l1_l2": {
+        "zeros": {"l1_penalty": "trivial_zero_penalty", "l2_penalty": "trivial_zero_penalty",
+                  "l1_grad": "trivial_zero_grad", "l2_grad": "trivial_zero_grad"},
+        "returns_inputs": {n: "trivial_returns_weights"
+                           for n in ("l1_penalty", "l1_grad", "l2_penalty", "l2_grad")},
+    },
+    "dropout": {
+        "returns_inputs": {"dropout_mask": "trivial_mask_all_kept", "dropout": "trivial_returns_x"},
+        "zeros": {"dropout_mask": "trivial_mask_none_kept", "dropout": "trivial_dropout_zeros"},
+    },
 }

@@ -85,6 +85,10 @@ def _fixed():
              [0.75, 0.625, 0.375, 0.5, 0.625, 0.25]),
         _one("baseline", {**VL, "baseline": 0.5, "patience": 2}, [0.9, 0.8, 0.85, 0.7, 0.6]),
         _one("baseline", {**VL, "baseline": 0.5, "patience": 3}, [0.9, 0.95, 0.96, 0.97, 0.99]),
+        # the first epoch misses the baseline, every epoch improves: Keras never stops
+        # (not at epoch 0, and not at an improving epoch)
+        _one("baseline", {**VL, "baseline": 0.5, "patience": 1}, [0.75, 0.625, 0.5625, 0.53125]),
+        _one("baseline", {**VA, "baseline": 0.875, "patience": 0}, [0.5, 0.625, 0.75, 0.625]),
         _one("restore", {**VL, "restore_best_weights": True}, [1.0, 0.5, 0.7, 0.8, 0.4]),
         _one("restore", {**VL, "patience": 10, "restore_best_weights": True}, [1.0, 0.5, 0.7]),
         _one("start_missing", {**VL, "restore_best_weights": True, "start_from_epoch": 2},
@@ -226,7 +230,10 @@ def _hidden_fixed():
                   _logs("val_loss", [1.0, 0.75, 0.5, 0.375, 0.25, 0.25, 0.125])),
             _case({"monitor": "val_loss", "patience": 1, "restore_best_weights": True},
                   _logs("val_loss", [1.0, 0.5, 0.7, 0.8, 0.4]),
-                  _logs("val_loss", [0.875, None, 0.75, 0.875, 0.625]))]
+                  _logs("val_loss", [0.875, None, 0.75, 0.875, 0.625])),
+            _case({"monitor": "val_loss", "patience": 0, "baseline": 0.25,
+                   "restore_best_weights": True},
+                  _logs("val_loss", [0.5, 0.375, 0.75, 0.25, 0.125]))]
 
 
 def _hidden():

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from ..assignment import Check, Part
+from ..assignment import Check, Part, Probe
 from ..checking import (Lazy, as_array, call_text, example, failed_call, fmt, mismatch, nonfinite,
                         relative_deviation, run_property, unpack)
 from ..errors import Failure
@@ -30,7 +30,13 @@ TRAIN, INFER = "batchnorm_train", "batchnorm_inference"
 RTOL = 1e-5
 ATOL_PER_TERM = 2e-6      # atol of an output = this * term_scale(...)
 ATOL_STATS = 1e-6         # atol of a moving statistic = this * max(1, its magnitude)
-DIAG_DEV = 1e-3           # "your outputs follow mistake X" (relative deviation)
+#: "Your outputs follow mistake X": the mistake reproduces every output the student
+#: returned within this deviation, relative to the output's magnitude (a float32 or
+#: float64 implementation of the mistake does; a different bug, e.g. a hard-coded
+#: epsilon, does not). Property checks compute the mistake on the same input, in
+#: float64, with a looser bound (their inputs are float32 or float64).
+DIAG_DEV = 2e-5
+PROP_DIAG_DEV = 1e-4
 
 #: Named mistakes: the hint a student sees when their outputs follow the mistake's.
 HINTS = {
@@ -58,6 +64,9 @@ HINTS = {
     "batchnorm_train_uses_moving_stats":
         "In training, batch norm normalises with THIS batch's mean and variance; the moving "
         "statistics are only updated (they are used at inference).",
+    "batchnorm_train_no_gamma_beta":
+        "After normalising, scale by gamma and shift by beta: y = x_hat * gamma + beta (they are "
+        "the layer's learned parameters); your y is x_hat itself.",
     "batchnorm_inference_uses_batch_stats":
         "At inference Keras normalises with the MOVING mean and variance, never with the batch's "
         "own statistics, so an example's output does not depend on the rest of the batch.",
@@ -208,17 +217,28 @@ def _as_calls(record: dict) -> list[tuple]:
     return list(zip(record["ys"], record["moving_means"], record["moving_variances"]))
 
 
+def _deviation(outputs, record) -> float:
+    calls = _as_calls(record)
+    if len(calls) < len(outputs):
+        return np.inf
+    return max((relative_deviation(g, r) for got, ref in zip(outputs, calls)
+                for g, r in zip(got, ref)), default=np.inf)
+
+
 def closest_mistake(outputs, mistakes: dict, threshold: float = DIAG_DEV) -> str:
     """The known mistake whose outputs (same shapes, values within ``threshold``
     relative to their scale, on every call made) the student's follow, or ""."""
+    return closest_everywhere([(outputs, mistakes)], threshold)
+
+
+def closest_everywhere(failing, threshold: float = DIAG_DEV) -> str:
+    """The known mistake that reproduces the student's outputs on EVERY failing case
+    (``failing``: ``[(outputs, case.mistakes)]``), or ""."""
     best, best_dev = "", threshold
-    for mistake_id, record in mistakes.items():
-        calls = _as_calls(record)
-        if len(calls) < len(outputs):
-            continue
-        dev = max((relative_deviation(g, r) for got, ref in zip(outputs, calls) for g, r in zip(got, ref)),
-                  default=np.inf)
-        if dev < best_dev:
+    for mistake_id in failing[0][1] if failing else ():
+        dev = max(_deviation(outputs, mistakes[mistake_id]) if mistake_id in mistakes else np.inf
+                  for outputs, mistakes in failing)
+        if dev <= best_dev:
             best, best_dev = mistake_id, dev
     return best
 
@@ -237,20 +257,109 @@ def reference_check(fn: str, *, tag=None, hidden=False):
         cases = ctx.cases(hidden=hidden, tag=tag)
         if not cases:
             raise Failure("no recorded cases for this check")
+        failing, first = [], None
         for case in cases:
             outputs, bad = runner(ctx, case)
             if bad is None:
                 continue
-            k, detail, where = bad
-            want = _as_calls(case.expected)[k]
-            calls = f" at call {k + 1}" if fn == TRAIN else ""
-            raise Failure(f"differs from Keras{calls} ({detail})",
-                          example=example(where, expected=_named(names, want),
-                                          got=_named(names, outputs[k])),
-                          diagnosis=closest_mistake(outputs, case.mistakes))
+            failing.append((outputs, case.mistakes))
+            if first is None:
+                k, detail, where = bad
+                want = _as_calls(case.expected)[k]
+                calls = f" at call {k + 1}" if fn == TRAIN else ""
+                first = Failure(f"differs from Keras{calls} ({detail})",
+                                example=example(where, expected=_named(names, want),
+                                                got=_named(names, outputs[k])))
+        if first is not None:
+            if len(failing) > 1:
+                first.message += f" [{len(failing)} of {len(cases)} cases differ]"
+            first.diagnosis = closest_everywhere(failing)
+            raise first
         return None
 
     return run
+
+
+# -- known mistakes as trusted formulas (for the property checks) -----------------------
+
+def _f64(*arrays):
+    return [np.asarray(a, np.float64) for a in arrays]
+
+
+def _norm(x, mean, var, gamma, beta, eps):
+    return (x - mean) / np.sqrt(var + eps) * gamma + beta
+
+
+def _train_models(x, gamma, beta, mm, mv, momentum, eps) -> dict:
+    """``{mistake: (y, new_moving_mean, new_moving_variance)}`` of the known training
+    mistakes on one call, in float64 (NaN where the mistake divides by zero)."""
+    x, gamma, beta, mm, mv = _f64(x, gamma, beta, mm, mv)
+    axes = tuple(range(x.ndim - 1))
+    n = x.size // max(1, x.shape[-1])
+    mean, var = x.mean(axis=axes), x.var(axis=axes)
+    move = lambda old, new: momentum * old + (1 - momentum) * new  # noqa: E731
+    with np.errstate(all="ignore"):
+        unbiased = var * n / (n - 1) if n > 1 else var * np.nan
+        out = {
+            "batchnorm_unbiased_variance": (_norm(x, mean, unbiased, gamma, beta, eps),
+                                            move(mm, mean), move(mv, unbiased)),
+            "batchnorm_moving_uses_unbiased_variance": (_norm(x, mean, var, gamma, beta, eps),
+                                                        move(mm, mean), move(mv, unbiased)),
+            "batchnorm_eps_outside_sqrt": ((x - mean) / (np.sqrt(var) + eps) * gamma + beta,
+                                           move(mm, mean), move(mv, var)),
+            "batchnorm_momentum_swapped": (_norm(x, mean, var, gamma, beta, eps),
+                                           (1 - momentum) * mm + momentum * mean,
+                                           (1 - momentum) * mv + momentum * var),
+            "batchnorm_train_uses_moving_stats": (_norm(x, mm, mv, gamma, beta, eps),
+                                                  move(mm, mean), move(mv, var)),
+            "batchnorm_train_no_gamma_beta": (_norm(x, mean, var, 1.0, 0.0, eps),
+                                              move(mm, mean), move(mv, var)),
+        }
+        m0, v0 = x.mean(axis=0), x.var(axis=0)
+        out["batchnorm_stats_over_wrong_axis"] = (_norm(x, m0, v0, gamma, beta, eps),
+                                                  move(mm, m0), move(mv, v0))
+        mf, vf = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)
+        out["batchnorm_stats_over_features"] = (_norm(x, mf, vf, gamma, beta, eps),
+                                                move(mm, mf), move(mv, vf))
+    return out
+
+
+def _inference_models(x, gamma, beta, mm, mv, eps) -> dict:
+    """``{mistake: y}`` of the known inference mistakes, in float64."""
+    x, gamma, beta, mm, mv = _f64(x, gamma, beta, mm, mv)
+    axes = tuple(range(x.ndim - 1))
+    with np.errstate(all="ignore"):
+        return {
+            "batchnorm_inference_uses_batch_stats":
+                _norm(x, x.mean(axis=axes), x.var(axis=axes), gamma, beta, eps),
+            "batchnorm_inference_eps_outside_sqrt": (x - mm) / (np.sqrt(mv) + eps) * gamma + beta,
+            "batchnorm_inference_no_sqrt": (x - mm) / (mv + eps) * gamma + beta,
+            "batchnorm_inference_no_gamma_beta": (x - mm) / np.sqrt(mv + eps),
+            "batchnorm_inference_swapped_gamma_beta": _norm(x, mm, mv, beta, gamma, eps),
+        }
+
+
+def reproducing(got: tuple, models: dict, threshold: float = PROP_DIAG_DEV) -> str:
+    """The one model whose outputs reproduce ``got`` (a tuple of arrays, None for an
+    output not compared) within ``threshold``; "" when none does, or several do (the
+    evidence does not say which)."""
+    found = []
+    for mistake_id, outs in models.items():
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        dev = max((relative_deviation(g, r) for g, r in zip(got, outs) if g is not None),
+                  default=np.inf)
+        if dev <= threshold:
+            found.append(mistake_id)
+    return found[0] if len(found) == 1 else ""
+
+
+def _raw(value):
+    """A returned output as a float64 array when it is numeric, else None."""
+    try:
+        arr = np.asarray(value)
+    except Exception:  # noqa: BLE001 - whatever came back
+        return None
+    return arr.astype(np.float64) if arr.dtype.kind in "biuf" else None
 
 
 # -- properties (no reference needed) -------------------------------------------------
@@ -308,10 +417,17 @@ def normalised_output():
             args, kw = ex
             x = args[0]
             out = unpack(ctx.call(TRAIN, *args, **kw), 3, f"`{TRAIN}`")
-            y = as_array(out[0], "the returned y", x.shape)
+            diag = Lazy(lambda: reproducing((_raw(out[0]),), _train_models(
+                *args, kw["momentum"], kw["epsilon"])))
+            try:
+                y = as_array(out[0], "the returned y", x.shape)
+            except Failure as f:
+                f.diagnosis = str(diag)
+                raise
             if nonfinite(y):
                 raise Failure("y contains NaN or inf", example=example(call_text(TRAIN, args, kw),
-                                                                         got=fmt(y)))
+                                                                         got=fmt(y)),
+                              diagnosis=str(diag))
             mean, var = batch_stats(x)
             delta = ATOL_PER_TERM * term_scale(x, args[1], args[2], mean, var, kw["epsilon"]) \
                 + RTOL * float(np.max(np.abs(y)))
@@ -329,7 +445,32 @@ def normalised_output():
                               f"{rule} over the batch (every axis but the last): {bad}",
                               example=example(call_text(TRAIN, args, kw),
                                               expected=f"per-feature {what} of y = {fmt(want)}",
-                                              got=fmt(got)))
+                                              got=fmt(got)),
+                              diagnosis=str(diag))
+            # ... and the moving statistics move: a correct y alone is not a layer in
+            # training (returning the old moving statistics earns nothing here)
+            mm, mv = args[3], args[4]
+            gap = np.abs(mean - mm) + np.abs(var - mv)
+            if kw["momentum"] < 1 and np.any(gap > 1e-3):
+                new = (_raw(out[1]), _raw(out[2]))
+                if any(n is None or n.shape != mm.shape for n in new):
+                    shapes = ", ".join(str(None if n is None else n.shape) for n in new)
+                    raise Failure(f"the returned moving statistics have shapes {shapes}, expected "
+                                  f"{mm.shape} (one value per feature)",
+                                  example=example(call_text(TRAIN, args, kw),
+                                                  expected=f"two arrays of shape {mm.shape}",
+                                                  got=_named(("new_moving_mean",
+                                                              "new_moving_variance"), out[1:])),
+                                  diagnosis=reproducing((_raw(out[0]), *new), _train_models(
+                                      *args, kw["momentum"], kw["epsilon"])))
+                if all(np.array_equal(n, np.asarray(o, np.float64)) for n, o in zip(new, (mm, mv))):
+                    raise Failure("the returned moving statistics are not updated: in training "
+                                  "they move towards the batch's mean and variance "
+                                  "(moving = momentum*moving + (1 - momentum)*batch statistic)",
+                                  example=example(call_text(TRAIN, args, kw),
+                                                  expected="new moving statistics",
+                                                  got=_named(("new_moving_mean",
+                                                              "new_moving_variance"), out[1:])))
 
         run_property(_normalised_inputs(), body, max_examples=ctx.settings.max_examples,
                      describe=lambda ex: example(call_text(TRAIN, ex[0], ex[1])))
@@ -355,10 +496,30 @@ def moving_stats_converge():
             args, kw, n = ex
             x, gamma, beta, mm0, mv0 = args
             mm, mv = mm0, mv0
-            for _ in range(n):
+
+            def named(got):
+                """The mistake reproducing the moving statistics after n calls, or ""."""
+                models = {}
+                for mistake in _train_models(x, gamma, beta, mm0, mv0, kw["momentum"],
+                                             kw["epsilon"]):
+                    m, v = mm0, mv0
+                    for _ in range(n):
+                        y, m, v = _train_models(x, gamma, beta, m, v, kw["momentum"],
+                                                kw["epsilon"])[mistake]
+                    models[mistake] = (m, v, y)
+                return reproducing(got + (_raw(out[0]),), models)
+
+            for k in range(n):
                 out = unpack(ctx.call(TRAIN, x, gamma, beta, mm, mv, **kw), 3, f"`{TRAIN}`")
-                mm = as_array(out[1], "the returned new_moving_mean", mm0.shape).astype(x.dtype)
-                mv = as_array(out[2], "the returned new_moving_variance", mv0.shape).astype(x.dtype)
+                try:
+                    mm = as_array(out[1], "the returned new_moving_mean",
+                                  mm0.shape).astype(x.dtype)
+                    mv = as_array(out[2], "the returned new_moving_variance",
+                                  mv0.shape).astype(x.dtype)
+                except Failure as f:
+                    if k == 0 and n == 1:
+                        f.diagnosis = named((_raw(out[1]), _raw(out[2])))
+                    raise
             mean, var = batch_stats(x)
             p = kw["momentum"] ** n
             want_m = mean + (mm0.astype(np.float64) - mean) * p
@@ -366,9 +527,6 @@ def moving_stats_converge():
             bad = (mismatch(mm, want_m, RTOL, n * _stats_atol(want_m, mm0, x))
                    or mismatch(mv, want_v, RTOL, n * _stats_atol(want_v, mv0, _mean_square(x))))
             if bad:
-                q = (1 - kw["momentum"]) ** n
-                swapped = (np.allclose(mm, mean + (mm0 - mean) * q, rtol=1e-3, atol=1e-5)
-                           and np.allclose(mv, var + (mv0 - var) * q, rtol=1e-3, atol=1e-5))
                 raise Failure(f"after {n} training call(s) on the same batch (batch mean m, biased "
                               f"variance v) the moving mean should be m + (m0 - m)*momentum**{n} "
                               f"and the moving variance v + (v0 - v)*momentum**{n}: {bad}",
@@ -376,7 +534,7 @@ def moving_stats_converge():
                                               "the new moving statistics",
                                               expected=_named(names, (want_m, want_v)),
                                               got=_named(names, (mm, mv))),
-                              diagnosis="batchnorm_momentum_swapped" if swapped else "")
+                              diagnosis=named((mm, mv)))
 
         run_property(_repeated_inputs(), body, max_examples=ctx.settings.max_examples,
                      describe=lambda ex: example(f"{ex[2]} x {call_text(TRAIN, ex[0], ex[1])}"))
@@ -402,14 +560,22 @@ def inference_with_batch_stats():
             args = [x, gamma, beta, mm, mv]
             f = lambda a: np.asarray(a, np.float64)  # noqa: E731
             want = (f(x) - f(mm)) / np.sqrt(f(mv) + kw["epsilon"]) * f(gamma) + f(beta)
-            y = as_array(ctx.call(INFER, *args, **kw), f"the value returned by `{INFER}`", x.shape)
+            out = ctx.call(INFER, *args, **kw)
+            diag = Lazy(lambda: reproducing((_raw(out),), _inference_models(*args,
+                                                                           kw["epsilon"])))
+            try:
+                y = as_array(out, f"the value returned by `{INFER}`", x.shape)
+            except Failure as f:
+                f.diagnosis = str(diag)
+                raise
             bad = mismatch(y, want, RTOL, ATOL_PER_TERM * term_scale(*args, kw["epsilon"]))
             if bad:
                 raise Failure("with moving_mean and moving_variance equal to the batch's own mean "
                               "and variance, inference should give the training output "
                               f"(x - mean)/sqrt(var + epsilon)*gamma + beta: {bad}",
                               example=example(call_text(INFER, args, kw), expected=fmt(want),
-                                              got=fmt(y)))
+                                              got=fmt(y)),
+                              diagnosis=str(diag))
 
         run_property(_inference_inputs(), body, max_examples=ctx.settings.max_examples,
                      describe=lambda ex: example(call_text(INFER, ex[0], ex[1])))
@@ -430,13 +596,36 @@ def inference_per_example():
             y_part = as_array(ctx.call(INFER, *part_args, **kw), f"the value returned by `{INFER}`",
                               part_args[0].shape)
             bad = mismatch(y_part, y[:k], RTOL, ATOL_PER_TERM * term_scale(*args, kw["epsilon"]))
+            if not bad:
+                # ... and not because the output ignores the statistics (x, or zeros): an
+                # example equal to moving_mean is normalised to 0, so its output is beta
+                gamma, beta, mm, mv = args[1:]
+                x0 = np.broadcast_to(mm, (1,) + x.shape[1:]).astype(x.dtype)
+                args0 = [x0, gamma, beta, mm, mv]
+                out0 = ctx.call(INFER, *args0, **kw)
+                diag = reproducing((_raw(out0),), _inference_models(*args0, kw["epsilon"]))
+                try:
+                    y0 = as_array(out0, f"the value returned by `{INFER}`", x0.shape)
+                except Failure as f:
+                    f.diagnosis = diag
+                    raise
+                want0 = np.broadcast_to(np.asarray(beta, np.float64), x0.shape)
+                bad0 = mismatch(y0, want0, RTOL, ATOL_PER_TERM * term_scale(*args0, kw["epsilon"]))
+                if bad0:
+                    raise Failure("an example equal to moving_mean is normalised to 0, so its "
+                                  f"output must be beta: {bad0}",
+                                  example=example(call_text(INFER, args0, kw),
+                                                  expected=fmt(want0), got=fmt(y0)),
+                                  diagnosis=diag)
+                return
             if bad:
                 raise Failure(f"the outputs of the first {k} example(s) changed when the rest "
                               f"of the batch was left out ({bad}); inference must use only the "
                               "moving statistics, never the batch's",
                               example=example(call_text(INFER, args, kw) + f"  and with x[:{k}]",
                                               expected=f"y[:{k}] = {fmt(y[:k])}", got=fmt(y_part)),
-                              diagnosis="batchnorm_inference_uses_batch_stats")
+                              diagnosis=reproducing((y,), _inference_models(*args,
+                                                                            kw["epsilon"])))
 
         run_property(_inference_inputs(min_batch=2), body, max_examples=ctx.settings.max_examples,
                      describe=lambda ex: example(call_text(INFER, ex[0], ex[1])))
@@ -486,10 +675,27 @@ def _inference_checks():
     )
 
 
+def _probe_inputs():
+    """A (6, 3) float64 batch with variance about 1 and moving statistics far from the
+    batch's: epsilon 1e-3 -> 0.5 and momentum 0.99 -> 0.5 clearly change every output."""
+    x = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5], [-1.0, 1.0, 1.0],
+                  [2.0, -0.5, 0.0], [0.0, 1.5, -1.5], [1.0, -2.0, 0.5]])
+    gamma, beta = np.array([1.5, -0.5, 2.0]), np.array([0.25, 1.0, -0.75])
+    return x, gamma, beta, np.array([2.0, -1.0, 0.5]), np.array([0.5, 2.0, 1.5])
+
+
+PROBES = {
+    TRAIN: (Probe(fn=TRAIN, args=_probe_inputs(), kwargs={"momentum": 0.99, "epsilon": 1e-3},
+                  alternatives={"momentum": 0.5, "epsilon": 0.5}),),
+    INFER: (Probe(fn=INFER, args=_probe_inputs(), kwargs={"epsilon": 1e-3},
+                  alternatives={"epsilon": 0.5}),),
+}
+
+
 def parts() -> list[Part]:
     return [
         Part(id=TRAIN, title="Batch normalization (training)", module="batchnorm", names=(TRAIN,),
-             points=10, checks=_train_checks()),
+             points=10, checks=_train_checks(), probes=PROBES[TRAIN]),
         Part(id=INFER, title="Batch normalization (inference)", module="batchnorm", names=(INFER,),
-             points=5, checks=_inference_checks()),
+             points=5, checks=_inference_checks(), probes=PROBES[INFER]),
     ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from ..assignment import Check, Part
+from ..assignment import Check, Part, Probe
 from ..checking import example, failed_call, run_property
 from ..errors import Failure
 from ..sandbox.runner import CallFailed
@@ -60,6 +60,14 @@ HINTS = {
     "early_stopping_one_based_stopped_epoch":
         "stopped_epoch is the 0-based epoch number fit passed to on_epoch_end (Keras prints it "
         "1-based, as 'Epoch 3: early stopping' for stopped_epoch=2, but stores it 0-based).",
+    "early_stopping_patience_zero_never_stops":
+        "patience=0 (the default) does not switch early stopping off: it stops at the first "
+        "epoch that does not improve (wait is 1 then, and 1 >= 0).",
+    "early_stopping_stops_at_epoch_zero":
+        "Keras never stops at epoch 0, nor at an epoch that improved `best`: after an "
+        "improvement it returns at once (even when the baseline is not beaten, so `wait` keeps "
+        "counting), and only an epoch without improvement runs the test "
+        "`wait >= patience and epoch > 0`.",
     "early_stopping_accuracy_minimised":
         "mode='auto' maximises accuracy (names whose base is accuracy, acc or auc) and minimises "
         "loss; you minimised an accuracy.",
@@ -271,6 +279,116 @@ def _fail(msg, inputs, expected, got, diagnosis=""):
                                        got=outcome_text(got)), diagnosis=diagnosis)
 
 
+# -- a trusted model of the callback and of its known mistakes -------------------------------
+#
+# The property checks draw their own scripts, so they have no recorded mistake outputs:
+# they name a mistake only when this model, run with that mistake, reproduces what the
+# student's class did on the failing script (nothing is guessed from the symptom).
+
+#: Mistakes the model can make (ids as in HINTS).
+MODEL_MISTAKES = (
+    "early_stopping_off_by_one_patience", "early_stopping_non_strict_improvement",
+    "early_stopping_min_delta_wrong_way", "early_stopping_min_delta_sign_kept",
+    "early_stopping_restore_only_when_stopped", "early_stopping_baseline_seeds_best",
+    "early_stopping_ignores_baseline", "early_stopping_ignores_start_from_epoch",
+    "early_stopping_missing_counts_as_wait", "early_stopping_no_reset_on_train_begin",
+    "early_stopping_one_based_stopped_epoch", "early_stopping_accuracy_minimised",
+    "early_stopping_patience_zero_never_stops", "early_stopping_stops_at_epoch_zero",
+)
+
+
+def simulate(inputs: dict, mistake: str = "") -> dict:
+    """The summary (as :func:`summarize`) of Keras's EarlyStopping on a case, or of the
+    known ``mistake``; None when the configuration is one Keras refuses."""
+    m = mistake.replace("early_stopping_", "")
+    init = dict(inputs["init"])
+    monitor = init.get("monitor", "val_loss")
+    mode = init.get("mode", "auto")
+    if mode == "auto":
+        base = monitor[4:] if monitor.startswith("val_") else monitor
+        if base == "loss" or m == "accuracy_minimised":
+            mode = "min"
+        elif base in ("accuracy", "acc", "auc"):
+            mode = "max"
+        else:
+            return None
+    delta = init.get("min_delta", 0)
+    delta = delta if m == "min_delta_sign_kept" else abs(delta)
+    patience, baseline = init.get("patience", 0), init.get("baseline")
+    restore, start = init.get("restore_best_weights", False), init.get("start_from_epoch", 0)
+
+    def improves(cur, ref):
+        if ref is None:
+            return True
+        d = -delta if m == "min_delta_wrong_way" else delta
+        if m == "non_strict_improvement":
+            return cur + d <= ref if mode == "min" else cur - d >= ref
+        return cur + d < ref if mode == "min" else cur - d > ref
+
+    def patience_over(wait):
+        if m == "patience_zero_never_stops" and patience == 0:
+            return False
+        return wait > patience if m == "off_by_one_patience" else wait >= patience
+
+    state = {}
+    runs = []
+    for r, logs in enumerate(inputs["logs"]):
+        if r == 0 or m != "no_reset_on_train_begin":
+            state = {"wait": 0, "stopped": 0, "best": baseline if m == "baseline_seeds_best"
+                     else None, "best_epoch": 0, "snapshot": None}
+        weights, epochs_run = initial_weights(), 0
+        for epoch, lg in enumerate(logs):
+            weights = epoch_weights(r, epoch)
+            epochs_run = epoch + 1
+            cur = lg.get(monitor)
+            stop = False
+            if epoch < start and m != "ignores_start_from_epoch":
+                pass
+            elif cur is None:
+                if m == "missing_counts_as_wait":
+                    state["wait"] += 1
+                    stop = patience_over(state["wait"]) and epoch > 0
+            else:
+                state["wait"] += 1
+                if improves(cur, state["best"]):
+                    state["best"], state["best_epoch"] = cur, epoch
+                    if restore:
+                        state["snapshot"] = weights
+                    if baseline is None or m == "ignores_baseline" or improves(cur, baseline):
+                        state["wait"] = 0
+                    elif m == "stops_at_epoch_zero":
+                        stop = patience_over(state["wait"])
+                else:
+                    stop = patience_over(state["wait"]) and (epoch > 0 or
+                                                             m == "stops_at_epoch_zero")
+            if stop:
+                state["stopped"] = epoch + 1 if m == "one_based_stopped_epoch" else epoch
+                break
+        if restore and state["snapshot"] is not None and (
+                m != "restore_only_when_stopped" or state["stopped"] > 0):
+            weights = state["snapshot"]
+        best = state["best"]
+        runs.append({"epochs_run": epochs_run, "stopped_epoch": float(state["stopped"]),
+                     "best_epoch": float(state["best_epoch"]),
+                     "best": None if best is None else float(best),
+                     "final_weights": [np.asarray(w, np.float64) for w in weights]})
+    return {"runs": runs}
+
+
+def reproducing(inputs: dict, got: dict, fields=FIELDS) -> str:
+    """The one known mistake whose model behaves exactly like the student on ``inputs``
+    (and differs from Keras there), or "" (none, or several: then the evidence does not
+    say which)."""
+    correct = simulate(inputs)
+    found = []
+    for mistake in MODEL_MISTAKES:
+        model = simulate(inputs, mistake)
+        if model is not None and difference(model, correct, fields) is not None \
+                and difference(got, model, fields) is None:
+            found.append(mistake)
+    return found[0] if len(found) == 1 else ""
+
+
 # -- properties (no reference needed) ------------------------------------------------------
 
 MODES = {"val_loss": ("auto", "min"), "loss": ("auto", "min"),
@@ -334,42 +452,10 @@ def _property(strategy, expect_fn, what):
     return run
 
 
-def _improving_expect(inputs, got):
-    init = inputs["init"]
-    values = [lg[init["monitor"]] for lg in inputs["logs"][0]]
-    n = len(values)
-    exp = {"runs": [{"epochs_run": n, "stopped_epoch": 0.0, "best_epoch": float(n - 1),
-                     "best": float(values[-1]), "final_weights": epoch_weights(0, n - 1)}]}
-    g = got["runs"][0]
-    diag = ""
-    if init["mode"] == "auto" and "loss" not in init["monitor"] and g["epochs_run"] < n:
-        diag = "early_stopping_accuracy_minimised"
-    elif init["baseline"] is not None and (g["epochs_run"] < n or g["best"] == init["baseline"]):
-        diag = "early_stopping_baseline_seeds_best"
-    return exp, diag
-
-
-def _plateau_expect(inputs, got):
-    init = inputs["init"]
-    values = [lg[init["monitor"]] for lg in inputs["logs"][0]]
-    start = init["start_from_epoch"]
-    stop = start + max(1, init["patience"])
-    final = epoch_weights(0, start) if init["restore_best_weights"] else epoch_weights(0, stop)
-    exp = {"runs": [{"epochs_run": stop + 1, "stopped_epoch": float(stop),
-                     "best_epoch": float(start), "best": float(values[start]),
-                     "final_weights": final}]}
-    g = got["runs"][0]
-    diag = ""
-    if g["stopped_epoch"] == stop + 1 and g["epochs_run"] == stop + 1:
-        diag = "early_stopping_one_based_stopped_epoch"
-    elif g["best_epoch"] != start and values[start] in values[start + 1:]:
-        diag = "early_stopping_non_strict_improvement"
-    elif g["epochs_run"] == stop + 2 or (g["epochs_run"] == stop + 1 == len(values)
-                                         and g["stopped_epoch"] == 0):
-        diag = "early_stopping_off_by_one_patience"
-    elif start > 0 and g["epochs_run"] <= stop:
-        diag = "early_stopping_ignores_start_from_epoch"
-    return exp, diag
+def _model_expect(inputs, got):
+    """What Keras does on a drawn script (the trusted model), and the known mistake
+    that reproduces the student's behaviour there ("" if none does)."""
+    return simulate(inputs), reproducing(inputs, got)
 
 
 # -- the part --------------------------------------------------------------------------------
@@ -393,15 +479,47 @@ def parts() -> list[Part]:
         Check("one callback reused for two trainings starts afresh each time",
               reference_check(tag="reuse", fields=behaviour), weight=1, hints=HINTS),
         Check("a quantity that improves every epoch never stops training",
-              _property(improving_script(), _improving_expect,
+              _property(improving_script(), _model_expect,
                         "training stopped (or kept the wrong best) although every epoch improved"),
               weight=1, hints=HINTS),
         Check("after its best epoch, training stops once `patience` epochs have not improved",
-              _property(plateau_script(), _plateau_expect,
+              _property(plateau_script(), _model_expect,
                         "training did not stop max(1, patience) epochs after the only improvement"),
               weight=1, hints=HINTS),
         Check("matches Keras on the hidden cases", reference_check(hidden=True), weight=1,
               hidden=True, hints=HINTS),
     )
     return [Part(id="early_stopping", title="Early stopping", module="early_stopping",
-                 names=(CLASS,), points=17, checks=checks)]
+                 names=(CLASS,), points=17, checks=checks, probes=PROBES)]
+
+
+#: The ignored-argument probe: one training driven through the fit loop, each keyword
+#: argument of the constructor changed in turn (every change alters what Keras does on
+#: these logs). Mistakes that ignore an argument by definition keep their names.
+PROBE_SCRIPTS = (
+    {"val_loss": [1.0, 0.875, 0.9375, 0.96875, 0.75, 1.0, 1.0625, 1.125],
+     "loss": [0.5, 0.625, 0.25, 0.125, 0.0625, 0.5, 0.375, 0.4375]},
+    {"val_loss": [0.5, 0.625, 0.4375, 0.75, 0.8125, 0.375, 0.875, 0.9375, 1.0, 1.0625],
+     "loss": [0.75, 0.5, 0.625, 0.25, 0.375, 0.5, 0.125, 0.0625, 0.25, 0.5]},
+)
+PROBE_INIT = {"monitor": "val_loss", "min_delta": 0, "patience": 2, "mode": "auto",
+              "baseline": None, "restore_best_weights": False, "start_from_epoch": 0}
+
+
+def _probe_run(ctx, init):
+    """The student's outcome on each probe script (separate trainings, separate
+    objects): an argument counts as ignored only if no script shows it."""
+    out = []
+    for script in PROBE_SCRIPTS:
+        n = len(script["loss"])
+        logs = [{k: v[e] for k, v in script.items()} for e in range(n)]
+        out += run_student(ctx, {"init": init, "logs": [logs]}, wrap=False)["runs"]
+    return out
+
+
+PROBES = (Probe(fn=CLASS, kwargs=PROBE_INIT, run=_probe_run,
+                alternatives={"monitor": "loss", "min_delta": 0.25, "patience": 4, "mode": "max",
+                              "baseline": 0.8, "restore_best_weights": True,
+                              "start_from_epoch": 5},
+                keeps=("early_stopping_ignores_baseline", "early_stopping_ignores_start_from_epoch",
+                       "early_stopping_accuracy_minimised")),)

@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from ..assignment import Check, Part
+from ..assignment import Check, Part, Probe
 from ..checking import as_array, call_text, example, failed_call, fmt, mismatch, run_property
 from ..errors import Failure
 from ..sandbox.runner import CallFailed
@@ -29,7 +29,9 @@ DROPOUT_NAMES = ("dropout_mask", "dropout")
 #: order differs from TF's, and a float64 solution need not round the coefficient to
 #: float32 as Keras does). Values that Keras makes exactly 0 must be (almost) 0.
 RTOL, ATOL = 2e-5, 1e-9
-DIAG_RTOL, DIAG_ATOL = 2e-3, 1e-7
+#: A known mistake is named only when it reproduces the student's output this closely
+#: (a float32 or float64 implementation of the mistake does; a different bug does not).
+DIAG_RTOL, DIAG_ATOL = 1e-4, 1e-9
 #: Dropout given Keras's mask: Keras computes x * float(1/(1-rate)) and is reproduced
 #: bit for bit by that rule; x / (1-rate) and float64 arithmetic differ by <= 1 ulp,
 #: which a relative tolerance of 2 eps(dtype) accepts. Dropped entries must be exactly 0.
@@ -54,9 +56,9 @@ HINTS = {
     "dropout_scaled_at_inference": "At inference (training=False, the default) Dropout does "
                                    "nothing and returns x: the 1/(1-rate) scaling during training "
                                    "already keeps the expectation.",
-    "dropout_multiplies_nan": "Keras selects, where(mask, x*scale, 0), rather than multiplying by "
-                              "the mask: 0*inf and 0*NaN are NaN, but a dropped entry is "
-                              "exactly 0.",
+    "dropout_multiplies_keep_prob": "Inverted dropout DIVIDES the kept entries by the keep "
+                                    "probability 1 - rate (x / (1 - rate)); multiplying by "
+                                    "1 - rate shrinks them instead of scaling them up.",
     "dropout_rate_one_nan": "With rate = 1 every entry is dropped and 1/(1-rate) divides by zero; "
                             "Keras returns zeros when rate == 1.",
     "dropout_mask_keeps_rate": "rate is the probability of DROPPING an entry: each entry is kept "
@@ -67,6 +69,10 @@ HINTS = {
     "dropout_mask_float": "The mask must be a bool array (True = kept), e.g. "
                           "rng.random(shape) >= rate.",
 }
+
+NONFINITE_NOTE = ("Where x is inf or NaN, Keras's dropped entries are exactly 0 (it selects, "
+                  "where(mask, x*scale, 0)); yours are not (x * mask gives 0*inf = NaN). Inputs "
+                  "are finite in this course, so this costs nothing.")
 
 SGD_NOTE = ("For plain SGD, adding the L2 gradient is exactly weight decay with weight_decay = "
             "2*l2. For Adam it is not: the L2 gradient is divided by sqrt(v) like the rest of the "
@@ -117,9 +123,35 @@ def _call(ctx, name, args, kwargs, text, rngs=None):
 
 
 def _named(got, name, mistakes) -> str:
-    """The recorded mistake whose output for ``name`` is close to ``got``, or ""."""
+    """The recorded mistake whose output for ``name`` reproduces ``got``, or ""."""
     for mistake_id, outputs in mistakes.items():
-        if name in outputs and mismatch(got, outputs[name], DIAG_RTOL, DIAG_ATOL) is None:
+        value = outputs.get(name)
+        if value is not None and np.shape(got) == np.shape(value) \
+                and mismatch(got, value, DIAG_RTOL, DIAG_ATOL) is None:
+            return mistake_id
+    return ""
+
+
+#: Known l1_l2 mistakes as trusted formulas (float64), for the property checks: a
+#: property names a mistake only when its formula reproduces the student's value on
+#: the failing example (the reference checks use the recorded outputs).
+L1L2_MODELS = {
+    "l1_penalty_squares": ("l1_penalty", lambda w, c: c * np.sum(np.square(w))),
+    "l1_penalty_mean": ("l1_penalty", lambda w, c: c * np.mean(np.abs(w))),
+    "l2_with_half": ("l2_penalty", lambda w, c: 0.5 * c * np.sum(np.square(w))),
+    "l2_grad_missing_factor_2": ("l2_grad", lambda w, c: c * w),
+}
+
+
+def _model_named(name, got, *inputs) -> str:
+    """The L1L2_MODELS mistake of function ``name`` reproducing every ``(w, c) -> value``
+    of ``inputs`` (pairs ``((w, c), got)``), or ""."""
+    for mistake_id, (fn, model) in L1L2_MODELS.items():
+        if fn != name:
+            continue
+        w64 = [np.asarray(w, np.float64) for (w, _), _ in inputs]
+        if all(mismatch(g, model(w, c), DIAG_RTOL, DIAG_ATOL) is None
+               for w, ((_, c), g) in zip(w64, inputs)):
             return mistake_id
     return ""
 
@@ -132,6 +164,28 @@ def _l1l2_call(name, inputs):
     return (inputs["weights"],), kwargs
 
 
+def _named_everywhere(failures) -> str:
+    """The recorded mistake that reproduces the student's output on EVERY failing case
+    of a check (``failures``: ``[(got, name, case.mistakes)]``), or ""."""
+    if not failures:
+        return ""
+    got, name, mistakes = failures[0]
+    candidate = _named(got, name, mistakes)
+    if candidate and all(_named(g, n, {candidate: m.get(candidate, {})}) for g, n, m in failures):
+        return candidate
+    return ""
+
+
+def _first_failure(failures, messages):
+    """Raise the first failure of a check, named only by a mistake that explains all."""
+    if failures:
+        first = messages[0]
+        first.diagnosis = _named_everywhere(failures)
+        if len(failures) > 1:
+            first.message += f" ({len(failures)} recorded cases differ)"
+        raise first
+
+
 def l1l2_reference(*, tag=None, hidden=False, names=None):
     """Functions ``names`` (default: all four) against Keras's ``L1``/``L2`` and their
     TF gradients, on the recorded cases with ``tag`` (default: all public cases)."""
@@ -140,6 +194,7 @@ def l1l2_reference(*, tag=None, hidden=False, names=None):
         cases = ctx.cases(hidden=hidden, tag=tag)
         if not cases:
             raise Failure("no recorded cases for this check")
+        failures, messages = [], []
         for case in cases:
             for name in names or L1L2_NAMES:
                 args, kwargs = _l1l2_call(name, case.inputs)
@@ -158,9 +213,11 @@ def l1l2_reference(*, tag=None, hidden=False, names=None):
                     coef = repr(kwargs[name[:2]]) if kwargs else ""
                     reg = f"{name[:2].upper()}({coef})"
                     kind = "penalty" if name.endswith("penalty") else "gradient (tf.GradientTape)"
-                    raise Failure(f"`{name}` differs from Keras's {reg} {kind}: {bad}",
-                                  example=example(text, expected=fmt(expected), got=fmt(out)),
-                                  diagnosis=_named(got, name, case.mistakes))
+                    failures.append((got, name, case.mistakes))
+                    messages.append(Failure(f"`{name}` differs from Keras's {reg} {kind}: {bad}",
+                                            example=example(text, expected=fmt(expected),
+                                                            got=fmt(out))))
+        _first_failure(failures, messages)
         return None
 
     return run
@@ -199,11 +256,20 @@ def penalty_properties():
                 kw = {name[:2]: coef}
                 base = as_scalar(ctx.call(name, w, **kw), f"the result of `{name}`")
                 scaled = as_scalar(ctx.call(name, cw, **kw), f"the result of `{name}`")
+                diag = _model_named(name, None, ((w, coef), base), ((cw, coef), scaled))
                 if not base >= 0 or not scaled >= 0:
                     neg = base if not base >= 0 else scaled
                     raise Failure(f"`{name}` returned {neg!r}: a penalty is never negative",
                                   example=example(call_text(name, (w if neg == base else cw,), kw),
-                                                  expected="a value >= 0", got=repr(neg)))
+                                                  expected="a value >= 0", got=repr(neg)),
+                                  diagnosis=diag)
+                # not a constant: weights that are not all 0 have a positive penalty
+                if np.any(w != 0) and not base > 0:
+                    raise Failure(f"`{name}` returned {base!r} for weights that are not all 0 "
+                                  f"and {name[:2]} = {coef!r}: the penalty must be positive",
+                                  example=example(call_text(name, (w,), kw),
+                                                  expected="a value > 0", got=repr(base)),
+                                  diagnosis=diag)
                 want = abs(c) ** power * base
                 if mismatch(scaled, want, 1e-5, 1e-12):
                     law = "|c|" if power == 1 else "c**2"
@@ -211,7 +277,8 @@ def penalty_properties():
                                   f"got {scaled!r} instead of {want!r}",
                                   example=example(f"{call_text(name, (w,), kw)} = {base!r}, and the "
                                                   f"same with weights*{c:g}",
-                                                  expected=repr(want), got=repr(scaled)))
+                                                  expected=repr(want), got=repr(scaled)),
+                                  diagnosis=diag)
 
         run_property(_homogeneity_inputs(), body, max_examples=ctx.settings.max_examples,
                      describe=lambda ex: example(f"weights = {fmt(ex[0])}, coefficient {ex[1]!r}, "
@@ -247,16 +314,38 @@ def gradients_match_finite_differences():
                     plus = as_scalar(ctx.call(pen, w + e, **kw), f"the result of `{pen}`")
                     minus = as_scalar(ctx.call(pen, w - e, **kw), f"the result of `{pen}`")
                     fd[i] = (plus - minus) / (2 * FD_STEP)
+                if not np.any(fd != 0):        # weights away from 0: the penalty must move
+                    raise Failure(f"`{pen}` does not change when a weight changes by "
+                                  f"{FD_STEP}: a penalty of constant value has gradient 0, but "
+                                  f"{pen[:2].upper()}'s does not",
+                                  example=example(call_text(pen, (w,), kw) + f", and with each "
+                                                  f"weight +- {FD_STEP}",
+                                                  expected="a penalty that changes",
+                                                  got="the same value every time"))
                 # relative to the gradient's scale: a float32 penalty's rounding, divided by
                 # 2h, must not fail a small coordinate (the mistakes are off by factors)
                 atol = 1e-3 * float(np.max(np.abs(fd), initial=0.0)) + 1e-12
                 bad = mismatch(g, fd, 1e-3, atol)
                 if bad:
                     diag = ""
-                    if pen == "l2_penalty" and mismatch(g, fd / 2, 1e-3, atol) is None:
-                        diag = "l2_grad_missing_factor_2"
-                    elif pen == "l2_penalty" and mismatch(g, 2 * fd, 1e-3, 2 * atol) is None:
-                        diag = "l2_with_half"
+                    w64 = np.asarray(w, np.float64)
+                    for mistake, (fn, model) in L1L2_MODELS.items():
+                        if fn != pen:
+                            continue
+                        mfd = np.zeros(w.shape)
+                        for i in np.ndindex(w.shape):
+                            e = np.zeros(w.shape)
+                            e[i] = FD_STEP
+                            mfd[i] = (model(w64 + e, coef) - model(w64 - e, coef)) / (2 * FD_STEP)
+                        if mismatch(fd, mfd, 1e-3, atol) is None:
+                            diag = mistake       # the penalty behaves like this mistake
+                    if diag:
+                        pass
+                    elif pen == "l2_penalty" and mismatch(fd, 2 * coef * w64, 1e-3, atol) is None:
+                        diag = _model_named(grad, None, ((w, coef), g))   # the penalty is right
+                    elif pen == "l2_penalty" and mismatch(fd, coef * w64, 1e-3, atol) is None \
+                            and mismatch(g, 2 * coef * w64, 1e-3, 2 * atol) is None:
+                        diag = "l2_with_half"      # the gradient is right, the penalty halved
                     raise Failure(f"`{grad}` is not the gradient of your `{pen}` "
                                   f"(central differences with step {FD_STEP}): {bad}",
                                   example=example(call_text(grad, (w,), kw), expected=fmt(fd),
@@ -287,7 +376,7 @@ def sgd_l2_is_weight_decay():
             decoupled = w - lr * g - lr * (2 * l2) * w
             bad = mismatch(coupled, decoupled, 1e-6, 1e-12)
             if bad:
-                diag = "l2_grad_missing_factor_2" if mismatch(lg, l2 * w, 1e-3, 1e-12) is None else ""
+                diag = _model_named("l2_grad", None, ((w, l2), lg))
                 step = f"w - {lr}*(grad + {call_text('l2_grad', (w,), {'l2': l2})})"
                 raise Failure("an SGD step on grad + l2_grad(w, l2) should equal weight decay with "
                               f"weight_decay = 2*l2 = {2 * l2:g} (w - lr*grad - lr*weight_decay*w): "
@@ -305,14 +394,33 @@ def sgd_l2_is_weight_decay():
 
 # -- dropout: reference ----------------------------------------------------------------------------
 
-def dropout_reference(*, tag=None, hidden=False):
+def _nonfinite_note(ctx) -> str:
+    """NONFINITE_NOTE when the student's dropped entries are not exactly 0 on the
+    recorded inputs holding inf and NaN (never graded: inputs are finite), else ""."""
+    for case in ctx.cases(tag="nonfinite"):
+        inp = case.inputs
+        try:
+            out = ctx.call("dropout", inp["x"], inp["rate"], inp["mask"], training=True)
+        except CallFailed:
+            return ""
+        if not isinstance(out, np.ndarray) or out.shape != inp["x"].shape:
+            return ""
+        with np.errstate(all="ignore"):
+            if np.any(out[~inp["mask"]] != 0):
+                return NONFINITE_NOTE
+    return ""
+
+
+def dropout_reference(*, tag=None, hidden=False, note_nonfinite=False):
     """``dropout(x, rate, mask, training=True)`` against Keras's output, given the mask
-    recovered from that output."""
+    recovered from that output. With ``note_nonfinite``, a passing check notes where
+    the student differs from Keras on inf/NaN inputs (never graded)."""
 
     def run(ctx):
         cases = ctx.cases(hidden=hidden, tag=tag)
         if not cases:
             raise Failure("no recorded cases for this check")
+        failures, messages = [], []
         for case in cases:
             inp = case.inputs
             args, kwargs = (inp["x"], inp["rate"], inp["mask"]), {"training": True}
@@ -328,10 +436,12 @@ def dropout_reference(*, tag=None, hidden=False):
             bad = mismatch(got, expected, rtol, 0.0)
             if bad:
                 what = f"Keras's Dropout({inp['rate']!r}) in training mode with the same mask"
-                raise Failure(f"`dropout` differs from {what}: {bad}",
-                              example=example(text, expected=fmt(expected), got=fmt(out)),
-                              diagnosis=_named(got, "dropout", case.mistakes))
-        return None
+                failures.append((got, "dropout", case.mistakes))
+                messages.append(Failure(f"`dropout` differs from {what}: {bad}",
+                                        example=example(text, expected=fmt(expected),
+                                                        got=fmt(out))))
+        _first_failure(failures, messages)
+        return _nonfinite_note(ctx) if note_nonfinite else None
 
     return run
 
@@ -359,7 +469,8 @@ def inference_is_identity():
             bad = mismatch(got, x, 0.0, 0.0)
             if bad:
                 diag = ""
-                if rate < 1:
+                # evidence only where the scaling shows: a kept, nonzero entry
+                if 0 < rate < 1 and np.any(mask & (x != 0)):
                     scaled = np.where(mask, x.astype(np.float64) / (1 - rate), 0.0)
                     if mismatch(got, scaled, DIAG_RTOL, DIAG_ATOL) is None:
                         diag = "dropout_scaled_at_inference"
@@ -368,6 +479,18 @@ def inference_is_identity():
                               example=example(call_text("dropout", (x, rate, mask), kwargs),
                                               expected=fmt(x), got=fmt(out)),
                               diagnosis=diag)
+            # ... and not because it always does: in training, dropped entries are 0
+            dropped = ~mask & (x != 0)
+            if 0 < rate < 1 and dropped.any():
+                train = as_array(ctx.call("dropout", x, rate, mask, training=True),
+                                 "the result of `dropout`", x.shape)
+                if np.any(train[dropped] != 0):
+                    text = call_text("dropout", (x, rate, mask), {"training": True})
+                    raise Failure("at inference dropout returns x, but in training (training="
+                                  "True) the entries the mask drops (False) must be 0, and "
+                                  "yours are not",
+                                  example=example(text, expected="0 where mask is False",
+                                                  got=fmt(train)))
 
         run_property(_inference_inputs(), body, max_examples=ctx.settings.max_examples,
                      describe=lambda ex: example(call_text("dropout", ex[:3],
@@ -388,21 +511,25 @@ def edge_rates():
     """Training: rate 0 (an all-True mask) gives x; rate 1 (all-False) gives zeros."""
     def run(ctx):
         def body(ex):
-            x, rate, mask = ex
-            out = ctx.call("dropout", x, rate, mask, training=True)
-            got = as_array(out, "the result of `dropout`", x.shape)
-            want = x if rate == 0.0 else np.zeros_like(x)
-            bad = mismatch(got, want, 0.0, 0.0)
-            if bad:
-                diag = "dropout_rate_one_nan" if rate == 1.0 and np.isnan(got).any() else ""
-                raise Failure(f"with rate={rate:g} in training dropout should return "
-                              f"{'x unchanged' if rate == 0 else 'zeros'}: {bad}",
-                              example=example(call_text("dropout", ex, {"training": True}),
-                                              expected=fmt(want), got=fmt(out)),
-                              diagnosis=diag)
+            x = ex[0]
+            # both rates on every example: an identity passes rate 0 only, zeros rate 1 only
+            for rate in (0.0, 1.0):
+                mask = np.full(x.shape, rate == 0.0)
+                out = ctx.call("dropout", x, rate, mask, training=True)
+                got = as_array(out, "the result of `dropout`", x.shape)
+                want = x if rate == 0.0 else np.zeros_like(x)
+                bad = mismatch(got, want, 0.0, 0.0)
+                if bad:
+                    diag = "dropout_rate_one_nan" if rate == 1.0 and np.isnan(got).any() else ""
+                    raise Failure(f"with rate={rate:g} in training dropout should return "
+                                  f"{'x unchanged' if rate == 0 else 'zeros'}: {bad}",
+                                  example=example(call_text("dropout", (x, rate, mask),
+                                                            {"training": True}),
+                                                  expected=fmt(want), got=fmt(out)),
+                                  diagnosis=diag)
 
         run_property(_edge_inputs(), body, max_examples=ctx.settings.max_examples,
-                     describe=lambda ex: example(call_text("dropout", ex, {"training": True})))
+                     describe=lambda ex: example(f"x = {fmt(ex[0])}, rates 0 and 1, training=True"))
     return run
 
 
@@ -433,11 +560,15 @@ def mask_format_and_seed(ctx):
                           diagnosis="dropout_mask_ignores_rng")
     other = _mask(ctx, (1000,), 0.5, 8)
     if np.array_equal(first, other):
+        constant = first.all() or not first.any()
         raise Failure("generators built with different seeds gave the same mask: draw it from "
                       "the `rng` argument",
                       example=example(f"{_mask_text((1000,), 0.5, 7)} and seed 8",
-                                      expected="different masks", got="the same mask"),
-                      diagnosis="dropout_mask_ignores_rng")
+                                      expected="different masks",
+                                      got="the same mask" + (" (every entry "
+                                                             f"{bool(first.flat[0])})"
+                                                             if constant else "")),
+                      diagnosis="" if constant else "dropout_mask_ignores_rng")
 
 
 MASK_SHAPE = (200, 500)
@@ -448,6 +579,7 @@ def mask_keep_fraction(ctx):
     """On 100 000 entries the kept fraction is 1 - rate within 6 binomial standard
     deviations; rate 0 keeps everything and rate 1 nothing."""
     n = int(np.prod(MASK_SHAPE))
+    _mask(ctx, (3, 4), 0.5, 1234)     # a wrong type shows on a small mask first
     for i, rate in enumerate((0.1, 0.3, 0.5, 0.8, 0.0, 1.0)):
         seed = 1234 + i
         mask = _mask(ctx, MASK_SHAPE, rate, seed)
@@ -476,18 +608,30 @@ def expectation_is_kept(ctx):
     for i, rate in enumerate((0.2, 0.5, 0.75)):
         seed = 99 + i
         mask = _mask(ctx, shape, rate, seed)
+        kept = float(mask.mean())
+        bound = SIGMAS * np.sqrt(rate * (1 - rate) / mask.size)
+        if abs(kept - (1 - rate)) > bound:     # an all-True mask keeps x "on average" too
+            raise Failure(f"with rate={rate:g} the mask should keep a fraction 1 - rate = "
+                          f"{1 - rate:g} of the entries; yours keeps {kept:.5f}, so the average "
+                          "cannot show inverted scaling",
+                          example=example(_mask_text(shape, rate, seed),
+                                          expected=f"kept fraction {1 - rate:g} +- {bound:.4f}",
+                                          got=f"kept fraction {kept:.5f}"),
+                          diagnosis="dropout_mask_keeps_rate" if abs(kept - rate) <= bound
+                          else "")
         text = (f"the mean over axis 0 of dropout(xs, {rate}, {_mask_text(shape, rate, seed)}, "
                 f"training=True), xs = {EXPECT_DRAWS} float32 copies of x = {fmt(x)}")
         out = _call(ctx, "dropout", (xs, rate, mask), {"training": True}, text)
         mean = as_array(out, "the result of `dropout`", shape).mean(axis=0)
         tol = SIGMAS * np.abs(x) * np.sqrt(rate / ((1 - rate) * EXPECT_DRAWS))
         if np.any(~(np.abs(mean - x) <= tol)):
-            kept = float(mask.mean())
+            # the mean a known mistake gives with THIS mask (kept entries: x, x*(1-rate))
+            share = mask.mean(axis=0)
             diag = ""
-            if abs(kept - rate) < 0.01 and rate != 0.5:
-                diag = "dropout_mask_keeps_rate"
-            elif np.all(np.abs(mean - (1 - rate) * x) <= tol):
-                diag = "dropout_not_inverted"
+            for mistake, scale in (("dropout_not_inverted", 1.0),
+                                   ("dropout_multiplies_keep_prob", 1 - rate)):
+                if np.all(np.abs(mean - share * scale * x) <= 1e-4 * np.abs(x) + 1e-6):
+                    diag = mistake
             raise Failure(f"averaged over {EXPECT_DRAWS} masks at rate={rate:g}, dropout's output "
                           "should be x (each entry is kept with probability 1 - rate and then "
                           f"scaled by 1/(1 - rate)); the largest relative gap is "
@@ -525,13 +669,12 @@ def _l1l2_checks():
 def _dropout_checks():
     return (
         Check("matches Keras's Dropout(0.5) and Dropout(0.2) in training, given Keras's mask "
-              "(the lecture's example)", dropout_reference(tag="lecture"), weight=3, hints=HINTS),
+              "(the lecture's example)", dropout_reference(tag="lecture", note_nonfinite=True),
+              weight=3, hints=HINTS),
         Check("matches Keras on float32 inputs of many shapes and rates",
-              dropout_reference(tag="float32"), weight=2, hints=HINTS),
+              dropout_reference(tag="float32"), weight=3, hints=HINTS),
         Check("matches Keras on float64 inputs", dropout_reference(tag="float64"), weight=1,
               hints=HINTS),
-        Check("dropped entries are exactly 0 even where x is inf or NaN",
-              dropout_reference(tag="nonfinite"), weight=1, hints=HINTS),
         Check("matches Keras on the hidden cases", dropout_reference(hidden=True), weight=2,
               hidden=True, hints=HINTS),
         Check("training=False (the default) returns x unchanged", inference_is_identity(),
@@ -547,10 +690,26 @@ def _dropout_checks():
     )
 
 
+_PROBE_W = np.array([[0.5, -1.25], [0.0, 2.0], [-0.75, 1.5]])
+_PROBE_X = np.array([[0.5, -1.25, 2.0], [1.0, 0.75, -1.5]])
+_PROBE_MASK = np.array([[True, False, True], [True, True, False]])
+
+#: Ignored-argument probes (grader/diagnosis.py). dropout_mask is not probed: it needs
+#: a generator, which a probe cannot pass. A dropout without 1/(1 - rate) does not use
+#: `rate` (dropout_not_inverted) and one that scales at inference ignores `training`:
+#: those named mistakes keep their names.
+L1L2_PROBES = tuple(Probe(fn=name, args=(_PROBE_W,), kwargs={name[:2]: 0.01},
+                          alternatives={name[:2]: 0.5}) for name in L1L2_NAMES)
+DROPOUT_PROBES = (Probe(fn="dropout", args=(_PROBE_X,),
+                        kwargs={"rate": 0.5, "mask": _PROBE_MASK, "training": True},
+                        alternatives={"rate": 0.2, "training": False},
+                        keeps=("dropout_not_inverted", "dropout_scaled_at_inference")),)
+
+
 def parts() -> list[Part]:
     return [
         Part(id="l1_l2", title="L1 and L2 weight penalties", module="regularization",
-             names=L1L2_NAMES, points=8, checks=_l1l2_checks()),
+             names=L1L2_NAMES, points=8, checks=_l1l2_checks(), probes=L1L2_PROBES),
         Part(id="dropout", title="Dropout", module="regularization", names=DROPOUT_NAMES,
-             points=10, checks=_dropout_checks()),
+             points=10, checks=_dropout_checks(), probes=DROPOUT_PROBES),
     ]
