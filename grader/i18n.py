@@ -364,6 +364,20 @@ HINTS_KO = {
     "early_stopping_accuracy_minimised":
         "mode='auto'는 accuracy(기본 이름이 accuracy, acc, auc인 것)는 최대화하고 loss는 "
         "최소화합니다. 정확도를 최소화하고 있습니다.",
+    # H-D2 (issue 11): new named mistakes of l1_l2, dropout, batch norm, early stopping
+    "dropout_multiplies_keep_prob":
+        "inverted 드롭아웃은 남은 원소를 남길 확률 1 - rate로 '나눕니다'(x / (1 - rate)). "
+        "1 - rate를 곱하면 값을 키우는 대신 줄이게 됩니다.",
+    "batchnorm_train_no_gamma_beta":
+        "정규화한 뒤 gamma로 스케일하고 beta로 이동하세요: y = x_hat * gamma + beta (층이 학습하는 "
+        "파라미터입니다). 지금 y는 x_hat 그 자체입니다.",
+    "early_stopping_patience_zero_never_stops":
+        "patience=0(기본값)은 조기 종료를 끄는 것이 아닙니다. 개선되지 않은 첫 에포크에서 "
+        "멈춥니다(그때 wait는 1이고 1 >= 0).",
+    "early_stopping_stops_at_epoch_zero":
+        "Keras는 에포크 0에서도, best를 개선한 에포크에서도 멈추지 않습니다. 개선이 있으면 "
+        "(baseline을 넘지 못해 wait가 계속 세어지더라도) 바로 return하고, 개선이 없는 에포크만 "
+        "`wait >= patience and epoch > 0` 검사를 합니다.",
 }
 
 # trivial variants of the optimizer parts (optimizers.TRIVIAL_HINTS), one per part and kind
@@ -389,6 +403,12 @@ for _pid, _word in _STATE_KO.items():
 # -- notes on passing checks (keyed by the English text) ---------------------------------------
 
 NOTES_KO = {
+    "Where x is inf or NaN, Keras's dropped entries are exactly 0 (it selects, "
+    "where(mask, x*scale, 0)); yours are not (x * mask gives 0*inf = NaN). Inputs "
+    "are finite in this course, so this costs nothing.":
+        "x가 inf나 NaN인 위치에서 Keras의 드롭된 값은 정확히 0입니다(where(mask, x*scale, 0)으로 "
+        "선택합니다). 여기서는 그렇지 않습니다(x * mask는 0*inf = NaN). 이 과목의 입력은 "
+        "유한하므로 감점은 없습니다.",
     "For plain SGD, adding the L2 gradient is exactly weight decay with weight_decay = 2*l2. "
     "For Adam it is not: the L2 gradient is divided by sqrt(v) like the rest of the gradient, "
     "which is why AdamW decouples the decay.":
