@@ -241,21 +241,11 @@ def main():
     ap.add_argument("--no-replay", action="store_true", help="turn off the pipelining of requests across submissions")
     ap.add_argument("--no-shared-box", action="store_true",
                     help="start a sandbox box per submission (no fork server, see grader/sandbox/zygote.py)")
-    ap.add_argument("--cold", action="store_true",
-                    help="start with no hypothesis examples kept on disk (grader/propcache.py): "
-                         "each grading process draws them, as on a machine's first run")
     ap.add_argument("--profile", action="store_true", help="profile one grading process instead")
     ap.add_argument("--keep", type=Path, default=None, help="build the class here (and keep it)")
     args = ap.parse_args()
     if args.no_shared_box:
         os.environ["GRADER_SHARED_BOX"] = "0"  # read by each grading process
-    cold = tempfile.TemporaryDirectory(prefix="bench-cache-") if args.cold else None
-    if cold is not None:
-        os.environ["GRADER_CACHE_DIR"] = cold.name
-    from grader import propcache
-
-    kept = propcache.cache_dir()
-    kept = len(list((kept / "examples").glob("*.json"))) if kept and (kept / "examples").is_dir() else 0
 
     from grader.assignments import get
     from grader.checking import Settings
@@ -273,7 +263,6 @@ def main():
     print(f"class of {args.n}: " + ", ".join(f"{v} {k}" for k, v in kinds.items())
           + f"; max_examples={settings.max_examples}; replay={'off' if args.no_replay else 'on'}; "
           f"shared box={'off' if args.no_shared_box else 'on'}; "
-          f"examples on disk at the start: {kept} ({'warm' if kept else 'cold'}); "
           f"{os.cpu_count()} cores")
     try:
         if args.profile:
@@ -283,8 +272,6 @@ def main():
               f"{'(sandbox)':>9} {'(main)':>6} {'machine':>7} {'peak MB/process':>15} {'peak MB/sandbox':>15} {'mean':>6} "
               f"{'load before -> after':>22}")
         for w in args.workers:
-            if cold is not None:  # cold for every run
-                os.environ["GRADER_CACHE_DIR"] = tempfile.mkdtemp(dir=cold.name)
             before = os.getloadavg()[0]
             r = run(subs, w, settings, not args.no_replay)
             after = os.getloadavg()[0]

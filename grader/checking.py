@@ -1,6 +1,6 @@
 """What a check sees (:class:`Context`) and the helpers every check uses:
-comparisons with stated tolerances, property runs with hypothesis, and rendering of
-failing examples."""
+comparisons with stated tolerances, property runs on the recorded examples, and
+rendering of failing examples."""
 
 from __future__ import annotations
 
@@ -230,43 +230,40 @@ def deterministic_hypothesis() -> None:
     _PINNED = True
 
 
-#: A failing example holding more numbers than this is handed to hypothesis's shrinker.
-SHRINK_ABOVE = 16
-
-
 def run_property(strategy, body, *, max_examples: int, describe) -> None:
-    """Run ``body(example)`` on the examples hypothesis draws from ``strategy``.
+    """Run ``body(example)`` on the recorded examples of this property.
 
-    The examples are drawn once per process (derandomized, no database: they depend
-    only on the strategy and the budget, see :mod:`grader.propcache`) and the student's
-    code runs on each, in order. ``body`` raises :class:`Failure` when the property does
-    not hold for an example; the check then fails with the *smallest* failing example
-    (fewest numbers, then smallest magnitudes, then the first drawn), as
+    The examples were drawn from ``strategy`` once, by the instructor, and are part of
+    the assignment's recorded data (:mod:`grader.examples_data`): grading never draws
+    with hypothesis, so every run (``check``, ``grade``, any machine, any versions of
+    Python, numpy and hypothesis) meets the same examples. The student's code runs on
+    each, in order. ``body`` raises :class:`Failure` when the property does not hold
+    for an example; the check then fails with the *smallest* failing example (fewest
+    numbers, then smallest magnitudes, then the first recorded), as
     ``describe(example)``. When the student's code raises, hangs or crashes, it stops
-    at once and that example is reported with its traceback.
-
-    Only when that example holds more than :data:`SHRINK_ABOVE` numbers does
-    hypothesis shrink the failure (:func:`shrink`): the drawn examples include the
-    simplest ones, so on almost every known mistake a small failing example is already
-    among them, and shrinking (hundreds of re-drawn examples) was most of the cost of
-    grading a wrong submission. Every run (``check``, ``grade``, any number of
-    processes) draws the same examples and so reports the same example.
+    at once and that example is reported with its traceback. Nothing is shrunk at
+    grading time (the recorded examples include the simplest ones), so the example
+    shown depends on the recorded data only.
     """
-    from . import propcache
+    from . import examples_data
 
-    examples = propcache.examples(strategy, body, max_examples)
+    run_examples(examples_data.examples(strategy, body, max_examples), body, describe=describe)
+
+
+def run_examples(examples, body, *, describe) -> None:
+    """:func:`run_property` on the given examples."""
+    from .examples_data import copy_example, example_size
+
     failures = []
     for index, ex in enumerate(examples):
         try:
-            body(propcache.copy_example(ex))
+            body(copy_example(ex))
         except CallFailed as exc:
             raise _call_failure(exc, ex, describe) from None
         except Failure as failure:
-            failures.append((propcache.example_size(ex), index, ex, failure))
+            failures.append((example_size(ex), index, ex, failure))
     if failures:
-        size, _, ex, failure = min(failures, key=lambda f: (f[0], f[1]))
-        if size[0] > SHRINK_ABOVE:
-            shrink(strategy, body, max_examples=max_examples, describe=describe)
+        _, _, ex, failure = min(failures, key=lambda f: (f[0], f[1]))
         failure.example = failure.example or describe(ex)
         raise failure
 
@@ -280,46 +277,13 @@ def _call_failure(exc: CallFailed, ex, describe) -> Failure:
     return failure
 
 
-def shrink(strategy, body, *, max_examples: int, describe) -> None:
-    """Hypothesis's search for a failing example, shrunk (derandomized, no database):
-    raises the Failure of the smallest example it finds. When the student's code
-    raises, hangs or crashes while it shrinks, it stops at once and reports that."""
-    from hypothesis import HealthCheck, Phase, given, settings
-
-    deterministic_hypothesis()
-    state: dict = {}
-
-    @settings(derandomize=True, database=None, deadline=None, max_examples=max_examples,
-              suppress_health_check=list(HealthCheck), print_blob=False,
-              phases=(Phase.explicit, Phase.generate, Phase.shrink), report_multiple_bugs=False)
-    @given(strategy)
-    def prop(example):
-        if "fatal" in state:
-            raise state["fatal"][1]
-        try:
-            body(example)
-        except CallFailed as exc:
-            failure = _call_failure(exc, example, describe)
-            state["fatal"] = state["last"] = (example, failure)
-            raise failure from None
-        except Failure as failure:
-            state["last"] = (example, failure)
-            raise
-
-    try:
-        prop()
-    except Failure:
-        example, failure = state.get("fatal") or state["last"]
-        failure.example = failure.example or describe(example)
-        raise failure from None
-
-
 def draw_examples(strategy, max_examples: int) -> list:
     """The examples hypothesis draws from ``strategy`` (derandomized, no database), as
-    a check whose examples all pass sees them."""
+    a check whose examples all pass sees them. Used only to record them
+    (``grader record --examples``), never while grading."""
     from hypothesis import HealthCheck, Phase, given, settings
 
-    from .propcache import copy_example
+    from .examples_data import copy_example
 
     deterministic_hypothesis()
     seen: list = []

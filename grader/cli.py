@@ -231,14 +231,16 @@ def stubs(check_only, root):
 
 @main.command()
 @click.argument("parts", nargs=-1)
-def record(parts):
-    """Record TensorFlow's reference outputs (needs TensorFlow)."""
+@click.option("--examples", "examples_only", is_flag=True,
+              help="Only the property checks' examples (no TensorFlow needed).")
+def record(parts, examples_only):
+    """Record TensorFlow's reference outputs (needs TensorFlow) and the property checks' examples."""
     try:
         from .authoring.record import record as do_record
     except ImportError as exc:  # pragma: no cover - depends on the environment
         _fail_usage(f"recording needs the instructor tools and TensorFlow: {exc}")
     try:
-        do_record(parts=list(parts) or None, log=click.echo)
+        do_record(parts=list(parts) or None, log=click.echo, examples_only=examples_only)
     except ImportError as exc:
         _fail_usage(f"recording needs TensorFlow (pip install -e '.[tf]'): {exc}")
 

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import threading
 
+from . import examples_data
+
 #: Largest plan kept for one check (requests, and bytes in all), and for all checks.
 MAX_REQUESTS = 5000
 MAX_BYTES = 32 * 1024 * 1024
@@ -69,8 +71,11 @@ class Planned:
         self.sandbox, self.key = sandbox, k
         self.passed = False
         self._made: list | None = None
+        # Which check runs (its properties find their recorded examples by it).
+        self._scope = examples_data.scope(k[0], k[1], k[2], k[3])
 
     def __enter__(self):
+        self._scope.__enter__()
         if not _installed or not hasattr(self.sandbox, "pipeline"):
             return self
         stats["checks"] += 1
@@ -83,6 +88,7 @@ class Planned:
         return self
 
     def __exit__(self, *exc):
+        self._scope.__exit__(*exc)
         if not _installed or not hasattr(self.sandbox, "pipeline"):
             return False
         self.sandbox.cancel_pipeline()

@@ -56,27 +56,40 @@ def path_for(assignment: str, part_id: str, hidden: bool, root: Path | None = No
 
 @lru_cache(maxsize=128)
 def _load(path: str):
-    with open(path, encoding="utf-8") as fh:
-        doc = json.load(fh)
-    cases = tuple(Case(id=c["id"], tags=tuple(c.get("tags", ())), inputs=wire.decode(c["inputs"]),
-                       expected=wire.decode(c["expected"]), variants=wire.decode(c.get("variants", {})),
-                       mistakes=wire.decode(c.get("mistakes", {})))
-                  for c in doc["cases"])
-    return doc.get("meta", {}), cases
+    """A recorded file, read as :func:`grader.examples_data.read_regular` reads (a
+    regular file only, never blocking on it) and validated; AuthoringError otherwise."""
+    from .examples_data import AuthoringError, read_regular
+
+    try:
+        doc = json.loads(read_regular(path, 256 * 1024 * 1024).decode("utf-8"))
+        cases = tuple(Case(id=c["id"], tags=tuple(c.get("tags", ())), inputs=wire.decode(c["inputs"]),
+                           expected=wire.decode(c["expected"]),
+                           variants=wire.decode(c.get("variants", {})),
+                           mistakes=wire.decode(c.get("mistakes", {})))
+                      for c in doc["cases"])
+        meta = doc.get("meta", {})
+    except OSError as exc:
+        raise AuthoringError(f"the recorded reference {os.path.basename(path)} cannot be read "
+                             f"({exc.strerror or exc})") from None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raise AuthoringError(f"the recorded reference {os.path.basename(path)} is malformed "
+                             f"({str(exc)[:200]}); run `grader record`") from None
+    return meta, cases
 
 
 def load_cases(assignment: str, part_id: str, hidden: bool = False) -> tuple[Case, ...] | None:
     """The recorded cases of a part, or None when none are recorded (e.g. hidden cases
-    in a student bundle)."""
+    in a student bundle). Anything else than a regular file under that name is an
+    AuthoringError, never "not recorded"."""
     path = path_for(assignment, part_id, hidden)
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
     return _load(str(path))[1]
 
 
 def load_meta(assignment: str, part_id: str, hidden: bool = False) -> dict:
     path = path_for(assignment, part_id, hidden)
-    return _load(str(path))[0] if path.is_file() else {}
+    return _load(str(path))[0] if os.path.lexists(path) else {}
 
 
 def save_cases(assignment: str, part_id: str, hidden: bool, cases, meta: dict, root=None) -> Path:

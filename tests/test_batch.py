@@ -15,13 +15,10 @@ import time
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from grader import propcache
 from grader.batch import Progress, grade_folder
-from grader.checking import Settings, example, run_property
-from grader.errors import Failure
+from grader.checking import Settings
 from grader.gradebook import (
     Gradebook,
     checks_version,
@@ -215,127 +212,6 @@ def test_content_hash_is_about_the_bytes(tmp_path):
     assert content_hash(a) == content_hash(b)
     (b / "optimizers.py").write_text((b / "optimizers.py").read_text() + "\n")
     assert content_hash(a) != content_hash(b)
-
-
-def test_a_property_reports_its_smallest_failing_example_on_every_run():
-    """The examples are drawn once per process and are the same in every run: a failing
-    property reports its smallest failing example (fewest numbers, then smallest
-    magnitudes), whether the examples were just drawn or kept from an earlier check;
-    an exception stops at once, at the first example that raises."""
-    from hypothesis import strategies as st
-
-    from grader.sandbox.runner import CallFailed
-
-    class Student:
-        wrong = False
-        raises = False
-
-    student = Student()
-    seen: list = []
-
-    def body(ex):
-        seen.append(list(ex))
-        if student.raises and sum(ex) > 50:
-            raise CallFailed("exception", "ValueError: too big", "Traceback ...")
-        if student.wrong and sum(ex) > 50:
-            raise Failure(f"sum {sum(ex)} > 50")
-
-    strategy = st.lists(st.integers(0, 100), min_size=1, max_size=5)
-    propcache.clear()
-    run_property(strategy, body, max_examples=20, describe=lambda ex: ex)
-    first, seen[:] = list(seen), []
-    assert propcache.stats == {"drawn": 1, "reused": 0, "loaded": 0} and len(first) == 20
-    run_property(strategy, body, max_examples=20, describe=lambda ex: ex)
-    assert seen == first and propcache.stats["reused"] == 1
-
-    student.wrong = True
-    failing = [ex for ex in first if sum(ex) > 50]
-    smallest = min(failing, key=lambda ex: (len(ex), sum(ex)))
-    reports = []
-    for fresh in (True, False):
-        if fresh:
-            propcache.clear()
-        with pytest.raises(Failure) as failed:
-            run_property(strategy, body, max_examples=20, describe=lambda ex: ex)
-        reports.append((failed.value.message, failed.value.example))
-    assert reports[0] == reports[1] == (f"sum {sum(smallest)} > 50", smallest)
-
-    student.raises, seen[:] = True, []
-    with pytest.raises(Failure) as raised:
-        run_property(strategy, body, max_examples=20, describe=lambda ex: example(repr(ex)))
-    assert seen == first[:first.index(failing[0]) + 1]  # stopped at the first that raised
-    assert "ValueError: too big" in raised.value.message
-    assert raised.value.example.inputs == repr(failing[0])
-    assert raised.value.example.error == "Traceback ..."
-
-
-def test_drawn_examples_are_kept_on_disk_for_the_next_process(tmp_path, monkeypatch):
-    """A process that finds a property's examples on disk loads them instead of drawing:
-    the very same examples (types, arrays, -0.0). A corrupt or foreign file is ignored,
-    examples that would not come back exactly are not kept, and an empty
-    GRADER_CACHE_DIR keeps nothing."""
-    from hypothesis import strategies as st
-
-    from grader.sandbox import wire
-
-    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
-    strategy = st.tuples(st.lists(st.floats(-1, 1), min_size=1, max_size=3).map(np.array),
-                         st.sampled_from([0.0, -0.0]), st.integers(0, 3))
-
-    def body(ex):
-        return None
-
-    propcache.clear()
-    drawn = propcache.examples(strategy, body, 15)
-    files = list((tmp_path / "cache" / "examples").glob("*.json"))
-    assert propcache.stats["drawn"] == 1 and len(files) == 1
-    propcache.clear()  # as a new process
-    loaded = propcache.examples(strategy, body, 15)
-    assert propcache.stats == {"drawn": 0, "reused": 0, "loaded": 1}
-    assert wire.same(list(loaded), wire.snapshot(list(drawn)))
-    assert any(type(ex[0]) is np.ndarray for ex in loaded)
-
-    for garbage in (b"{not json", json.dumps({"key": "another", "examples": []}).encode()):
-        files[0].write_bytes(garbage)
-        propcache.clear()
-        again = propcache.examples(strategy, body, 15)
-        assert propcache.stats["drawn"] == 1 and wire.same(list(again), wire.snapshot(list(drawn)))
-    assert json.loads(files[0].read_bytes())["key"] != "another"  # rewritten whole
-
-    inexact = st.tuples(st.just(np.float32(1.5)))  # a numpy scalar would come back as an array
-    propcache.examples(inexact, body, 5)
-    assert len(list((tmp_path / "cache" / "examples").glob("*.json"))) == 1
-
-    monkeypatch.setenv("GRADER_CACHE_DIR", "")
-    propcache.clear()
-    propcache.examples(st.integers(0, 9), body, 5)
-    assert propcache.cache_dir() is None and propcache.stats["drawn"] == 1
-    assert len(list((tmp_path / "cache" / "examples").glob("*"))) == 1
-    propcache.clear()
-
-
-def test_a_large_failing_example_is_shrunk_by_hypothesis():
-    """When the smallest failing drawn example holds more than SHRINK_ABOVE numbers,
-    hypothesis shrinks the failure: the example reported is its (smaller) one."""
-    from hypothesis import strategies as st
-
-    from grader.checking import SHRINK_ABOVE, shrink
-
-    def body(ex):
-        if sum(ex) > 1000:
-            raise Failure(f"sum {sum(ex)} > 1000")
-
-    strategy = st.lists(st.integers(0, 200), min_size=SHRINK_ABOVE + 4, max_size=SHRINK_ABOVE + 8)
-    drawn = [ex for ex in propcache.examples(strategy, body, 20) if sum(ex) > 1000]
-    assert drawn and min(len(ex) for ex in drawn) > SHRINK_ABOVE
-    with pytest.raises(Failure) as reported:
-        run_property(strategy, body, max_examples=20, describe=lambda ex: ex)
-    with pytest.raises(Failure) as shrunk:
-        shrink(strategy, body, max_examples=20, describe=lambda ex: ex)
-    assert (reported.value.message, reported.value.example) == (shrunk.value.message, shrunk.value.example)
-    assert sum(reported.value.example) == 1001  # shrunk to the boundary
-    assert reported.value.example not in drawn
-
 
 
 def _graded_count(db: Path) -> int:

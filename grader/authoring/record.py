@@ -4,6 +4,12 @@ For every part, a recorder generates the cases (hypothesis, derandomized, plus t
 lecture's fixed examples), runs TensorFlow on each, and stores inputs, Keras's
 outputs, accepted variants and the outputs of the known mistakes in
 ``grader/reference_data/<assignment>/<part>[.hidden].json``.
+
+It also records the examples of every property check (:func:`record_examples`, alone
+with ``grader record --examples``, which needs no TensorFlow): hypothesis draws them
+here, once, and grading reads them from
+``grader/reference_data/<assignment>/<part>.examples[.hidden].json``
+(see :mod:`grader.examples_data`).
 """
 
 from __future__ import annotations
@@ -85,7 +91,12 @@ def build_cases(rec: PartRecorder, hidden: bool) -> list[Case]:
     return cases
 
 
-def record(assignment: str = "training", parts=None, root=None, log=print) -> list:
+def record(assignment: str = "training", parts=None, root=None, log=print,
+           examples_only: bool = False) -> list:
+    """Record the reference (with TensorFlow) and the property examples of ``parts``
+    (all by default); only the examples with ``examples_only``."""
+    if examples_only:
+        return record_examples(assignment, parts, root, log)
     from .tf_reference import versions
 
     written = []
@@ -97,6 +108,66 @@ def record(assignment: str = "training", parts=None, root=None, log=print) -> li
             cases = build_cases(rec, hidden)
             path = save_cases(assignment, part_id, hidden, cases, meta, root)
             log(f"recorded {len(cases):3d} {'hidden' if hidden else 'public'} cases of {part_id} -> {path}")
+            written.append(path)
+    return written + record_examples(assignment, parts, root, log)
+
+
+def record_examples(assignment: str = "training", parts=None, root=None, log=print) -> list:
+    """Draw the examples of every property of every check (public and hidden) once, and
+    write them as the assignment's recorded data.
+
+    The reference solution is graded with every property drawing its examples here
+    (hypothesis, derandomized, for each budget of ``examples_data.BUDGETS``) instead
+    of reading them; each is kept only if it comes back identical from the file format.
+    The solution must pass every check on them (else nothing is written).
+    """
+    import platform
+
+    import hypothesis
+
+    from .. import examples_data as ed
+    from ..assignments import get
+    from ..checking import Settings, draw_examples
+    from ..engine import grade
+
+    spec = get(assignment)
+    selected = [p.id for p in spec.parts if not parts or p.id in parts]
+    recorded: dict = {}
+
+    def recorder(scope, index, strategy, body, budget):
+        entries = recorded.setdefault((scope.part, scope.hidden), {}).setdefault(scope.check, [])
+        if index < len(entries):
+            raise RuntimeError(f"check {scope.check!r} of {scope.part!r} ran twice while recording")
+        drawn = {b: tuple(ed.exact_copy(x) for x in draw_examples(strategy, b)) for b in ed.BUDGETS}
+        entries.append({"fingerprint": ed.fingerprint(strategy, body), "examples": drawn})
+        return ed.pick(drawn, budget)
+
+    ed._recorder[0] = recorder
+    try:
+        result = grade(spec.root / "solutions", spec, parts=selected, hidden=True,
+                       settings=Settings())
+    finally:
+        ed._recorder[0] = None
+    wrong = [f"{p.id}: {c.name}: {c.message.splitlines()[0] if c.message else ''}"
+             for p in result.parts for c in p.checks if not c.passed]
+    if wrong:
+        raise RuntimeError("the reference solution fails on the drawn examples, nothing written:\n"
+                           + "\n".join(wrong))
+    meta = {"hypothesis": hypothesis.__version__, "numpy": np.__version__,
+            "python": platform.python_version()}
+    written = []
+    for part_id in selected:
+        for hidden in (False, True):
+            checks = recorded.get((part_id, hidden), {})
+            path = ed.path_for(assignment, part_id, hidden, root)
+            if not checks:
+                if path.exists():
+                    path.unlink()
+                continue
+            ed.save(assignment, part_id, hidden, checks, meta, root)
+            n = sum(len(e) for e in checks.values())
+            log(f"recorded the examples of {n:2d} {'hidden' if hidden else 'public'} "
+                f"properties of {part_id} -> {path}")
             written.append(path)
     return written
 
