@@ -1,0 +1,205 @@
+"""The ignored-argument diagnosis (issue 11.5, grader/diagnosis.py): a literal epsilon,
+a fixed learning rate or momentum is named "your result does not depend on `...`";
+correct code never is; the probes each part declares really move the solution's output."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from grader import diagnosis
+from grader.assignment import Probe
+from grader.checking import Context
+from grader.i18n import localize
+from grader.results import CheckResult
+from grader.sandbox.runner import CallFailed, Limits, Sandbox
+from grader.training.optimizers import SPECS, _HPARAMS
+
+from .helpers import FAST, SOLUTIONS, assignment, copy_solutions, grade_path
+
+OPTIMIZER_PARTS = list(SPECS)
+
+
+# -- the mechanism, on a fake sandbox (no student code runs) ----------------------------------
+
+class FakeCtx:
+    """Calls ``fn(**kwargs)`` of a trusted Python function: only for the unit tests."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.calls = 0
+
+    def call(self, name, *args, **kwargs):
+        self.calls += 1
+        return self.fn(*args, **kwargs)
+
+
+def _part(probes):
+    return SimpleNamespace(id="p", probes=probes)
+
+
+def _checks(*diagnoses, passed=()):
+    return tuple(CheckResult(name=f"c{i}", passed=i in passed, points=0.0, max_points=1.0,
+                             diagnosis=d, hint=f"hint {d}" if d else "")
+                 for i, d in enumerate(diagnoses))
+
+
+PROBE = Probe(fn="f", args=(np.array([1.0, 2.0]),), kwargs={"lr": 0.1, "eps": 1e-7},
+              alternatives={"lr": 0.5, "eps": 0.5})
+
+
+def test_same_is_exact_up_to_1e_12_and_nan_equal():
+    a = (np.array([1.0, np.nan]), [np.float32(2.0)], {"k": 3})
+    assert diagnosis.same(a, (np.array([1.0 + 1e-14, np.nan]), [np.float32(2.0)], {"k": 3}))
+    assert not diagnosis.same(a, (np.array([1.0 + 1e-9, np.nan]), [np.float32(2.0)], {"k": 3}))
+    assert not diagnosis.same(np.zeros(2), np.zeros(3))
+    assert not diagnosis.same((1.0, 2.0), (1.0,))
+
+
+def test_an_ignored_argument_is_named_on_every_failing_check_and_nowhere_else():
+    ctx = FakeCtx(lambda x, lr, eps: x - lr * x / (1 + 1e-7))      # eps ignored
+    out = diagnosis.explain(ctx, _part((PROBE,)), _checks("", "some_mistake", "", passed={2}))
+    assert [c.diagnosis for c in out] == ["ignores:eps", "ignores:eps", ""]
+    assert "does not depend on `eps`" in out[0].hint and "1e-7" in out[0].hint
+    assert out[2].hint == ""                                    # a passing check is untouched
+
+
+def test_several_ignored_arguments_are_named_together():
+    ctx = FakeCtx(lambda x, lr, eps: x * 0.9)
+    out = diagnosis.explain(ctx, _part((PROBE,)), _checks(""))
+    assert out[0].diagnosis == "ignores:lr,eps"
+    assert "`lr` or `eps`" in out[0].hint
+
+
+def test_nothing_runs_when_every_check_passed_or_the_part_declares_no_probe():
+    ctx = FakeCtx(lambda x, lr, eps: x)
+    checks = _checks("", passed={0})
+    assert diagnosis.explain(ctx, _part((PROBE,)), checks) == checks and ctx.calls == 0
+    failing = _checks("m")
+    assert diagnosis.explain(ctx, _part(()), failing) == failing and ctx.calls == 0
+
+
+def test_correct_code_is_never_said_to_ignore_anything():
+    ctx = FakeCtx(lambda x, lr, eps: x - lr * x / (np.sqrt(x * x) + eps))
+    failing = _checks("m", "")
+    assert diagnosis.explain(ctx, _part((PROBE,)), failing) == failing
+
+
+def test_a_call_that_fails_or_gives_nan_proves_nothing():
+    def raises(x, lr, eps):
+        raise CallFailed("exception", "ValueError: no")
+
+    failing = _checks("")
+    assert diagnosis.explain(FakeCtx(raises), _part((PROBE,)), failing) == failing
+    nan = FakeCtx(lambda x, lr, eps: x * np.nan)
+    assert diagnosis.explain(nan, _part((PROBE,)), failing) == failing
+
+
+def test_a_kept_mistake_keeps_its_name_and_explains_the_other_failures():
+    probe = Probe(fn="f", args=(np.array([1.0]),), kwargs={"rho": 0.9}, alternatives={"rho": 0.5},
+                  keeps=("no_decay",))
+    ctx = FakeCtx(lambda x, rho: x + 1)
+    out = diagnosis.explain(ctx, _part((probe,)), _checks("no_decay", "", "other"))
+    assert [c.diagnosis for c in out] == ["no_decay"] * 3
+    assert {c.hint for c in out} == {"hint no_decay"}
+
+
+def test_the_hint_has_korean():
+    ko = diagnosis.hint("ignores:epsilon", "ko")
+    assert "`epsilon`" in ko and re.search("[가-힣]", ko)
+    assert diagnosis.hint("adam_no_sqrt") == "" and diagnosis.ignored_names("adam_no_sqrt") == ()
+
+
+# -- every declared probe moves the solution's output ------------------------------------------
+
+def test_every_declared_probe_changes_the_solutions_output(tmp_path):
+    """A probe whose alternative does not change the correct output would accuse correct
+    code: the solutions must show no ignored argument on any probe of any part."""
+    spec = assignment()
+    folder = copy_solutions(tmp_path / "sol")
+    probed = [p for p in spec.parts if p.probes]
+    assert {p.id for p in probed} >= set(OPTIMIZER_PARTS)
+    with Sandbox(folder, spec.modules, Limits()) as sandbox:
+        sandbox.start()
+        for part in probed:
+            ctx = Context(sandbox, spec, part, FAST)
+            for probe in part.probes:
+                assert probe.alternatives, (part.id, probe.fn)
+                assert set(probe.alternatives) <= set(probe.kwargs) or probe.run, (part.id, probe.fn)
+            assert diagnosis.ignored_arguments(ctx, part) == [], part.id
+
+
+def test_optimizer_probes_cover_every_hyper_parameter():
+    spec = assignment()
+    for pid in OPTIMIZER_PARTS:
+        (probe,) = spec.part(pid).probes
+        assert set(probe.alternatives) == set(_HPARAMS[pid]) == set(probe.kwargs)
+
+
+# -- real submissions: literal epsilon, fixed learning rate, fixed momentum ----------------------
+
+#: (part, argument, the literal a student wrote in its place)
+LITERALS = [(pid, arg, lit) for pid in OPTIMIZER_PARTS for arg, lit in (
+    ("learning_rate", "0.01"), ("momentum", "0.9"), ("rho", "0.9"), ("beta_1", "0.9"),
+    ("beta_2", "0.999"), ("weight_decay", "0.004"), ("epsilon", "1e-7"), ("epsilon", "10e-7"))
+    if arg in _HPARAMS[pid]]
+
+
+def literal_submission(dest, part_id, arg, literal):
+    """The solutions, with ``arg`` replaced by ``literal`` in the body of the part's
+    function (as a student who hard-codes it writes)."""
+    copy_solutions(dest)
+    path = dest / "optimizers.py"
+    src = path.read_text(encoding="utf-8")
+    fn = SPECS[part_id].fn
+    start = src.index(f"def {fn}(")
+    begin = src.index("### BEGIN SOLUTION", start)
+    end = src.index("### END SOLUTION", begin)
+    body = re.sub(rf"\b{arg}\b", literal, src[begin:end])
+    assert body != src[begin:end]
+    path.write_text(src[:begin] + body + src[end:], encoding="utf-8")
+    return dest
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("part,arg,literal", LITERALS,
+                         ids=[f"{p}-{a}-{v}" for p, a, v in LITERALS])
+def test_a_hard_coded_hyper_parameter_is_named(tmp_path, part, arg, literal):
+    result = grade_path(literal_submission(tmp_path / "sub", part, arg, literal), parts=[part])
+    checks = result.part(part).checks
+    failing = [c for c in checks if not c.passed]
+    assert failing, "hard-coding it must lose points"
+    assert {c.diagnosis for c in failing} == {f"ignores:{arg}"}, [(c.name, c.diagnosis) for c in failing]
+    assert all(f"`{arg}`" in c.hint for c in failing)
+    ko = localize(result, "ko").part(part).checks
+    assert all(f"`{arg}`" in c.hint and re.search("[가-힣]", c.hint) for c in ko if not c.passed)
+
+
+def test_one_hard_coded_epsilon_is_named_quickly(tmp_path):
+    """The commonest real mistake, in the fast suite: Adam with a literal 1e-7."""
+    result = grade_path(literal_submission(tmp_path / "sub", "adam", "epsilon", "1e-7"),
+                        parts=["adam"])
+    failing = [c for c in result.part("adam").checks if not c.passed]
+    assert failing and {c.diagnosis for c in failing} == {"ignores:epsilon"}
+
+
+@pytest.mark.slow
+def test_correct_variants_get_no_diagnosis(tmp_path):
+    """Solutions, textbook epsilon, float32 loops mutating the inputs: full marks, no
+    hint, and so no probe ever runs against them."""
+    from grader.authoring import mistakes_optimizers as M
+
+    from .helpers import mutant_submission
+
+    subs = [copy_solutions(tmp_path / "sol")]
+    subs += [mutant_submission(tmp_path / p, "optimizers", SPECS[p].fn, M.TEXTBOOK[p].__name__,
+                               "grader.authoring.mistakes_optimizers") for p in sorted(M.TEXTBOOK)]
+    for sub in subs:
+        result = grade_path(sub, parts=OPTIMIZER_PARTS)
+        for part in result.parts:
+            assert part.full, (sub.name, part.id)
+            assert not any(c.diagnosis or c.hint for c in part.checks), (sub.name, part.id)
+    assert SOLUTIONS.is_dir()
