@@ -49,9 +49,86 @@ def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
     result = grade_path(sub, parts=OPTIMIZER_PARTS)
     lost = lost_points(result)
     assert set(lost) == {part}, lost
-    assert mistake in diagnoses(result, part)
+    # named, and no other mistake (nor an ignored argument) is named in its part
+    assert diagnoses(result, part) == {mistake}
     hints = {c.hint for c in result.part(part).checks if c.diagnosis == mistake}
     assert hints == {HINTS[mistake]}
+
+
+TRIVIAL = [(part, fn.__name__) for part, fns in M.TRIVIAL.items() for fn in fns]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("part,mistake", TRIVIAL, ids=[m for _, m in TRIVIAL])
+def test_trivial_code_scores_zero(tmp_path, part, mistake):
+    """Returning the inputs, zeros, param * 0, or the old parameter or state earns
+    nothing: no check may pass on behaviour that ignores the inputs (issue 11.2)."""
+    sub = mutant_submission(tmp_path / mistake, "optimizers", SPECS[part].fn, mistake,
+                            "grader.authoring.mistakes_optimizers")
+    result = grade_path(sub, parts=[part])
+    assert result.part(part).score == 0, [c.name for c in result.part(part).checks if c.passed]
+
+
+def test_adam_returning_its_inputs_scores_zero_quickly(tmp_path):
+    """The issue's example, in the fast suite: it got 1.2/12 from the scale property."""
+    sub = mutant_submission(tmp_path / "m", "optimizers", "adam_step", "adam_returns_inputs",
+                            "grader.authoring.mistakes_optimizers")
+    result = grade_path(sub, parts=["adam"])
+    assert result.part("adam").score == 0
+    assert diagnoses(result, "adam") == {"adam_returns_inputs"}
+
+
+def test_plain_momentum_is_named_on_every_failing_nesterov_check(tmp_path):
+    """"This is ordinary momentum" used to appear on the hidden check only."""
+    sub = mutant_submission(tmp_path / "m", "optimizers", "nesterov_step",
+                            "nesterov_is_plain_momentum", "grader.authoring.mistakes_optimizers")
+    result = grade_path(sub, parts=["nesterov"])
+    failing = [c for c in result.part("nesterov").checks if not c.passed]
+    assert len(failing) >= 3 and any(not c.hidden for c in failing)
+    assert {c.diagnosis for c in failing} == {"nesterov_is_plain_momentum"}
+
+
+def test_adamw_decaying_by_the_gradient_is_not_called_plain_adam(tmp_path):
+    sub = mutant_submission(tmp_path / "m", "optimizers", "adamw_step", "adamw_decay_scales_grad",
+                            "grader.authoring.mistakes_optimizers")
+    result = grade_path(sub, parts=["adamw"])
+    assert "adamw_no_decay" not in diagnoses(result, "adamw")
+    assert diagnoses(result, "adamw") == {"adamw_decay_scales_grad"}
+
+
+@pytest.mark.slow
+def test_the_catalogue_names_at_least_95_percent_of_its_mutants(tmp_path):
+    named = []
+    for part, mistake in MUTANTS:
+        sub = mutant_submission(tmp_path / mistake, "optimizers", SPECS[part].fn, mistake,
+                                "grader.authoring.mistakes_optimizers")
+        result = grade_path(sub, parts=[part])
+        found = diagnoses(result, part)
+        assert found <= {mistake}, (mistake, found)      # never a wrong name
+        named.append(mistake in found)
+    assert sum(named) >= 0.95 * len(named), [m for (_, m), n in zip(MUTANTS, named) if not n]
+
+
+@pytest.mark.parametrize("part", OPTIMIZER_PARTS)
+def test_the_trusted_models_are_the_catalogue(part):
+    """The property checks name a mistake from optimizer_models; it must compute what
+    the mutant computes, on every kind of input the checks use."""
+    from grader.training import optimizer_models as models
+
+    by_name = {fn.__name__: fn for fn in M.MISTAKES[part]}
+    assert set(models.MODELS[part]) == set(by_name)
+    rng = np.random.default_rng(0)
+    spec = SPECS[part]
+    for trial in range(4):
+        p, g = rng.normal(size=(3,)), rng.normal(size=(3,))
+        state = [np.abs(rng.normal(size=(3,))) for _ in spec.state] + ([trial + 1] if spec.uses_t else [])
+        kw = {"learning_rate": 0.05}
+        for name, fn in by_name.items():
+            with np.errstate(all="ignore"):
+                want = fn(p, g, *state, **kw)
+                got = models.MODELS[part][name](p, g, *state, **kw)
+            for a, b in zip(got, want):
+                np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=name)
 
 
 @pytest.mark.parametrize("part", sorted(M.TEXTBOOK))
@@ -87,6 +164,7 @@ def adam_step(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.99
 ''')
     result = grade_path(sub, parts=["adam"])
     assert result.part("adam").full, [c.message for c in result.part("adam").checks if not c.passed]
+    assert not any(c.diagnosis or c.hint for c in result.part("adam").checks)
 
 
 def test_recorded_cases_cover_the_lecture_and_both_dtypes():

@@ -121,10 +121,6 @@ TRIVIAL_HINTS = {
 }
 
 
-def TRIVIAL_IDS(part_id) -> tuple[str, ...]:
-    return tuple(f"{part_id}_{kind}" for kind in models.TRIVIAL_KINDS)
-
-
 for _pid, _word in _STATE_WORDS.items():
     for _kind, _text in TRIVIAL_HINTS.items():
         HINTS[f"{_pid}_{_kind}"] = _text.format(state=_word)
@@ -439,7 +435,9 @@ def probes(part_id) -> tuple[Probe, ...]:
     return (Probe(fn=SPECS[part_id].fn, args=(_P, _G, *_PROBE_STATE[part_id]),
                   kwargs={n: _ALTERNATIVES[n][0] for n in names},
                   alternatives={n: _ALTERNATIVES[n][1] for n in names},
-                  keeps=_IGNORING.get(part_id, ()) + TRIVIAL_IDS(part_id)),)
+                  keeps=_IGNORING.get(part_id, ()) + tuple(
+                      f"{part_id}_{kind}" for kind in models.TRIVIAL_KINDS
+                      if kind != "state_not_updated")),)
 
 
 def parts() -> list[Part]:
