@@ -65,9 +65,43 @@ def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
                             "grader.authoring.mistakes_batchnorm")
     result = grade_path(sub, parts=PARTS)
     assert set(lost_points(result)) == {part}, lost_points(result)
-    assert mistake in diagnoses(result, part)
+    # named by its failing checks, and no other mistake is named (issue 11.4)
+    assert diagnoses(result, part) == {mistake}, diagnoses(result, part)
     hints = {c.hint for c in result.part(part).checks if c.diagnosis == mistake}
     assert hints == {HINTS[mistake]}
+    if mistake == "batchnorm_moving_uses_unbiased_variance":   # "Your output is right ..."
+        assert all("(y:" not in c.message and "y contains" not in c.message
+                   for c in result.part(part).checks if c.diagnosis == mistake)
+
+
+TRIVIAL = [(part, fn.__name__) for part, fns in M.TRIVIAL.items() for fn in fns]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("part,mutant", TRIVIAL, ids=[m for _, m in TRIVIAL])
+def test_trivial_mutant_scores_zero_in_its_part(tmp_path, part, mutant):
+    """Issue 11.2: the inputs returned unchanged, zeros, or a correct y with the old
+    moving statistics earn nothing; no known mistake is named for them."""
+    sub = mutant_submission(tmp_path / mutant, "batchnorm", part, mutant,
+                            "grader.authoring.mistakes_batchnorm")
+    result = grade_path(sub, parts=[part])
+    assert result.part(part).score == 0, [(c.name, c.points) for c in result.part(part).checks]
+    assert all(d.startswith("ignores:") for d in diagnoses(result, part)), diagnoses(result, part)
+
+
+IGNORES = [(part, fn.__name__, diag) for part, fns in M.IGNORES.items() for fn, diag in fns.items()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("part,mutant,diag", IGNORES, ids=[m for _, m, _ in IGNORES])
+def test_a_hard_coded_hyper_parameter_is_named_as_ignored(tmp_path, part, mutant, diag):
+    """Issue 11.4/11.5: epsilon hard-coded to 1e-6 was called "unbiased variance", "wrong
+    axis" and "epsilon outside the square root"; now only the ignored argument is named."""
+    sub = mutant_submission(tmp_path / mutant, "batchnorm", part, mutant,
+                            "grader.authoring.mistakes_batchnorm")
+    result = grade_path(sub, parts=[part])
+    assert not result.part(part).full
+    assert diagnoses(result, part) == {diag}, diagnoses(result, part)
 
 
 def test_each_part_calls_only_its_own_function(tmp_path):
@@ -163,6 +197,7 @@ def test_correct_variants_score_full_marks(tmp_path, variant):
     result = grade_path(sub, parts=PARTS)
     for part in PARTS:
         assert result.part(part).full, _failing(result, part)
+        assert not diagnoses(result, part)
 
 
 def test_recorded_cases_cover_the_issue():

@@ -45,8 +45,75 @@ def test_mistake_loses_points_only_here(cls, tmp_path):
     assert set(lost) == {PART}, lost
     assert 0 < lost[PART] < 17, lost               # a sensible share, not everything
     mid = M.mistake_id(cls)
-    assert mid in diagnoses(result, PART)
+    # named by its failing checks, and no other mistake is named (issue 11.4): e.g. a
+    # class ignoring start_from_epoch was called "non-strict improvement", one never
+    # stopping with patience=0 "you stop one epoch late"
+    assert diagnoses(result, PART) == {mid}, diagnoses(result, PART)
     assert {c.hint for c in result.part(PART).checks if c.diagnosis == mid} == {HINTS[mid]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cls", M.TRIVIAL[PART], ids=lambda c: c.__name__)
+def test_trivial_callback_scores_zero(cls, tmp_path):
+    """Issue 11.2: a callback that never stops, or always stops at once, earns nothing."""
+    sub = mutant_submission(tmp_path / "sub", "early_stopping", "EarlyStopping", cls.__name__,
+                            "grader.authoring.mistakes_early_stopping")
+    result = grade_path(sub, parts=[PART])
+    assert result.part(PART).score == 0, [(c.name, c.points) for c in result.part(PART).checks]
+    assert all(d.startswith("ignores:") for d in diagnoses(result, PART)), diagnoses(result, PART)
+
+
+def test_a_hard_coded_patience_is_named_as_ignored(tmp_path):
+    """Issue 11.5, through the callback driver: a literal where `patience` belongs."""
+    sub = copy_solutions(tmp_path / "sub")
+    path = sub / "early_stopping.py"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "self.patience = patience", "self.patience = 1"), encoding="utf-8")
+    result = grade_path(sub, parts=[PART])
+    assert not result.part(PART).full
+    assert diagnoses(result, PART) == {"ignores:patience"}, diagnoses(result, PART)
+
+
+def test_the_model_reproduces_keras_and_every_recorded_mistake():
+    """The trusted model the property checks name mistakes with behaves exactly as Keras
+    and as each mistake class on every recorded case."""
+    from grader.training.early_stopping import MODEL_MISTAKES, simulate
+
+    assert {M.mistake_id(c) for c in MISTAKES} == set(MODEL_MISTAKES)
+    for hidden in (False, True):
+        for case in load_cases("training", PART, hidden):
+            assert difference(simulate(case.inputs), case.expected) is None, case.id
+            for mid, rec in case.mistakes.items():
+                assert difference(simulate(case.inputs, mid), rec) is None, (case.id, mid)
+
+
+def test_stopping_at_epoch_zero_loses_points_in_the_baseline_check(tmp_path):
+    """Issue 11.3: Keras never stops at epoch 0 (nor at an improving epoch); a class that
+    tests patience on an improving epoch missing the baseline, without `epoch > 0`, stops
+    at epoch 0 when patience <= 1 and loses points where the baseline is graded."""
+    cls = M.EarlyStoppingStopsAtEpochZero
+    cases = [c for c in load_cases("training", PART) if "baseline" in c.tags]
+    mid = M.mistake_id(cls)
+    at_zero = [c for c in cases if c.mistakes[mid]["runs"][0]["epochs_run"] == 1
+               and c.expected["runs"][0]["epochs_run"] > 1]
+    assert len(at_zero) >= 2
+    assert all(c.expected["runs"][0]["stopped_epoch"] != 0 or
+               c.expected["runs"][0]["epochs_run"] == len(c.inputs["logs"][0]) for c in cases)
+
+
+@pytest.mark.tf
+def test_keras_never_stops_at_epoch_zero(tf):
+    """keras-semantics §10: with patience=0 or a baseline the first epoch misses, Keras
+    does not stop at epoch 0, and not at an epoch that improves."""
+    from grader.authoring.tf_early_stopping import keras_early_stopping
+
+    for init, values in (({"patience": 0, "baseline": 0.5}, [0.75, 0.625, 0.5625]),
+                         ({"patience": 1, "baseline": 0.5}, [0.75, 0.625, 0.5625]),
+                         ({"patience": 0}, [1.0, 1.25, 0.5])):
+        inputs = {"init": {"monitor": "val_loss", **init},
+                  "logs": [[{"val_loss": v} for v in values]]}
+        ref = keras_early_stopping(inputs)["runs"][0]
+        assert ref["epochs_run"] > 1
 
 
 def test_mistake_ids_have_hints():

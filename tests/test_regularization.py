@@ -6,13 +6,14 @@ the recorded reference agrees with TensorFlow."""
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from grader.authoring import mistakes_regularization as M
 from grader.reference import load_cases
-from grader.training.regularization import HINTS, SGD_NOTE
+from grader.training.regularization import HINTS, NONFINITE_NOTE, SGD_NOTE
 
 from .helpers import (SOLUTIONS, copy_solutions, diagnoses, grade_path, lost_points,
                       mutant_submission)
@@ -76,9 +77,35 @@ def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
                             "grader.authoring.mistakes_regularization")
     result = grade_path(sub, parts=PARTS)
     assert set(lost_points(result)) == {part}, lost_points(result)
-    assert mistake in diagnoses(result, part)
+    # named by its failing checks, and no other mistake is named (issue 11.4)
+    assert diagnoses(result, part) == {mistake}, diagnoses(result, part)
     hints = {c.hint for c in result.part(part).checks if c.diagnosis == mistake}
     assert hints == {HINTS[mistake]}
+
+
+TRIVIAL = [(part, tid) for part, kinds in M.TRIVIAL.items() for tid in kinds]
+
+
+def _trivial_submission(dest, part, tid):
+    copy_solutions(dest)
+    path = dest / "regularization.py"
+    binds = "".join(f"\n{name} = {fn}\n" for name, fn in M.TRIVIAL[part][tid].items())
+    path.write_text(path.read_text(encoding="utf-8") + "\n\n# --- trivial ---\n"
+                    + Path(M.__file__).read_text(encoding="utf-8") + binds, encoding="utf-8")
+    return dest
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("part,tid", TRIVIAL, ids=[f"{p}-{t}" for p, t in TRIVIAL])
+def test_trivial_mutant_scores_zero_in_its_part(tmp_path, part, tid):
+    """Zeros, or the inputs returned unchanged, earn nothing (issue 11.2): every property
+    that a constant or an identity satisfies is tied to a condition they fail."""
+    result = grade_path(_trivial_submission(tmp_path / tid, part, tid), parts=PARTS)
+    assert result.part(part).score == 0, [(c.name, c.points) for c in result.part(part).checks]
+    other, = set(PARTS) - {part}
+    assert result.part(other).full
+    # nothing known is named for them (what they ignore may be said)
+    assert all(d.startswith("ignores:") for d in diagnoses(result, part)), diagnoses(result, part)
 
 
 CORRECT_VARIANTS = '''
@@ -121,6 +148,44 @@ def test_correct_variants_score_full_marks(tmp_path):
     result = grade_path(_submission(tmp_path, "variants", CORRECT_VARIANTS), parts=PARTS)
     for part in PARTS:
         assert result.part(part).full, _failing(result, part)
+        assert not diagnoses(result, part)
+
+
+def test_dropout_multiplying_by_the_mask_is_correct_and_only_noted(tmp_path):
+    """Issue 11.1: x * mask / (1 - rate) (CS231n's inverted dropout) scores full marks;
+    that Keras's dropped entries stay 0 where x is inf/NaN is a note, once per part."""
+    source = (SOLUTIONS / "regularization.py").read_text(encoding="utf-8") + '''
+
+def dropout(x, rate, mask, training=False):
+    if not training:
+        return x
+    if rate == 1:
+        return np.zeros_like(x)
+    return x * mask / (1 - rate)
+'''
+    result = grade_path(_submission(tmp_path, "cs231n", source), parts=["dropout"])
+    part = result.part("dropout")
+    assert part.full, _failing(result, "dropout")
+    assert not diagnoses(result, "dropout")
+    notes = [c.note for c in part.checks if c.note]
+    assert notes == [NONFINITE_NOTE]
+    assert not any("inf" in c.name or "NaN" in c.name for c in part.checks)
+
+
+def test_solution_gets_no_nonfinite_note(solution_result):
+    assert not any(c.note == NONFINITE_NOTE for c in solution_result.part("dropout").checks)
+
+
+def test_a_hard_coded_coefficient_is_named_as_ignored(tmp_path):
+    """Issue 11.5: a literal where `l2` belongs is diagnosed as an ignored argument."""
+    source = (SOLUTIONS / "regularization.py").read_text(encoding="utf-8") + '''
+
+def l2_grad(weights, l2=0.01):
+    return 2 * 0.01 * weights
+'''
+    result = grade_path(_submission(tmp_path, "literal", source), parts=["l1_l2"])
+    assert not result.part("l1_l2").full
+    assert diagnoses(result, "l1_l2") == {"ignores:l2"}
 
 
 def test_float32_division_by_one_minus_rate_passes(tmp_path):
@@ -207,6 +272,7 @@ def test_every_recorded_mistake_differs_from_keras_on_some_public_case():
     name it). Mistakes that are correct in training mode are caught by properties."""
     by_properties = {"dropout_scaled_at_inference", "dropout_rate_one_nan",
                      "dropout_mask_keeps_rate", "dropout_mask_ignores_rng", "dropout_mask_float"}
+    assert "dropout_multiplies_nan" not in HINTS     # x * mask is correct (issue 11.1)
     for part in PARTS:
         recorded = {m for c in load_cases("training", part) for m in c.mistakes}
         for fn in M.MISTAKES[part]:

@@ -458,6 +458,15 @@ def _inference_inputs(draw):
     return x, draw(RATES), draw(hnp.arrays(np.bool_, shape)), draw(st.booleans())
 
 
+def _scaled_at_inference(got, x, rate, mask) -> bool:
+    """Does ``got`` reproduce where(mask, x / (1 - rate), 0), the training output?"""
+    if not isinstance(got, np.ndarray) or got.shape != x.shape:
+        return False
+    scaled = (np.where(mask, x.astype(np.float64) / (1 - rate), 0.0) if rate < 1
+              else np.zeros(x.shape))
+    return mismatch(got, scaled, DIAG_RTOL, DIAG_ATOL) is None
+
+
 def inference_is_identity():
     """``dropout(x, rate, mask)`` and ``dropout(..., training=False)`` return x."""
     def run(ctx):
@@ -469,10 +478,14 @@ def inference_is_identity():
             bad = mismatch(got, x, 0.0, 0.0)
             if bad:
                 diag = ""
-                # evidence only where the scaling shows: a kept, nonzero entry
-                if 0 < rate < 1 and np.any(mask & (x != 0)):
-                    scaled = np.where(mask, x.astype(np.float64) / (1 - rate), 0.0)
-                    if mismatch(got, scaled, DIAG_RTOL, DIAG_ATOL) is None:
+                if _scaled_at_inference(got, x, rate, mask):
+                    # ... and where the scaling shows (kept and dropped nonzero entries)
+                    probe_mask = (np.arange(x.size) % 2 == 0).reshape(x.shape)
+                    informative = 0 < rate < 1 and np.any(mask & (x != 0)) \
+                        and np.any(~mask & (x != 0))
+                    if informative or (np.any(probe_mask & (x != 0)) and _scaled_at_inference(
+                            ctx.call("dropout", x, 0.5, probe_mask, **kwargs), x, 0.5,
+                            probe_mask)):
                         diag = "dropout_scaled_at_inference"
                 how = "training=False" if explicit else "training not given, i.e. False"
                 raise Failure(f"at inference ({how}) dropout must return x unchanged: {bad}",
