@@ -425,7 +425,8 @@ _HPARAMS = {"momentum": ("learning_rate", "momentum"), "nesterov": ("learning_ra
             "adagrad": ("learning_rate", "epsilon"), "rmsprop": ("learning_rate", "rho", "epsilon"),
             "adam": ("learning_rate", "beta_1", "beta_2", "epsilon"),
             "adamw": ("learning_rate", "weight_decay", "beta_1", "beta_2", "epsilon")}
-#: Known mistakes that ignore a hyper-parameter themselves: their name stands.
+#: Known mistakes that ignore a hyper-parameter themselves: their name stands (so do the
+#: trivial variants' names, but "state not updated", whose parameter uses them all).
 _IGNORING = {"momentum": ("momentum_no_lr",), "rmsprop": ("rmsprop_no_decay",),
              "adamw": ("adamw_no_decay",)}
 
