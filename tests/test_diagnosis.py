@@ -82,6 +82,13 @@ def test_nothing_runs_when_every_check_passed_or_the_part_declares_no_probe():
     assert diagnosis.explain(ctx, _part(()), failing) == failing and ctx.calls == 0
 
 
+def test_no_probe_runs_after_a_timeout():
+    ctx = FakeCtx(lambda x, lr, eps: x)
+    checks = (CheckResult(name="c", passed=False, points=0.0, max_points=1.0,
+                          message="your code did not finish within 10 s"),)
+    assert diagnosis.explain(ctx, _part((PROBE,)), checks) == checks and ctx.calls == 0
+
+
 def test_correct_code_is_never_said_to_ignore_anything():
     ctx = FakeCtx(lambda x, lr, eps: x - lr * x / (np.sqrt(x * x) + eps))
     failing = _checks("m", "")
