@@ -243,8 +243,11 @@ def _exit_on_sigterm(signum, frame):
 def _stop_process() -> None:
     from multiprocessing import util
 
+    from . import tmpdirs
+
     try:
         util._exit_function()  # the finalizers (the shared sandbox box is one of them)
+        tmpdirs.remove_own()   # and whatever the stopped grading had not removed yet
     finally:
         os._exit(143)
 

@@ -183,13 +183,20 @@ _LIKELY = (("cp949", "CP949 (EUC-KR), the encoding of Korean Windows"),
            ("cp1252", "Windows-1252 (Western European Windows)"))
 
 
+#: A PEP 263 coding line (the regular expression of the PEP).
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
 def text_problem(data: bytes, name: str) -> str:
     """Why Python cannot read ``data`` as source code ("" when it can): its encoding is
     UTF-8, or the one a PEP 263 coding line (``# -*- coding: cp949 -*-``) declares."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:  # an unknown encoding in the coding line, or a BOM that lies
-        return f"{name}: its coding line cannot be used ({str(exc)[:120]}); save it as UTF-8"
+    except SyntaxError as exc:
+        head = data.split(b"\n", 2)[:2]
+        if any(_CODING.match(line) for line in head):  # a coding line Python cannot use
+            return f"{name}: its coding line cannot be used ({str(exc)[:120]}); save it as UTF-8"
+        encoding = "utf-8"  # not UTF-8 in its first two lines, and no coding line
     try:
         data.decode(encoding)
         return ""
@@ -203,9 +210,10 @@ def not_utf8_message(data: bytes, name: str, start: int, encoding: str = "utf-8"
     where = f"line {line}, byte 0x{data[start]:02X}" if start < len(data) else f"line {line}"
     declared = "" if encoding in ("utf-8", "utf-8-sig") else f" (its coding line says {encoding})"
     likely = ""
+    suspect = b"\n".join(line for line in data.split(b"\n") if not _is_utf8(line))
     for enc, who in _LIKELY:
         try:
-            data.decode(enc)
+            suspect.decode(enc)
         except UnicodeDecodeError:
             continue
         likely = f" It looks like {who}."
@@ -213,6 +221,14 @@ def not_utf8_message(data: bytes, name: str, start: int, encoding: str = "utf-8"
     return (f"{name} is not UTF-8 text{declared} ({where}).{likely} Save it as UTF-8 "
             "(VS Code: click the encoding in the status bar, then \"Save with Encoding\", "
             "UTF-8; Notepad: \"Save as\", Encoding: UTF-8) and submit it again.")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _check_text(data: bytes, name: str):

@@ -94,3 +94,21 @@ def sweep(where: str | os.PathLike | None = None) -> list[str]:
         shutil.rmtree(entry.path, ignore_errors=True)
         removed.append(entry.name)
     return removed
+
+
+def remove_own(where: str | os.PathLike | None = None) -> list[str]:
+    """Remove every folder this process made (for a process that is about to exit:
+    what it was doing when it was stopped may not have unwound)."""
+    where = Path(where or tempfile.gettempdir())
+    mine = _me()
+    removed = []
+    try:
+        entries = list(os.scandir(where))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _NAME.match(entry.name)
+        if m and f"{m['pid']}.{m['start']}" == mine and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.name)
+    return removed
