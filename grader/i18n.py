@@ -378,6 +378,10 @@ HINTS_KO = {
         "Keras는 에포크 0에서도, best를 개선한 에포크에서도 멈추지 않습니다. 개선이 있으면 "
         "(baseline을 넘지 못해 wait가 계속 세어지더라도) 바로 return하고, 개선이 없는 에포크만 "
         "`wait >= patience and epoch > 0` 검사를 합니다.",
+    "early_stopping_stop_test_after_improvement":
+        "best를 개선한 에포크에서는 학습을 멈추지 않습니다. Keras 3는 개선을 기록한 뒤 바로 "
+        "return하고, 개선이 없는 에포크만 `wait >= patience and epoch > 0` 검사를 합니다(예전 "
+        "tf.keras는 매 에포크 검사했기 때문에 patience=0이면 개선 중에도 에포크 1에서 멈췄습니다).",
 }
 
 # trivial variants of the optimizer parts (optimizers.TRIVIAL_HINTS), one per part and kind

@@ -257,6 +257,23 @@ def test_float32_implementation_scores_full_marks(tmp_path):
     (sub / "early_stopping.py").write_text(textwrap.dedent(FLOAT32_CLASS), encoding="utf-8")
     part = grade_path(sub, parts=[PART]).part(PART)
     assert part.full, [(c.name, c.message) for c in part.checks if not c.passed]
+    assert not any(c.diagnosis for c in part.checks)
+
+
+def test_keras_flow_without_the_epoch_guard_is_correct(tmp_path):
+    """In Keras's flow the first monitored epoch always improves (best starts at None)
+    and returns, so `and epoch > 0` never changes what happens: code that follows the
+    flow without it is correct and keeps full marks, with no hint (issue 11.3 is about
+    code that reaches the stop test at epoch 0: EarlyStoppingStopsAtEpochZero)."""
+    sub = copy_solutions(tmp_path / "sub")
+    path = sub / "early_stopping.py"
+    source = path.read_text(encoding="utf-8")
+    assert "self.wait >= self.patience and epoch > 0" in source
+    path.write_text(source.replace("self.wait >= self.patience and epoch > 0",
+                                   "self.wait >= self.patience"), encoding="utf-8")
+    part = grade_path(sub, parts=[PART]).part(PART)
+    assert part.full, [(c.name, c.message) for c in part.checks if not c.passed]
+    assert not any(c.diagnosis for c in part.checks)
 
 
 def test_missing_attribute_is_named(tmp_path):

@@ -229,6 +229,27 @@ class EarlyStoppingStopsAtEpochZero(_MistakeBase):
             self._stop(epoch)
 
 
+class EarlyStoppingStopTestAfterImprovement(_MistakeBase):
+    """tf.keras 2.x's order: no return after an improvement, so the stop test (with its
+    ``epoch > 0`` guard) also runs on improving epochs; patience=0 stops at epoch 1 even
+    while the monitored value improves."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = (logs or {}).get(self.monitor)
+        if self._skipped(epoch, current):
+            return
+        self.wait += 1
+        if self._improves(current, self.best):
+            self.best = current
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self._resets_wait(current):
+                self.wait = 0
+        if self._patience_over() and epoch > 0:
+            self._stop(epoch)
+
+
 # -- trivial mutants: each must score 0 in the part ----------------------------------------
 class EarlyStoppingNeverStops:
     """Does nothing at all (the attributes keep their initial values)."""
@@ -274,6 +295,7 @@ MISTAKES = {
         EarlyStoppingMissingCountsAsWait, EarlyStoppingNoResetOnTrainBegin,
         EarlyStoppingOneBasedStoppedEpoch, EarlyStoppingAccuracyMinimised,
         EarlyStoppingPatienceZeroNeverStops, EarlyStoppingStopsAtEpochZero,
+        EarlyStoppingStopTestAfterImprovement,
     ],
 }
 

@@ -68,6 +68,11 @@ HINTS = {
         "improvement it returns at once (even when the baseline is not beaten, so `wait` keeps "
         "counting), and only an epoch without improvement runs the test "
         "`wait >= patience and epoch > 0`.",
+    "early_stopping_stop_test_after_improvement":
+        "An epoch that improves `best` never stops training: Keras 3 returns right after "
+        "recording an improvement, and only an epoch without improvement runs the test "
+        "`wait >= patience and epoch > 0` (older tf.keras tested every epoch, so patience=0 "
+        "stopped at epoch 1 even while improving).",
     "early_stopping_accuracy_minimised":
         "mode='auto' maximises accuracy (names whose base is accuracy, acc or auc) and minimises "
         "loss; you minimised an accuracy.",
@@ -294,6 +299,7 @@ MODEL_MISTAKES = (
     "early_stopping_missing_counts_as_wait", "early_stopping_no_reset_on_train_begin",
     "early_stopping_one_based_stopped_epoch", "early_stopping_accuracy_minimised",
     "early_stopping_patience_zero_never_stops", "early_stopping_stops_at_epoch_zero",
+    "early_stopping_stop_test_after_improvement",
 )
 
 
@@ -358,6 +364,8 @@ def simulate(inputs: dict, mistake: str = "") -> dict:
                         state["wait"] = 0
                     elif m == "stops_at_epoch_zero":
                         stop = patience_over(state["wait"])
+                    if m == "stop_test_after_improvement":
+                        stop = patience_over(state["wait"]) and epoch > 0
                 else:
                     stop = patience_over(state["wait"]) and (epoch > 0 or
                                                              m == "stops_at_epoch_zero")
