@@ -49,6 +49,7 @@ def test_mistake_loses_points_only_here(cls, tmp_path):
     # class ignoring start_from_epoch was called "non-strict improvement", one never
     # stopping with patience=0 "you stop one epoch late"
     assert diagnoses(result, PART) == {mid}, diagnoses(result, PART)
+    assert any(c.diagnosis == mid and not c.hidden for c in result.part(PART).checks)  # in `check`
     assert {c.hint for c in result.part(PART).checks if c.diagnosis == mid} == {HINTS[mid]}
 
 

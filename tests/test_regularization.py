@@ -79,6 +79,7 @@ def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
     assert set(lost_points(result)) == {part}, lost_points(result)
     # named by its failing checks, and no other mistake is named (issue 11.4)
     assert diagnoses(result, part) == {mistake}, diagnoses(result, part)
+    assert any(c.diagnosis == mistake and not c.hidden for c in result.part(part).checks)
     hints = {c.hint for c in result.part(part).checks if c.diagnosis == mistake}
     assert hints == {HINTS[mistake]}
 
