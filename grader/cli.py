@@ -21,6 +21,54 @@ def _fail_usage(msg: str):
     sys.exit(2)
 
 
+def _sandbox_mode(*, grading: bool = False, allow_unisolated: bool = False) -> str:
+    """The sandbox runner this machine will use (``$GRADER_SANDBOX``), checked before
+    anything is graded: a bad value, or ``bwrap`` where bubblewrap cannot run, is a
+    usage error; so is ``grade`` with no operating-system isolation, unless allowed."""
+    import os
+
+    from .sandbox import isolation
+    from .sandbox.runner import Limits, SandboxUnavailable, choose_runner, runner_isolated
+
+    try:
+        mode, _why = choose_runner(Limits())
+    except ValueError:
+        _fail_usage(f"{isolation.RUNNER_ENV}={os.environ.get(isolation.RUNNER_ENV, '')!r} is not "
+                    f"a sandbox runner (use {', '.join(isolation.RUNNERS)})")
+    except SandboxUnavailable as exc:
+        _fail_usage(f"{isolation.RUNNER_ENV}=bwrap, but {exc}")
+    if grading and not allow_unisolated and not runner_isolated(mode):
+        _fail_usage("refusing to grade: students' code would run without operating-system "
+                    "isolation (bubblewrap cannot run here, and without root the basic sandbox "
+                    "cannot switch to an unprivileged user); install bubblewrap, run as root, "
+                    "or pass --allow-unisolated to accept that (see SECURITY.md)")
+    return mode
+
+
+def _keep_private(out: Path, submissions: Path, mode: str) -> None:
+    """As root: OUT is made readable by root only (the workers run as other users), and
+    what an unprivileged worker of the basic sandbox could still read is named."""
+    import os
+
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        return
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        os.chmod(out, os.stat(out).st_mode & 0o700)
+    except OSError:
+        return  # (reported by the batch as a folder it cannot write)
+    if mode != "fallback":
+        return
+    from .sandbox import isolation
+
+    open_to_all = isolation.exposed([*isolation.private_dirs(), submissions])
+    if open_to_all:
+        click.echo("grader: warning: every user of this machine can read "
+                   f"{', '.join(open_to_all)}, and so can native code in students' submissions "
+                   "under the basic sandbox: make them private (chmod o-rwx, e.g. on the "
+                   "project folder) or install bubblewrap", err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="grader")
 def main():
@@ -48,7 +96,9 @@ def check(parts, path, as_json, verbose, max_examples, lang):
     if unknown:
         _fail_usage(f"unknown part {', '.join(unknown)} (parts: {', '.join(assignment.part_ids)})")
     if not path.exists():
-        _fail_usage(f"{path} does not exist (use --path to point at your work)")
+        given = click.get_current_context().get_parameter_source("path") != click.core.ParameterSource.DEFAULT
+        _fail_usage(f"{path} does not exist" + ("" if given else " (use --path to point at your work)"))
+    _sandbox_mode()
     settings = Settings(lang=lang) if max_examples is None else Settings(max_examples=max_examples,
                                                                          lang=lang)
     result = grade(path, assignment, parts=list(parts) or None, hidden=False, settings=settings)
@@ -76,7 +126,11 @@ def check(parts, path, as_json, verbose, max_examples, lang):
 @click.option("--plots", is_flag=True,
               help="In feedback.html, plot a failing optimizer's path next to Keras's "
                    "(runs that optimizer once more: about a second per plot).")
-def grade_cmd(submissions, out, workers, regrade, dask_address, max_examples, no_progress, plots):
+@click.option("--allow-unisolated", is_flag=True,
+              help="Grade even where students' code would run without operating-system "
+                   "isolation (no bubblewrap and not root: see SECURITY.md).")
+def grade_cmd(submissions, out, workers, regrade, dask_address, max_examples, no_progress, plots,
+              allow_unisolated):
     """Grade every submission in SUBMISSIONS (public and hidden checks).
 
     Each entry of SUBMISSIONS (a folder, an .ipynb or a .zip) is one submission.
@@ -88,6 +142,9 @@ def grade_cmd(submissions, out, workers, regrade, dask_address, max_examples, no
     from .batch import grade_folder
     from .checking import Settings
 
+    # (with --dask the cluster's machines run the students' code: only the setting is checked)
+    mode = _sandbox_mode(grading=not dask_address, allow_unisolated=allow_unisolated)
+    _keep_private(out, submissions, mode)
     console = Console(stderr=True)
     settings = Settings() if max_examples is None else Settings(max_examples=max_examples)
     progress = _BatchProgress(console, enabled=not no_progress)
@@ -201,6 +258,7 @@ def gradescope_run(root, max_examples):
     from .gradescope import run_autograder
 
     settings = Settings() if max_examples is None else Settings(max_examples=max_examples)
+    _sandbox_mode()
     result = run_autograder(root, settings=settings)
     click.echo(f"{result['score']:g} points; wrote results.json")
 

@@ -43,12 +43,47 @@ BOX_CODE = "/grader-worker"
 LINUX = sys.platform.startswith("linux")
 
 
+def can_drop_root() -> bool:
+    """Whether a fallback worker started here drops to an unprivileged user: the
+    grader runs as root on a POSIX system (Linux: also /proc, for the descriptors
+    through which that user reaches its folders)."""
+    return (hasattr(os, "geteuid") and os.geteuid() == 0 and hasattr(os, "setresuid")
+            and (not LINUX or os.path.isdir("/proc/self/fd")))
+
+
+def random_uid() -> int:
+    """A random unprivileged uid (also used as gid) for one worker: no file belongs to it
+    and no other worker has it (RLIMIT_NPROC then counts that worker's processes only)."""
+    import secrets
+
+    return 120000 + secrets.randbelow(60000)
+
+
 def requested_runner(value: str | None) -> str:
     """The runner asked for by a Limits field, else by ``$GRADER_SANDBOX``, else auto."""
     choice = (value or os.environ.get(RUNNER_ENV) or "auto").strip().lower()
     if choice not in RUNNERS:
         raise ValueError(f"unknown sandbox runner {choice!r} (expected one of {', '.join(RUNNERS)})")
     return choice
+
+
+def exposed(paths) -> list[str]:
+    """Those of ``paths`` that any user of the machine can reach (every folder above
+    them searchable by others, and they themselves readable or, for a folder,
+    searchable by others: file names are easy to guess)."""
+    out = []
+    for path in paths:
+        try:
+            p = Path(path).resolve()
+            if not p.exists():
+                continue
+            ok = all(os.stat(a).st_mode & 0o001 for a in p.parents)
+            mode = os.stat(p).st_mode
+            if ok and mode & (0o001 if p.is_dir() else 0o004):
+                out.append(str(p))
+        except OSError:
+            continue
+    return out
 
 
 def bwrap_executable() -> str | None:
@@ -189,6 +224,11 @@ def bwrap_argv(bwrap: str, root: str, code_files: dict, *, as_root: bool, disk_m
     for name in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime"):
         if os.path.exists(name):
             args += _mounts_for(name, done) + ["--ro-bind", name, name]
+    # The working folder's tmpfs first: a Python installed under it (a virtual environment
+    # in /tmp) is bound on top of it below, instead of being hidden by it.
+    size = ["--size", str(disk_mb * 1024 * 1024)] if version >= (0, 7) else []
+    args += ["--perms", "1777", *size, "--tmpfs", BOX_WORK]
+    done.add(BOX_WORK)
     bound = list(system)
     for p in python_paths():
         if _under(p, bound):
@@ -207,10 +247,14 @@ def bwrap_argv(bwrap: str, root: str, code_files: dict, *, as_root: bool, disk_m
     args += ["--perms", "0755", "--dir", BOX_CODE]
     for name, src in code_files.items():
         args += ["--ro-bind", src, f"{BOX_CODE}/{name}"]
-    args += ["--ro-bind", root, BOX_ROOT]
-    size = ["--size", str(disk_mb * 1024 * 1024)] if version >= (0, 7) else []
-    args += ["--perms", "1777", *size, "--tmpfs", BOX_WORK, "--chdir", BOX_WORK]
+    args += ["--ro-bind", root, BOX_ROOT, "--chdir", BOX_WORK]
     return args
+
+
+def work_binds() -> list[str]:
+    """The folders bound inside the box's working folder (a Python installation under
+    /tmp): the cleaning between two workers of a shared box leaves them."""
+    return [p for p in python_paths() if _under(p, [BOX_WORK]) and p != BOX_WORK]
 
 
 # -- the process table ---------------------------------------------------------------------

@@ -146,6 +146,11 @@ def _probe_bwrap() -> tuple[bool, str]:
         _rmtree(empty)
 
 
+def runner_isolated(mode: str) -> bool:
+    """Whether a runner gives operating-system isolation here (see Sandbox.isolated)."""
+    return mode == "bwrap" or isolation.can_drop_root()
+
+
 def choose_runner(limits: Limits) -> tuple[str, str]:
     """``(mode, why)``: ``("bwrap", "")`` or ``("fallback", reason)``."""
     want = isolation.requested_runner(limits.runner)
@@ -377,16 +382,33 @@ class Sandbox:
         self._box = self._decoy = None
         self._shared: zygote.Zygote | None = None  # the shared box it holds (see zygote.py)
         self._own_box = False  # set when it cannot use (or lost) the shared box
+        self._uid = None  # the fallback's unprivileged user, when started by root
         if self.mode == "bwrap":
             self._box = self._stage()
             self._decoy = isolation.make_decoy(self._tmp / "decoy")
+        elif isolation.can_drop_root():
+            self._uid = isolation.random_uid()
+            self._box = self._stage()
+            os.chown(self._work, self._uid, self._uid)
+            os.chmod(self._work, 0o700)
 
     @property
     def note(self) -> str:
+        """For the student: which sandbox ran their code, in plain words (the detailed
+        reason, with paths, is ``why``, for the instructor)."""
         if self.mode == "bwrap":
             return ""
-        return (f"Your code ran in the basic sandbox because {self.why}: it is graded the same, "
-                "but without the operating-system isolation of bubblewrap (see SECURITY.md).")
+        if self.why.startswith("the fallback runner was requested"):
+            because = "the basic sandbox was chosen for this run"
+        else:
+            because = "the stronger sandbox (bubblewrap) is not available on this computer"
+        return f"Your code ran in the basic sandbox because {because}. It is graded the same."
+
+    @property
+    def isolated(self) -> bool:
+        """Whether the operating system isolates the student's code (bubblewrap, or the
+        fallback started by root, whose worker drops to an unprivileged user)."""
+        return self.mode == "bwrap" or self._uid is not None
 
     def _stage(self) -> Path:
         """A world-readable copy of the submission for the unprivileged worker."""
@@ -435,7 +457,15 @@ class Sandbox:
             argv += ["--", sys.executable, "-I", "-S", f"{isolation.BOX_CODE}/worker.py",
                      json.dumps(cfg)]
             return argv, str(self._work), isolation.BOX_WORK
-        cfg = self._config(str(self.root), str(self._work), None)
+        if self._uid is not None:
+            # Root without bubblewrap: the worker drops to its own unprivileged user before
+            # any student code runs, and works on a copy of the submission in this
+            # sandbox's private folder (0700, root's), which that user reaches only
+            # through descriptors the worker opens before dropping (worker._open_views).
+            cfg = self._config(str(self._box), str(self._work), [self._uid, self._uid])
+            cfg["views"] = [str(self._box), str(self._work), *isolation.python_paths()]
+        else:
+            cfg = self._config(str(self.root), str(self._work), None)
         cfg["parent"] = os.getpid()  # (bubblewrap's --die-with-parent does this for its own)
         return ([sys.executable, "-I", "-S", str(WORKER), json.dumps(cfg)], str(self._work),
                 str(self._work))

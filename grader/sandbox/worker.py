@@ -67,12 +67,27 @@ class _Blocker(importlib.abc.MetaPathFinder):
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _PROGRAMS = {"os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen",
-             "os.startfile", "pty.spawn"}
+             "os.startfile", "pty.spawn", "webbrowser.open"}
+#: Events refused whatever their arguments: the network (sockets, and name lookups, which
+#: reach the outside through the resolver without a socket of Python's), sqlite (it opens
+#: files without an "open" event, and ATTACH opens any other), the system log.
+_REFUSED_PREFIXES = {"socket.": "network access (and name lookups)",
+                     "sqlite3.": "using sqlite databases", "syslog.": "writing to the system log",
+                     "urllib.": "network access", "http.client.": "network access",
+                     "ftplib.": "network access", "smtplib.": "network access",
+                     "poplib.": "network access", "imaplib.": "network access",
+                     "nntplib.": "network access", "telnetlib.": "network access"}
+#: Events that read a path (position of the path, position of its dir_fd or None).
+_READS = {"os.listdir": (0, None), "os.scandir": (0, None), "os.chdir": (0, None),
+          "os.walk": (0, None), "os.fwalk": (0, 4), "os.getxattr": (0, None),
+          "os.listxattr": (0, None), "glob.glob": (0, 3), "shutil.copyfile": (0, None),
+          "shutil.copytree": (0, None), "shutil.unpack_archive": (0, None)}
 _MODIFY = {"os.remove": (0, 1), "os.rmdir": (0, 1), "os.mkdir": (0, 2), "os.chmod": (0, 2),
            "os.chown": (0, 3), "os.utime": (0, 4), "os.truncate": (0, None),
            "os.chflags": (0, None), "os.lchflags": (0, None), "os.setxattr": (0, None),
            "os.removexattr": (0, None), "shutil.rmtree": (0, 1)}
 MAX_FILES_WRITTEN = 100
+_PREFIXES = tuple(_REFUSED_PREFIXES)
 
 
 class Policy:
@@ -120,13 +135,19 @@ class Policy:
             path = os.path.join(base, path)
         return os.path.realpath(path)
 
-    def check_read(self, path, dir_fd=None):
+    def check_read(self, path, dir_fd=None, opening=False):
         real = self._resolve(path, dir_fd)
         if real is None:
             return
-        if real.startswith(f"/proc/{os.getpid()}/") or real == f"/proc/{os.getpid()}":
-            return
         if self._under(real, self.own):
+            return
+        if opening and os.path.isdir(real):
+            # A directory descriptor outside its own folders would let relative *at calls
+            # (os.open(..., dir_fd=...), whose "open" event does not carry dir_fd) reach
+            # anything: /proc/<pid>/root, "/", the Python installation's parents.
+            raise PermissionError(f"opening the folder {real} is not allowed: a submission "
+                                  "may only open folders of its own")
+        if real.startswith(f"/proc/{os.getpid()}/"):
             return
         for root, name in self.frameworks.items():
             if self._under(real, [root]):
@@ -147,6 +168,21 @@ class Policy:
                 raise PermissionError(f"too many files written (at most {MAX_FILES_WRITTEN} "
                                       "at a time)")
             self.created.add(real)
+
+    def check_link_target(self, target, link, dir_fd=None):
+        """A symbolic link may only point into the submission's own folders (a link to
+        elsewhere, opened relative to a folder descriptor, would escape the checks)."""
+        where = self._resolve(link, dir_fd)
+        try:
+            target = os.fsdecode(target)
+        except TypeError:
+            return
+        if where is None:
+            return
+        real = os.path.realpath(os.path.join(os.path.dirname(where), target))
+        if not self._under(real, self.own):
+            raise PermissionError("a symbolic link may only point into the submission's own "
+                                  "folders")
 
     def check_signal(self, pid):
         if not isinstance(pid, int) or pid in (0, os.getpid()):
@@ -183,9 +219,10 @@ class Policy:
             return
         elif event in _PROGRAMS:
             raise PermissionError("running other programs is not allowed in a submission")
-        elif event == "socket.__new__":
-            raise PermissionError("network access is not allowed in a submission")
-        elif event in ("os.listdir", "os.scandir", "os.chdir"):
+        elif event.startswith(_PREFIXES):
+            what = next(v for k, v in _REFUSED_PREFIXES.items() if event.startswith(k))
+            raise PermissionError(f"{what} is not allowed in a submission")
+        elif event in _READS:
             kind = 2
         elif event in _MODIFY or event in ("os.rename", "os.link", "os.symlink"):
             kind = 3
@@ -203,16 +240,21 @@ class Policy:
                     self.check_write(path, create=bool((flags or 0) & os.O_CREAT)
                                      or (isinstance(mode, str) and any(c in mode for c in "wax")))
                 else:
-                    self.check_read(path)
+                    self.check_read(path, opening=mode is None)  # os.open: maybe a folder
             elif kind == 2:
-                self.check_read(args[0] if args and args[0] is not None else ".")
+                pos, fd_pos = _READS[event]
+                dir_fd = args[fd_pos] if fd_pos is not None and len(args) > fd_pos else None
+                path = args[pos] if len(args) > pos and args[pos] is not None else "."
+                self.check_read(path, dir_fd if isinstance(dir_fd, int) else None)
             elif kind == 3:
                 if event in ("os.rename", "os.link"):
                     src, dst, src_fd, dst_fd = (list(args) + [None] * 4)[:4]
                     self.check_write(src, src_fd)
                     self.check_write(dst, dst_fd, create=True)
                 elif event == "os.symlink":
-                    self.check_write(args[1], args[2] if len(args) > 2 else None, create=True)
+                    dir_fd = args[2] if len(args) > 2 else None
+                    self.check_write(args[1], dir_fd, create=True)
+                    self.check_link_target(args[0], args[1], dir_fd)
                 else:
                     pos, fd_pos = _MODIFY[event]
                     dir_fd = args[fd_pos] if fd_pos is not None and len(args) > fd_pos else None
@@ -345,6 +387,55 @@ def _drop_privileges(cfg: dict) -> None:
             raise SystemExit("could not drop root privileges")
 
 
+def _open_views(cfg: dict) -> dict:
+    """{folder: descriptor} of the folders the worker needs after it drops root (its
+    submission, its working folder, the Python installation), opened while it is still
+    root. The unprivileged user may not be able to reach them by path (a Python
+    installed under /root, the grader's private 0700 temporary folder); through these
+    descriptors (``/proc/self/fd/N``) it reaches them and nothing beside them."""
+    if not cfg.get("drop") or not cfg.get("views") or not hasattr(os, "geteuid") \
+            or os.geteuid() != 0:
+        return {}
+    out = {}
+    for path in cfg["views"]:
+        try:
+            out[os.path.abspath(path)] = os.open(path, os.O_RDONLY | os.O_DIRECTORY
+                                                 | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            pass
+    return out
+
+
+def _use_views(views: dict):
+    """After the drop: keep the descriptors of the folders the new user cannot reach by
+    path, and point ``sys.path`` and the packages already imported at them. Returns the
+    function mapping a path to the one to use."""
+    mapping = {}
+    for path, fd in views.items():
+        if os.access(path, os.R_OK | os.X_OK):
+            os.close(fd)
+        else:
+            mapping[path] = f"/proc/self/fd/{fd}"
+    if not mapping:
+        return lambda p: p
+    order = sorted(mapping, key=len, reverse=True)
+
+    def remap(p):
+        if not isinstance(p, str):
+            return p
+        for src in order:
+            if p == src or p.startswith(src.rstrip("/") + "/"):
+                return mapping[src] + p[len(src):]
+        return p
+    sys.path[:] = [remap(p) for p in sys.path]
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__path__", None)
+        if isinstance(path, list):
+            path[:] = [remap(p) for p in path]
+    sys.path_importer_cache.clear()
+    return remap
+
+
 def _limit_processes(cfg: dict) -> bool:
     """RLIMIT_NPROC (only effective for a non-root user). Returns whether it holds."""
     try:
@@ -392,6 +483,14 @@ def _refuse_processes() -> bool:
              (jeq, 1, 0, calls["clone"]), (ret, 0, 0, allow),
              (ld, 0, 0, 16), (jset, 0, 1, 0x00010000),            # CLONE_THREAD: a thread
              (ret, 0, 0, allow), (ret, 0, 0, eagain)]
+    return _install_filter(prog)
+
+
+def _install_filter(prog) -> bool:
+    """Install a seccomp BPF program (a list of (code, jt, jf, k)) on this process and
+    everything it starts; it cannot be removed. Returns whether it is in place."""
+    import struct
+
     try:
         import ctypes
 
@@ -407,6 +506,49 @@ def _refuse_processes() -> bool:
         return libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) == 0  # PR_SET_SECCOMP, FILTER
     except (OSError, AttributeError, ImportError):
         return False
+
+
+#: System calls no submission needs whose effects outlive the worker or reach other
+#: workers: kernel keyrings (kept per user and per session, across runs), POSIX message
+#: queues (kept per IPC namespace, i.e. shared by the workers of one box), device, FIFO
+#: and socket nodes made with mknod (a FIFO planted where the grader reads hangs it), and
+#: io_uring (file operations that bypass these filters).
+DENIED_SYSCALLS = {
+    "x86_64": {"add_key": 248, "request_key": 249, "keyctl": 250, "mq_open": 240,
+               "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
+               "mq_getsetattr": 245, "mknod": 133, "mknodat": 259, "io_uring_setup": 425,
+               "io_uring_enter": 426, "io_uring_register": 427},
+    "aarch64": {"add_key": 217, "request_key": 218, "keyctl": 219, "mq_open": 180,
+                "mq_unlink": 181, "mq_timedsend": 182, "mq_timedreceive": 183, "mq_notify": 184,
+                "mq_getsetattr": 185, "mknodat": 33, "io_uring_setup": 425,
+                "io_uring_enter": 426, "io_uring_register": 427},
+}
+
+
+def _deny_syscalls() -> bool:
+    """Linux seccomp filter: the calls in DENIED_SYSCALLS fail with EPERM (x86-64 and
+    arm64; other ABIs of the same kernel, e.g. 32-bit calls on x86-64, kill the process).
+    Returns whether the filter is in place."""
+    import errno
+    import platform
+
+    if not sys.platform.startswith("linux"):
+        return False
+    arch = platform.machine()
+    arch = "aarch64" if arch == "arm64" else arch
+    audit = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}.get(arch)
+    if audit is None:
+        return False
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    allow, kill, eperm = 0x7FFF0000, 0x80000000, 0x00050000 | errno.EPERM
+    prog = [(ld, 0, 0, 4), (jeq, 1, 0, audit), (ret, 0, 0, kill),   # a foreign ABI: refuse
+            (ld, 0, 0, 0)]
+    if arch == "x86_64":
+        prog += [(jge, 0, 1, 0x40000000), (ret, 0, 0, kill)]  # the x32 ABI
+    for nr in sorted(DENIED_SYSCALLS[arch].values()):
+        prog += [(jeq, 0, 1, nr), (ret, 0, 0, eperm)]
+    prog += [(ret, 0, 0, allow)]
+    return _install_filter(prog)
 
 
 def _die_with_parent(parent) -> None:
@@ -639,14 +781,7 @@ def serve(cfg: dict) -> int:
     os.dup2(null, 0)
     os.dup2(2, 1)
     os.close(null)
-    _die_with_parent(cfg.get("parent"))
     _limit(cfg)
-    _drop_privileges(cfg)
-    info = {"uid": os.getuid() if hasattr(os, "getuid") else None,
-            "nproc": _limit_processes(cfg), "subreaper": _become_subreaper(), "no_fork": False}
-    if cfg.get("no_fork"):
-        info["no_fork"] = _refuse_processes()
-        info["nproc"] = info["nproc"] or info["no_fork"]
     root = os.path.abspath(cfg["root"])
     if os.path.isdir(cfg["work"]):
         os.chdir(cfg["work"])
@@ -655,8 +790,24 @@ def serve(cfg: dict) -> int:
     stdlib = [p for p in sys.path if p and not os.path.abspath(p).startswith(here)]
     sys.path[:] = [root] + [p for p in cfg.get("libs", ()) if p not in stdlib] + stdlib
     sys.dont_write_bytecode = True
+    # Everything of the grader's the worker runs is loaded before it drops root: after
+    # that it needs no file of the grader's (which its new user may not be able to read).
     wire, drivers = _load_helpers()
     import numpy.random  # noqa: F401  (numpy, warmed up before the student's code runs)
+    views = _open_views(cfg)
+    _drop_privileges(cfg)
+    remap = _use_views(views)
+    root = remap(root)
+    sys.path[0] = root
+    if views:
+        os.environ["HOME"] = os.environ["TMPDIR"] = remap(os.path.abspath(cfg["work"]))
+    _die_with_parent(cfg.get("parent"))  # (after the drop, which clears it)
+    info = {"uid": os.getuid() if hasattr(os, "getuid") else None,
+            "nproc": _limit_processes(cfg), "subreaper": _become_subreaper(), "no_fork": False,
+            "denied": _deny_syscalls()}
+    if cfg.get("no_fork"):
+        info["no_fork"] = _refuse_processes()
+        info["nproc"] = info["nproc"] or info["no_fork"]
     sys.meta_path.insert(0, _Blocker())
     sys.addaudithook(Policy(cfg))
     cap = int(cfg.get("output_bytes", 65536))
@@ -790,7 +941,7 @@ def _fork_server(cfg: dict) -> int:
             elif req.get("op") == "reset":
                 for fd in fds:
                     os.close(fd)
-                why = _reset(me, work, libc, reap)
+                why = _reset(me, work, libc, reap, cfg.get("keep") or ())
                 for pid in list(exits):
                     tell({"exit": pid, "code": exits.pop(pid)})
                 tell({"ok": not why, "why": why})
@@ -830,10 +981,36 @@ def _forked(ctl, fds, cfg) -> None:
         os._exit(code)
 
 
-def _reset(me: int, work: str, libc, reap) -> str:
-    """Kill every process of the box but its init and this one, then empty the working
-    folder and remove System V IPC objects. Returns what failed ("" if nothing)."""
+def _empty(folder: str, keep) -> str:
+    """Remove everything in ``folder`` but the folders in ``keep`` (mount points of a
+    Python installed under the working folder) and the folders leading to them.
+    Returns what failed ("" if nothing)."""
     import shutil
+
+    for entry in os.scandir(folder):
+        try:
+            if entry.path in keep:
+                continue
+            if any(k.startswith(entry.path + "/") for k in keep) \
+                    and entry.is_dir(follow_symlinks=False):
+                why = _empty(entry.path, keep)
+                if why:
+                    return why
+            elif entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except OSError as exc:
+            return f"could not remove {entry.path}: {exc}"
+    left = [e.path for e in os.scandir(folder)
+            if not any(k == e.path or k.startswith(e.path + "/") for k in keep)]
+    return f"{folder} is not empty" if left else ""
+
+
+def _reset(me: int, work: str, libc, reap, keep=()) -> str:
+    """Kill every process of the box but its init and this one, then empty the working
+    folder (but for ``keep``, see _empty) and remove System V IPC objects. Returns what
+    failed ("" if nothing)."""
     import signal
     import time
 
@@ -859,16 +1036,9 @@ def _reset(me: int, work: str, libc, reap) -> str:
         if time.monotonic() > deadline:
             return f"processes {others[:5]} survived"
         time.sleep(0.002)
-    for entry in os.scandir(work):
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path)
-            else:
-                os.unlink(entry.path)
-        except OSError as exc:
-            return f"could not remove {entry.path}: {exc}"
-    if os.listdir(work):
-        return f"{work} is not empty"
+    why = _empty(work, set(keep))
+    if why:
+        return why
     for kind, remove in (("shm", lambda i: libc.shmctl(i, 0, None)),
                          ("sem", lambda i: libc.semctl(i, 0, 0)),
                          ("msg", lambda i: libc.msgctl(i, 0, None))):
