@@ -205,6 +205,30 @@ def run_inference_case(ctx, case):
     return [(y,)], ((0, detail, where) if detail else None)
 
 
+def _fails_case(fn, case, calls) -> bool:
+    """Would outputs ``calls`` (per call, as :func:`_as_calls`) fail this case of the
+    reference check? (A known mistake whose recorded outputs fail a case that the
+    student passes is not what the student did.)"""
+    inp, exp = case.inputs, _as_calls(case.expected)
+    if len(calls) < len(exp):
+        return True
+    if fn == INFER:
+        args = [inp["x"], inp["gamma"], inp["beta"], inp["moving_mean"], inp["moving_variance"]]
+        atol = ATOL_PER_TERM * term_scale(*args, _eps(inp))
+        return _compare("y", np.asarray(calls[0][0]), exp[0][0], RTOL, atol) is not None
+    mm, mv = inp["moving_mean"], inp["moving_variance"]
+    for k, x in enumerate(inp["xs"]):
+        got = tuple(np.asarray(a) for a in calls[k])
+        mean, var = batch_stats(x)
+        y_atol = ATOL_PER_TERM * term_scale(x, inp["gamma"], inp["beta"], mean, var, _eps(inp))
+        if (_compare("y", got[0], exp[k][0], RTOL, y_atol)
+                or _compare("m", got[1], exp[k][1], RTOL, _stats_atol(exp[k][1], mm))
+                or _compare("v", got[2], exp[k][2], RTOL, _stats_atol(exp[k][2], mv))):
+            return True
+        mm, mv = got[1], got[2]
+    return False
+
+
 def _short(value) -> str:
     text = fmt(value)
     return text if len(text) < 400 else text[:400] + "..."
@@ -231,11 +255,14 @@ def closest_mistake(outputs, mistakes: dict, threshold: float = DIAG_DEV) -> str
     return closest_everywhere([(outputs, mistakes)], threshold)
 
 
-def closest_everywhere(failing, threshold: float = DIAG_DEV) -> str:
+def closest_everywhere(failing, threshold: float = DIAG_DEV, contradicted=frozenset()) -> str:
     """The known mistake that reproduces the student's outputs on EVERY failing case
-    (``failing``: ``[(outputs, case.mistakes)]``), or ""."""
+    (``failing``: ``[(outputs, case.mistakes)]``) and is not ``contradicted`` by a
+    passing case, or ""."""
     best, best_dev = "", threshold
     for mistake_id in failing[0][1] if failing else ():
+        if mistake_id in contradicted:
+            continue
         dev = max(_deviation(outputs, mistakes[mistake_id]) if mistake_id in mistakes else np.inf
                   for outputs, mistakes in failing)
         if dev <= best_dev:
@@ -257,10 +284,11 @@ def reference_check(fn: str, *, tag=None, hidden=False):
         cases = ctx.cases(hidden=hidden, tag=tag)
         if not cases:
             raise Failure("no recorded cases for this check")
-        failing, first = [], None
+        failing, first, passed = [], None, []
         for case in cases:
             outputs, bad = runner(ctx, case)
             if bad is None:
+                passed.append(case)
                 continue
             failing.append((outputs, case.mistakes))
             if first is None:
@@ -273,7 +301,10 @@ def reference_check(fn: str, *, tag=None, hidden=False):
         if first is not None:
             if len(failing) > 1:
                 first.message += f" [{len(failing)} of {len(cases)} cases differ]"
-            first.diagnosis = closest_everywhere(failing)
+            # a mistake that would fail a case the student passes is not what they did
+            contradicted = {m for c in passed for m, rec in c.mistakes.items()
+                            if _fails_case(fn, c, _as_calls(rec))}
+            first.diagnosis = closest_everywhere(failing, contradicted=contradicted)
             raise first
         return None
 

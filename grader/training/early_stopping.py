@@ -227,22 +227,14 @@ def run_student(ctx, inputs: dict, wrap: bool = True) -> dict:
 # -- reference checks ---------------------------------------------------------------------
 
 def closest_mistake(student: list, cases, failing: set, fields=FIELDS) -> str:
-    """The known mistake that behaves like the student on every failing case and on the
-    most cases overall ("" when none matches every failing case)."""
-    best, best_score = "", -1
-    ids = list(dict.fromkeys(m for c in cases for m in c.mistakes))
-    for mistake in ids:
-        score, ok = 0, True
-        for case, got in zip(cases, student):
-            rec = case.mistakes.get(mistake)
-            same = rec is not None and "runs" in rec and difference(got, rec, fields) is None
-            if case.id in failing and not same:
-                ok = False
-                break
-            score += same
-        if ok and score > best_score:
-            best, best_score = mistake, score
-    return best
+    """The one known mistake that behaves exactly like the student on every case of the
+    check, the failing ones and the passing ones ("" when none does, or several do)."""
+    found = []
+    for mistake in dict.fromkeys(m for c in cases for m in c.mistakes):
+        if all((rec := case.mistakes.get(mistake)) is not None and "runs" in rec
+               and difference(got, rec, fields) is None for case, got in zip(cases, student)):
+            found.append(mistake)
+    return found[0] if len(found) == 1 else ""
 
 
 def reference_check(*, tag=None, hidden=False, fields=FIELDS):

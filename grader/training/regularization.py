@@ -164,23 +164,31 @@ def _l1l2_call(name, inputs):
     return (inputs["weights"],), kwargs
 
 
-def _named_everywhere(failures) -> str:
+def _named_everywhere(failures, passed=()) -> str:
     """The recorded mistake that reproduces the student's output on EVERY failing case
-    of a check (``failures``: ``[(got, name, case.mistakes)]``), or ""."""
+    of a check (``failures``: ``[(got, name, case.mistakes)]``) and is not contradicted
+    by a passing one (``passed``: ``[(name, case.mistakes, expected, rtol, atol)]``: a
+    mistake whose output there fails the check is not what the student did), or ""."""
     if not failures:
         return ""
     got, name, mistakes = failures[0]
     candidate = _named(got, name, mistakes)
-    if candidate and all(_named(g, n, {candidate: m.get(candidate, {})}) for g, n, m in failures):
-        return candidate
-    return ""
+    if not candidate or not all(_named(g, n, {candidate: m.get(candidate, {})})
+                                for g, n, m in failures):
+        return ""
+    for n, mistakes, expected, rtol, atol in passed:
+        value = mistakes.get(candidate, {}).get(n)
+        if value is not None and (np.shape(value) != np.shape(expected)
+                                  or mismatch(value, expected, rtol, atol) is not None):
+            return ""
+    return candidate
 
 
-def _first_failure(failures, messages):
+def _first_failure(failures, messages, passed=()):
     """Raise the first failure of a check, named only by a mistake that explains all."""
     if failures:
         first = messages[0]
-        first.diagnosis = _named_everywhere(failures)
+        first.diagnosis = _named_everywhere(failures, passed)
         if len(failures) > 1:
             first.message += f" ({len(failures)} recorded cases differ)"
         raise first
@@ -194,7 +202,7 @@ def l1l2_reference(*, tag=None, hidden=False, names=None):
         cases = ctx.cases(hidden=hidden, tag=tag)
         if not cases:
             raise Failure("no recorded cases for this check")
-        failures, messages = [], []
+        failures, messages, passed = [], [], []
         for case in cases:
             for name in names or L1L2_NAMES:
                 args, kwargs = _l1l2_call(name, case.inputs)
@@ -209,6 +217,8 @@ def l1l2_reference(*, tag=None, hidden=False, names=None):
                     f.example = example(text, expected=fmt(expected), got=fmt(out))
                     raise
                 bad = mismatch(got, expected, RTOL, ATOL)
+                if not bad:
+                    passed.append((name, case.mistakes, expected, RTOL, ATOL))
                 if bad:
                     coef = repr(kwargs[name[:2]]) if kwargs else ""
                     reg = f"{name[:2].upper()}({coef})"
@@ -217,7 +227,7 @@ def l1l2_reference(*, tag=None, hidden=False, names=None):
                     messages.append(Failure(f"`{name}` differs from Keras's {reg} {kind}: {bad}",
                                             example=example(text, expected=fmt(expected),
                                                             got=fmt(out))))
-        _first_failure(failures, messages)
+        _first_failure(failures, messages, passed)
         return None
 
     return run
@@ -420,7 +430,7 @@ def dropout_reference(*, tag=None, hidden=False, note_nonfinite=False):
         cases = ctx.cases(hidden=hidden, tag=tag)
         if not cases:
             raise Failure("no recorded cases for this check")
-        failures, messages = [], []
+        failures, messages, passed = [], [], []
         for case in cases:
             inp = case.inputs
             args, kwargs = (inp["x"], inp["rate"], inp["mask"]), {"training": True}
@@ -434,13 +444,15 @@ def dropout_reference(*, tag=None, hidden=False, note_nonfinite=False):
                 raise
             rtol = ULPS * float(np.finfo(inp["x"].dtype).eps)
             bad = mismatch(got, expected, rtol, 0.0)
+            if not bad:
+                passed.append(("dropout", case.mistakes, expected, rtol, 0.0))
             if bad:
                 what = f"Keras's Dropout({inp['rate']!r}) in training mode with the same mask"
                 failures.append((got, "dropout", case.mistakes))
                 messages.append(Failure(f"`dropout` differs from {what}: {bad}",
                                         example=example(text, expected=fmt(expected),
                                                         got=fmt(out))))
-        _first_failure(failures, messages)
+        _first_failure(failures, messages, passed)
         return _nonfinite_note(ctx) if note_nonfinite else None
 
     return run
