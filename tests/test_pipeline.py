@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import threading
 import time
 
 import numpy as np
@@ -16,9 +19,9 @@ from hypothesis import strategies as st
 
 from grader import plans
 from grader.sandbox import wire, zygote
-from grader.sandbox.runner import CallFailed, Limits, Sandbox
+from grader.sandbox.runner import CallFailed, Limits, Sandbox, bwrap_status
 
-from .helpers import FAST, ROOT, grade_path, mutant_submission
+from .helpers import FAST, ROOT, copy_solutions, grade_path, mutant_submission
 from .test_security import _known_children, _runners, assert_nothing_left  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX-only")
@@ -104,7 +107,7 @@ def test_planned_requests_get_the_replies_they_would_get_alone(box, monkeypatch)
     assert box.pipeline(list(made)) == 3
     planned = [outcome(box, name, np.array(x), k=k) for name, x, k in CALLS]
     assert planned == alone
-    assert len(sent) == 1 and sent[0].startswith(b'{"op":"many"')  # one message for all three
+    assert not sent  # all three were written ahead, none sent one at a time
     assert not box.proc.pending and box.restarts == 0
 
 
@@ -259,3 +262,316 @@ def test_a_reply_seen_before_is_decoded_once_and_handed_out_as_a_copy(box, monke
     size = runner._REPLY_BYTES[0]
     assert box.call("m", "scale", np.array([5.0]), k=1.0).tolist() == [5.0]
     assert runner._REPLY_BYTES[0] == size
+
+
+# -- plans carry nothing of one student to another (issue 12.9) ----------------------------------
+
+#: The solution, its outputs perturbed by one part in 2**20 (it still passes): every
+#: array it returns is its own, never one the grader makes itself.
+PERTURBED = '''
+
+_exact_train = batchnorm_train
+
+
+def batchnorm_train(*args, **kwargs):
+    def mark(z):
+        z = np.asarray(z)
+        return (z * np.asarray(1 + 2.0 ** -20, dtype=z.dtype)).astype(z.dtype)
+    return tuple(mark(z) for z in _exact_train(*args, **kwargs))
+'''
+
+#: A later submission looking through every frame above it and every list and dict in
+#: its process for arrays (raw or wire-encoded), printing digests of what it finds.
+SPY = '''
+
+import base64 as _b64
+import gc as _gc
+import hashlib as _hl
+import sys as _sys
+
+_exact_train = batchnorm_train
+_SEEN = set()
+_CALLS = [0]
+
+
+def _walk(v, out, depth=0):
+    if depth > 10:
+        return
+    t = type(v)
+    if t is np.ndarray:
+        if v.size >= 2 and v.dtype.kind == "f":
+            out.add(_hl.sha1(np.ascontiguousarray(v).tobytes()).hexdigest()[:12])
+    elif t is dict:
+        nd = v.get("__nd__")
+        if type(nd) is list and len(nd) == 3 and type(nd[2]) is str and str(nd[0]).startswith("float"):
+            try:
+                raw = _b64.b64decode(nd[2])
+            except Exception:
+                raw = b""
+            if len(raw) >= 16:
+                out.add(_hl.sha1(raw).hexdigest()[:12])
+        for x in list(v.values()):
+            _walk(x, out, depth + 1)
+    elif t in (list, tuple):
+        for x in list(v)[:10000]:
+            _walk(x, out, depth + 1)
+
+
+def batchnorm_train(*args, **kwargs):
+    out = set()
+    f = _sys._getframe(1)
+    while f is not None:
+        for x in list(f.f_locals.values()):
+            _walk(x, out)
+        f = f.f_back
+    if _CALLS[0] % 5 == 0:
+        for o in _gc.get_objects():
+            if type(o) in (dict, list):
+                _walk(o, out, 8)
+    _CALLS[0] += 1
+    new = out - _SEEN
+    _SEEN.update(new)
+    if new:
+        print("SEEN " + " ".join(sorted(new)))
+    return _exact_train(*args, **kwargs)
+'''
+
+#: Correct only where it finds a plan of requests (a list of them, or the next request
+#: already in its process): graded alone it never does.
+PLAN_SEEKER = '''
+
+import gc as _gc
+
+_exact_train = batchnorm_train
+
+
+def _sees_a_plan():
+    for o in _gc.get_objects():
+        if type(o) is dict and type(o.get("requests")) is list:
+            return True
+        if type(o) is list and len(o) > 1 and all(type(r) is dict and "op" in r for r in o[:3]):
+            return True
+    return False
+
+
+def batchnorm_train(*args, **kwargs):
+    y, m, v = _exact_train(*args, **kwargs)
+    return (y, m, v) if _sees_a_plan() else (y, m + 1.0, v)
+'''
+
+
+def _variant(tmp_path, name, extra):
+    folder = copy_solutions(tmp_path / name)
+    path = folder / "batchnorm.py"
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return folder
+
+
+def _arrays(value):
+    if isinstance(value, np.ndarray):
+        if value.ndim:
+            yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _arrays(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _arrays(v)
+
+
+def _digests(arr):
+    import hashlib
+
+    out = set()
+    if arr.size >= 2 and arr.dtype.kind == "f" and np.any(arr != 0):
+        for dt in {arr.dtype.name, "float16", "float32", "float64"}:
+            with np.errstate(all="ignore"):
+                out.add(hashlib.sha1(np.ascontiguousarray(arr.astype(dt)).tobytes()).hexdigest()[:12])
+    return out
+
+
+@pytest.fixture
+def batch_plans():
+    plans.clear()
+    plans.install()
+    yield
+    plans.uninstall()
+    plans.clear()
+
+
+def _runner_limits(runner):
+    return Limits(runner="bwrap" if runner == "shared" else runner)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("runner", _runners())
+def test_a_later_submission_finds_no_array_an_earlier_one_returned(runner, tmp_path, monkeypatch,
+                                                                      batch_plans):
+    """Graded after a submission whose every returned array is its own (the plans of
+    the batch learned from it), a submission walking every frame above its function
+    and every list and dict of its worker finds none of those arrays (nor their float
+    casts): a check that feeds the student's outputs back is planned only up to that
+    request."""
+    from grader.sandbox import runner as runner_module
+
+    first, spy = _variant(tmp_path, "first", PERTURBED), _variant(tmp_path, "spy", SPY)
+    returned: set = set()
+    real = runner_module._decoded
+
+    def keep(reply):
+        value = real(reply)
+        for arr in _arrays(value):
+            returned.update(_digests(arr))
+        return value
+    monkeypatch.setattr(runner_module, "_decoded", keep)
+    limits = _runner_limits(runner)
+    assert grade_path(first, parts=["batchnorm_train"], settings=FAST, limits=limits).part(
+        "batchnorm_train").full
+    assert plans.stats["recorded"] >= 3 and returned
+    monkeypatch.setattr(runner_module, "_decoded", real)
+    result = grade_path(spy, parts=["batchnorm_train"], settings=FAST, limits=limits)
+    assert plans.stats["pipelined"] >= 3
+    seen = {d for line in result.output.splitlines() if line.startswith("SEEN ")
+            for d in line.split()[1:]}
+    assert len(seen) > 20, result.output[:2000]  # it did find the arrays it was sent
+    assert not seen & returned
+
+
+@pytest.mark.slow
+def test_a_grade_is_the_same_alone_first_or_after_others(tmp_path):
+    """Graded alone, first in a batch, or after others (with the plans the batch learned
+    from them), every submission gets the same result, including one that behaves
+    correctly only where it finds a plan and one that searches its process."""
+    wrong = mutant_submission(tmp_path / "wrong", "optimizers", "adam_step", "adam_no_bias_correction",
+                              "grader.authoring.mistakes_optimizers")
+    subs = [ROOT / "solutions", _variant(tmp_path, "perturbed", PERTURBED), wrong,
+            _variant(tmp_path, "seeker", PLAN_SEEKER), _variant(tmp_path, "spy", SPY)]
+    parts = ["adam", "batchnorm_train", "early_stopping"]
+
+    def strip(result):  # (what the spy printed depends on the order: not graded)
+        return [(p.id, p.score, [(c.name, c.passed, c.points, c.message) for c in p.checks])
+                for p in result.parts]
+    alone = []
+    for sub in subs:
+        plans.clear()
+        plans.install()
+        try:
+            alone.append(strip(grade_path(sub, parts=parts, settings=FAST)))
+        finally:
+            plans.uninstall()
+    score = [dict((p, s) for p, s, _ in result)["batchnorm_train"] for result in alone]
+    assert score[3] < score[0]  # the seeker is wrong when alone
+    for order in (subs, subs[::-1], [subs[3], *subs[:3], subs[4]]):
+        plans.clear()
+        plans.install()
+        try:
+            batch = {str(sub): strip(grade_path(sub, parts=parts, settings=FAST)) for sub in order}
+            assert plans.stats["pipelined"] > 0
+        finally:
+            plans.uninstall()
+            plans.clear()
+        assert [batch[str(sub)] for sub in subs] == alone
+
+
+# -- what one reply may cost the grading process (issue 12.3) ------------------------------------
+
+def _hostile_reply(kind: str, size: int) -> bytes:
+    if kind == "lists":
+        return b"[" + b"[]," * (size // 3) + b"[]]"
+    if kind == "floats":
+        return b"[" + b"0.5," * (size // 4) + b"0.5]"
+    if kind == "deep":
+        return b"[" * (size // 2) + b"]" * (size // 2)
+    return b'{"ok":true,"value":{"__tuple__":[' + b'"",' * (size // 3) + b'""]}}'
+
+
+@pytest.mark.parametrize("kind", ["lists", "floats", "deep", "strings"])
+def test_a_reply_that_does_not_fit_its_request_is_refused_before_it_is_parsed(kind):
+    """A reply a thousand times the size of its request's structure is refused from its
+    raw bytes, with a plain reason, never parsed (which costs ~50x its size)."""
+    import tracemalloc
+
+    from grader.sandbox import runner as r
+
+    request = body_of_a_call = json.dumps({"op": "call", "args": [[1.0, 2.0]]}).encode()
+    budget = r._budget_for(body_of_a_call, 64 * r.MB)
+    reply = _hostile_reply(kind, budget.size - 1000)
+    assert len(reply) < budget.size
+    read, write = os.pipe()
+    reader = r._Reader(read, 64 * r.MB)
+    reader.budget = budget
+    done = threading.Event()
+
+    def feed():
+        with os.fdopen(write, "wb") as f:
+            f.write(wire._HEADER.pack(len(reply)) + reply)
+        done.set()
+    t = threading.Thread(target=feed, daemon=True)
+    tracemalloc.start()
+    try:
+        t.start()
+        kind_, why = reader.get(20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        os.close(read)
+    t.join(5)
+    assert kind_ == "bad" and "WireError" in why and "for this request" in why or "deep" in why, why
+    assert peak < 4 * len(reply) + 4 * r.MB, peak  # the bytes themselves, a copy, no expansion
+    assert request  # (the request it answers)
+
+
+HOSTILE_REPLY = '''
+import os, stat, struct
+import numpy as np
+
+
+def sgd_momentum_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    body = b"[" + b"[]," * (KIB * 1024 // 3) + b"[]]"
+    for fd in range(3, 40):
+        try:
+            if stat.S_ISFIFO(os.fstat(fd).st_mode) and os.get_blocking(fd) is not None:
+                os.write(fd, struct.pack("!I", len(body)) + body)
+        except OSError:
+            pass
+    return param - learning_rate * grad, velocity
+'''
+
+GRADE_ONE = r"""
+import json, resource, sys
+from grader.assignments import get
+from grader.checking import Settings
+from grader.engine import grade
+from grader.sandbox.runner import Limits
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+r = grade(sys.argv[1], get("training"), parts=["momentum"], settings=Settings(max_examples=5),
+          limits=Limits(runner=sys.argv[2], submission_seconds=60))
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+c = r.part("momentum").checks
+print(json.dumps({"growth_kib": after - before, "score": r.part("momentum").score,
+                  "messages": [x.message for x in c]}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("runner", ["fallback", pytest.param("bwrap", marks=pytest.mark.skipif(
+    not bwrap_status()[0], reason="bubblewrap cannot run here"))])
+@pytest.mark.parametrize("kib", [900, 48 * 1024])
+def test_a_worker_writing_huge_replies_costs_the_grader_little_memory(runner, kib, tmp_path):
+    """A submission writing `[[],[],...]` straight to the protocol pipe (a reply just
+    under the request's byte budget, or one of 48 MiB) fails its checks with "unreadable
+    reply", and the grading process grows by megabytes, not the gigabytes parsing it
+    would cost (measured in a subprocess held to 2 GiB of address space)."""
+    sub = copy_solutions(tmp_path / "sub")
+    (sub / "optimizers.py").write_text((sub / "optimizers.py").read_text(encoding="utf-8")
+                                       + HOSTILE_REPLY.replace("KIB", str(kib)), encoding="utf-8")
+
+    def limit():
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    proc = subprocess.run([sys.executable, "-c", GRADE_ONE, str(sub), runner], capture_output=True,
+                          text=True, timeout=600, preexec_fn=limit, cwd=tmp_path, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["score"] < 8 and any("unreadable reply" in m for m in out["messages"]), out
+    assert out["growth_kib"] < 200 * 1024, out

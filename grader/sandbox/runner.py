@@ -193,7 +193,69 @@ def _recv(fd: int, cap: int) -> dict:
     (size,) = wire._HEADER.unpack(wire.read_exact(fd, wire._HEADER.size))
     if size > cap:
         raise wire.WireError(f"a reply of {size} bytes (at most {cap})")
-    return json.loads(wire.read_exact(fd, size).decode("utf-8"))
+    body = wire.read_exact(fd, size)
+    problem = _misfit(body, _Budget(cap, 4 * 4096, 16 * 65536))
+    if problem:
+        raise wire.WireError(problem)
+    return json.loads(body.decode("utf-8"))
+
+
+# -- what a reply may expand into ------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Budget:
+    """The most a reply may hold: bytes, containers (JSON ``[`` and ``{``) and items
+    (``,``), checked on its raw bytes before it is parsed (parsing ``[],[],...``
+    costs some 50 times its size in memory)."""
+
+    size: int
+    containers: int
+    items: int
+
+
+#: Deepest nesting of a reply (wire.decode refuses more than 40 anyway).
+MAX_REPLY_DEPTH = 48
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def _budget_for(body: bytes | None, cap: int) -> _Budget:
+    """What the reply to the request ``body`` may hold: a reply holds what the student's
+    function returns, shaped like its inputs (a step returns the parameter and its
+    state; a batch of steps one such tuple per gradient), so sixteen times the
+    request's own structure and size, plus a margin for messages and small values."""
+    if not body:
+        return _Budget(min(cap, MB), 4096, 65536)
+    containers = body.count(b"[") + body.count(b"{")
+    return _Budget(min(cap, 16 * len(body) + MB), 16 * containers + 4096,
+                   16 * body.count(b",") + 65536)
+
+
+def _merge(a: _Budget, b: _Budget) -> _Budget:
+    return _Budget(max(a.size, b.size), max(a.containers, b.containers), max(a.items, b.items))
+
+
+def _misfit(body: bytes, budget: _Budget) -> str:
+    """Why a reply's raw bytes do not fit ``budget`` ('' when they do)."""
+    if len(body) > budget.size:
+        return f"a reply of {len(body)} bytes (at most {budget.size} for this request)"
+    containers = body.count(b"[") + body.count(b"{")
+    if containers > budget.containers:
+        return (f"a reply of {containers} lists and objects "
+                f"(at most {budget.containers} for this request)")
+    items = body.count(b",")
+    if items > budget.items:
+        return f"a reply of {items} items (at most {budget.items} for this request)"
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(body):
+        if m.group() in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_REPLY_DEPTH:
+                    return f"a reply nested more than {MAX_REPLY_DEPTH} levels deep"
+        else:
+            depth = max(0, depth - 1)
+    return ""
 
 
 class _ThreadReader(threading.Thread):
@@ -262,6 +324,7 @@ class _Reader:
         self.fd, self.cap = fd, cap
         self.buf = bytearray()
         self.end = None  # ("eof", None) or ("bad", why) once nothing more can be read
+        self.budget = _budget_for(None, cap)  # of the next reply (Sandbox._expect sets it)
 
     def get(self, timeout: float):
         """``("msg", reply)``, ``("eof", None)`` or ``("bad", why)``; queue.Empty on timeout."""
@@ -289,8 +352,9 @@ class _Reader:
         if (self.end is not None and self.end[0] == "bad") or len(self.buf) < head:
             return None
         (size,) = wire._HEADER.unpack_from(self.buf)
-        if size > self.cap:
-            self.end = ("bad", f"WireError: a reply of {size} bytes (at most {self.cap})")
+        cap = min(self.cap, self.budget.size)
+        if size > cap:
+            self.end = ("bad", f"WireError: a reply of {size} bytes (at most {cap} for this request)")
             self.buf.clear()
             return None
         if len(self.buf) < head + size:
@@ -300,20 +364,94 @@ class _Reader:
         known = _REPLIES.get(body)
         if known is not None:
             return ("msg", known)
+        # Bounded before it is parsed: what it may expand into is known from the request.
+        problem = _misfit(body, self.budget)
+        if problem:
+            self.end = ("bad", f"WireError: {problem}")
+            self.buf.clear()
+            return None
         try:
             msg = json.loads(body.decode("utf-8"))
         except BaseException as exc:  # noqa: BLE001 - garbage, deep nesting
             self.end = ("bad", f"{type(exc).__name__}: {str(exc)[:200]}")
             self.buf.clear()
             return None
-        if type(msg) is dict and _REPLY_BYTES[0] + size <= MAX_REPLY_CACHE:
+        # Kept by what it may cost in memory once parsed and decoded, not by its size.
+        cost = 3 * size + 64 * (body.count(b"[") + body.count(b"{") + body.count(b","))
+        if type(msg) is dict and _REPLY_BYTES[0] + cost <= MAX_REPLY_CACHE:
             _REPLIES[body] = msg
             _CACHED.add(id(msg))
-            _REPLY_BYTES[0] += size
+            _REPLY_BYTES[0] += cost
         return ("msg", msg)
 
     def close(self) -> bool:
         return True
+
+
+class _Replied:
+    """What the student's code returned during a check being recorded as a plan, to
+    recognise a request built from it (:meth:`Sandbox.recording`): the bytes of every
+    array it returned, also as each float dtype the grader may cast it to, and every
+    float. All-zero arrays and whole-number floats are left out (the grader's own
+    inputs are full of them, and they say nothing of the student's computation)."""
+
+    __slots__ = ("arrays", "floats")
+    CASTS = ("float16", "float32", "float64")
+
+    def __init__(self):
+        self.arrays: set = set()
+        self.floats: set = set()
+
+    def add(self, value) -> None:
+        import numpy as np
+
+        for kind, v in _leaves(value):
+            if kind == "float":
+                if v == v and not float(v).is_integer():
+                    self.floats.add(float(v))
+            elif v.size and v.dtype.kind in "biuf" and np.any(v != 0):
+                for dt in {v.dtype.name, *self.CASTS}:
+                    with np.errstate(all="ignore"):
+                        c = v.astype(dt)
+                    self.arrays.add((dt, c.shape, c.tobytes()))
+
+    def seen_in(self, raw) -> bool:
+        """Whether the request's values hold something returned earlier."""
+        if not self.arrays and not self.floats:
+            return False
+        for kind, v in _leaves(raw):
+            if kind == "float":
+                if float(v) in self.floats:
+                    return True
+            elif (v.dtype.name, v.shape, v.tobytes()) in self.arrays:
+                return True
+        return False
+
+
+def _leaves(value, depth: int = 0):
+    """The arrays and floats in a value (tuples, lists, dicts), as ("array", ndarray)
+    and ("float", number); 0-d arrays count as floats."""
+    import numpy as np
+
+    if depth > 40:
+        return
+    kind = type(value)
+    if kind is float:
+        yield "float", value
+    elif isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            if value.dtype.kind == "f":
+                yield "float", float(value)
+        else:
+            yield "array", value
+    elif isinstance(value, np.floating):
+        yield "float", float(value)
+    elif kind in (tuple, list):
+        for v in value:
+            yield from _leaves(v, depth + 1)
+    elif kind is dict:
+        for v in value.values():
+            yield from _leaves(v, depth + 1)
 
 
 @dataclass
@@ -327,6 +465,8 @@ class _Proc:
     nproc: bool = False
     dropped: int = 0
     pending: collections.deque = field(default_factory=collections.deque)  # pipelined requests
+    sent: int = 0                     # how many of them are written whole to the worker
+    partial: memoryview | None = None  # the rest of the one being written
 
 
 def _alive(popen: subprocess.Popen) -> bool:
@@ -366,6 +506,8 @@ class Sandbox:
         self._no_batch = False  # set after a batched request crashed or timed out
         self._no_pipeline = False  # set after pipelined requests had to be abandoned
         self._recorded: list | None = None
+        self._record_open = False
+        self._replied = _Replied()
         self.token = f"gsbx{os.getpid()}x{secrets.token_hex(6)}"
         self._tmp = Path(tempfile.mkdtemp(prefix="grader-work-"))
         self._work = self._tmp / "work"
@@ -718,12 +860,14 @@ class Sandbox:
         proc = self.proc
         timeout, by_budget = self._timeout(timeout)
         deadline = time.monotonic() + timeout
+        body = req if isinstance(req, bytes) else self._body(req)
         try:
-            self._send(proc, req if isinstance(req, bytes) else self._body(req), deadline)
+            self._send(proc, body, deadline)
         except TimeoutError:
             return self._timed_out(timeout, by_budget)
         except OSError:
             return self._died("while receiving its input")
+        proc.reader.budget = _budget_for(body, proc.reader.cap)
         return self._await(proc, deadline, timeout, by_budget)
 
     def _timeout(self, timeout: float) -> tuple[float, bool]:
@@ -759,20 +903,26 @@ class Sandbox:
             return self._died("")
 
     # -- pipelining -------------------------------------------------------------------
+    #: Planned requests written ahead of the one whose reply is awaited.
+    WINDOW = 8
+
     def pipeline(self, bodies) -> int:
-        """Send requests the grader expects to make next (their JSON bodies, as
-        :meth:`recording` returned them for an earlier submission) in one message; the
-        worker runs them in order and replies to each as it finishes.
+        """Queue requests the grader expects to make next (their JSON bodies, as
+        :meth:`recording` returned them for an earlier submission): they are written to
+        the worker ahead of time, a few at a time (:data:`WINDOW`), each as an ordinary
+        request; the worker runs them in order and replies to each as it finishes. It
+        cannot tell them from requests sent one at a time: nothing of a plan is ever in
+        the worker's memory before it is the request being run (the rest waits in the
+        pipe, or here).
 
         A request made afterwards that is the next expected one takes its reply instead
         of being sent: the same reply, as the student's functions are pure (see the
         student contract). The first request that differs cancels the rest (see
-        :meth:`cancel_pipeline`). Returns how many were sent (0: nothing pipelined).
+        :meth:`cancel_pipeline`). Returns how many were queued (0: nothing pipelined).
         """
         planned = [b if isinstance(b, tuple) else (b, None) for b in bodies]
         planned = [(b, raw) for b, raw in planned if isinstance(b, bytes)]
-        bodies = [b for b, _raw in planned]
-        if not bodies or self._no_pipeline or self._closed:
+        if not planned or self._no_pipeline or self._closed or os.name == "nt":
             return 0
         try:
             self.start()
@@ -782,31 +932,74 @@ class Sandbox:
         proc = self.proc
         if proc is None or proc.pending:
             return 0
-        msg = b'{"op":"many","requests":[' + b",".join(bodies) + b"]}"
-        timeout, _ = self._timeout(self.limits.call_seconds)
+        proc.pending.extend(planned)
+        proc.sent, proc.partial = 0, None
         try:
-            self._send(proc, msg, time.monotonic() + timeout)
-        except (TimeoutError, OSError):
+            self._pump(proc)
+        except OSError:
             self._abandon()
             return 0
-        proc.pending.extend(planned)
-        return len(bodies)
+        return len(planned)
+
+    def _pump(self, proc: _Proc) -> None:
+        """Write planned requests ahead (at most :data:`WINDOW` not yet answered), as far
+        as the pipe takes them without waiting."""
+        while True:
+            if proc.partial is None:
+                if proc.sent >= min(len(proc.pending), self.WINDOW):
+                    return
+                body = proc.pending[proc.sent][0]
+                proc.partial = memoryview(wire._HEADER.pack(len(body)) + body)
+            try:
+                n = os.write(proc.to_fd, proc.partial)
+            except BlockingIOError:
+                return
+            proc.partial = proc.partial[n:]
+            if not len(proc.partial):
+                proc.partial = None
+                proc.sent += 1
+
+    def _finish_write(self, proc: _Proc, deadline: float) -> None:
+        """Write the rest of the planned request being written (or the next one, whole,
+        if none is): a message is never left half written. TimeoutError, OSError."""
+        if proc.partial is None:
+            if proc.sent >= len(proc.pending):
+                return
+            body = proc.pending[proc.sent][0]
+            proc.partial = memoryview(wire._HEADER.pack(len(body)) + body)
+        data, proc.partial = proc.partial, None
+        while len(data):
+            try:
+                data = data[os.write(proc.to_fd, data):]
+            except BlockingIOError:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([], [proc.to_fd], [], remaining)[1]:
+                    raise TimeoutError from None
+        proc.sent += 1
 
     def cancel_pipeline(self) -> None:
-        """Drop the pipelined requests not taken: the worker stops before the next one
-        and their replies are read and thrown away. If one of them hangs or kills the
-        worker, the worker is stopped and started afresh on the next request, without
-        counting as a restart (the student's code never asked for it); pipelining is
-        then off for this sandbox."""
+        """Drop the pipelined requests not taken: nothing more is written, and the
+        replies of those already written are read and thrown away. If one of them hangs
+        or kills the worker, the worker is stopped and started afresh on the next
+        request, without counting as a restart (the student's code never asked for
+        it); pipelining is then off for this sandbox."""
         proc = self.proc
         if proc is None or not proc.pending:
             return
         try:
-            self._send(proc, self._body({"op": "cancel"}), time.monotonic() + self.limits.call_seconds)
+            if proc.partial is not None:
+                self._finish_write(proc, time.monotonic() + self.limits.call_seconds)
         except (TimeoutError, OSError):
             self._abandon()
             return
-        while True:
+        written = [body for body, _raw in list(proc.pending)[:proc.sent]]
+        proc.pending.clear()
+        proc.sent, proc.partial = 0, None
+        budget = _budget_for(None, proc.reader.cap)
+        for planned_body in written:
+            budget = _merge(budget, _budget_for(planned_body, proc.reader.cap))
+        proc.reader.budget = budget
+        for _ in written:
             timeout, _ = self._timeout(self.limits.call_seconds)
             try:
                 kind, value = proc.reader.get(timeout)
@@ -817,9 +1010,6 @@ class Sandbox:
                 self._abandon()
                 return
             proc.dropped = max(proc.dropped, _int(value.get("dropped")))
-            if value.get("cancelled") is True:
-                proc.pending.clear()
-                return
 
     def _abandon(self) -> None:
         self._no_pipeline = True
@@ -829,12 +1019,22 @@ class Sandbox:
         """Start recording the requests made to the student's code; the returned list
         fills as they are made, with ``(JSON body, snapshot of the request's values)``
         (the snapshot lets a later identical request skip its encoding, see
-        :func:`wire.same`; None where it cannot)."""
+        :func:`wire.same`; None where it cannot).
+
+        Only requests built from the grader's own data are recorded: the recording
+        ends before the first request holding an array or a number equal to one the
+        student's code returned earlier in the check (:class:`_Replied`: a check
+        feeding the student's outputs back). A plan then never carries one student's
+        results into another student's worker."""
         self._recorded = []
+        self._record_open = True
+        self._replied = _Replied()
         return self._recorded
 
     def stop_recording(self) -> None:
         self._recorded = None
+        self._record_open = False
+        self._replied = _Replied()
 
     def _take(self, body, raw):
         """The reply to the request if it is the next pipelined one, else None (after
@@ -849,9 +1049,20 @@ class Sandbox:
                 and planned_body != body():
             self.cancel_pipeline()
             return None
-        proc.pending.popleft()
         timeout, by_budget = self._timeout(self.limits.call_seconds)
-        return self._await(proc, time.monotonic() + timeout, timeout, by_budget)
+        deadline = time.monotonic() + timeout
+        try:
+            if proc.sent == 0:  # not written whole yet: it is this request's turn now
+                self._finish_write(proc, deadline)
+            proc.pending.popleft()
+            proc.sent -= 1
+            self._pump(proc)
+        except TimeoutError:
+            return self._timed_out(timeout, by_budget)
+        except OSError:
+            return self._died("while receiving its input")
+        proc.reader.budget = _budget_for(planned_body, proc.reader.cap)
+        return self._await(proc, deadline, timeout, by_budget)
 
     def _timed_out(self, timeout: float, by_budget: bool):
         self.kill()
@@ -902,8 +1113,15 @@ class Sandbox:
             if not made:
                 made.append(self._body(req() if callable(req) else req))
             return made[0]
-        if self._recorded is not None and (raw[0] if raw is not None else req.get("op")) in PLANNED:
-            self._recorded.append((body(), wire.snapshot(raw)))
+        recording = self._recorded is not None and \
+            (raw[0] if raw is not None else req.get("op")) in PLANNED
+        if recording:
+            if self._record_open and raw is not None and not self._replied.seen_in(raw):
+                self._recorded.append((body(), wire.snapshot(raw)))
+            else:
+                # Built from what the student's code returned (or unknown): never planned,
+                # nor anything after it (a plan carries no student's data to another).
+                self._record_open = False
         reply = None
         if self.proc is not None and self.proc.pending:
             self._check_budget("could not run")
@@ -921,9 +1139,12 @@ class Sandbox:
                              _text(reply.get("error"), 2000) or "failed",
                              _text(reply.get("trace"), 4000), _names(reply.get("forbidden")))
         try:
-            return _decoded(reply)
+            value = _decoded(reply)
         except Exception as exc:  # noqa: BLE001 - anything malformed is the worker's fault
             raise CallFailed("protocol", f"returned something unreadable ({str(exc)[:200]})") from None
+        if recording and self._record_open:
+            self._replied.add(value)
+        return value
 
     def call(self, module: str, name: str, *args, rngs: dict | None = None, **kwargs):
         rngs = rngs or {}

@@ -751,10 +751,6 @@ class Worker:
             return self._failure(exc)
         return self._reply_value(value)
 
-    def op_cancel(self, req):
-        """The grader's "stop the pipelined batch": acknowledged once the batch stopped."""
-        return {"ok": True, "cancelled": True}
-
     def _reply_value(self, value):
         try:
             return {"ok": True, "value": self.wire.encode(value)}
@@ -840,38 +836,17 @@ def serve(cfg: dict) -> int:
             wire.send(proto_out, {"ok": False, "kind": "unsupported",
                                   "error": "returned a value that could not be sent"})
 
+    # One request at a time, read exactly (no read-ahead): requests the grader pipelines
+    # (Sandbox.pipeline) wait in the pipe, never in this process's memory, until their turn.
     while True:
         try:
             req = wire.recv(proto_in)
         except EOFError:
             return 0
         op = req.get("op")
-        if op == "many":
-            # A pipelined batch (Sandbox.pipeline): one reply per request, as if each had
-            # been sent on its own. Before each, stop if the grader has sent something
-            # (a "cancel": it no longer wants the rest).
-            for sub in req.get("requests") or ():
-                if _readable(proto_in):
-                    break
-                if not isinstance(sub, dict) or sub.get("op") not in PIPELINED:
-                    sub = {"op": f"{sub.get('op') if isinstance(sub, dict) else '?'} (not pipelined)"}
-                send(handle(sub))
-            continue
         send(handle(req))
         if op == "bye":
             return 0
-
-
-#: The requests a pipelined batch may hold.
-PIPELINED = ("call", "steps", "callback")
-
-
-def _readable(fd: int) -> bool:
-    """Whether a message is waiting on ``fd`` (never blocks; False where it cannot tell)."""
-    try:
-        return bool(select.select([fd], [], [], 0)[0])
-    except (OSError, ValueError):
-        return False
 
 
 # -- the fork server (a shared bubblewrap box, see grader/sandbox/zygote.py) ------------------
