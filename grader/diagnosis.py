@@ -68,6 +68,46 @@ def hint(diagnosis: str, lang: str = "en") -> str:
             "(such as a literal 1e-7).")
 
 
+# -- the evidence of several checks ------------------------------------------------------------
+
+def note_candidates(ctx, failure, candidates) -> None:
+    """Record, for a check that is about to raise ``failure``, the known mistakes that
+    reproduce everything it saw (its evidence). :func:`explain` then names a mistake on
+    the checks that could not tell it apart on their own, when it is the only one that
+    explains every failing check of the part that recorded its evidence. Call it with
+    the final ``failure`` (its message and example are how the result is matched)."""
+    ctx.__dict__.setdefault("_diagnosis_candidates", []).append((failure, frozenset(candidates)))
+
+
+def _candidates_of(ctx, result):
+    for failure, candidates in ctx.__dict__.get("_diagnosis_candidates", ()):
+        if failure.example is result.example and failure.message == result.message:
+            return candidates
+    return None
+
+
+def _by_all_evidence(ctx, part, checks):
+    """Name, on each failing check without a name whose own evidence it reproduces,
+    the one known mistake that reproduces the evidence of every failing check that
+    recorded some (see :func:`note_candidates`). Nothing when any such check is
+    explained by no known mistake, or when two or more explain them all."""
+    failing = [(c, _candidates_of(ctx, c)) for c in checks if not c.passed]
+    sets = [cands for _, cands in failing if cands is not None]
+    if not sets or not all(sets):
+        return checks
+    common = frozenset.intersection(*sets)
+    if len(common) != 1:
+        return checks
+    (mistake,) = common
+    text = next((chk.hints[mistake] for chk in getattr(part, "checks", ())
+                 if mistake in getattr(chk, "hints", {})), "")
+    if not text:
+        return checks
+    return tuple(dataclasses.replace(c, diagnosis=mistake, hint=text)
+                 if not c.passed and not c.diagnosis and cands is not None and mistake in cands
+                 else c for c, cands in zip(checks, [_candidates_of(ctx, c) for c in checks]))
+
+
 # -- comparing outputs ----------------------------------------------------------------------
 
 def same(a, b) -> bool:
@@ -145,11 +185,16 @@ def ignored_arguments(ctx, part) -> list[tuple[object, str]]:
 
 
 def explain(ctx, part, checks):
-    """The part's check results, with the ignored-argument diagnosis on every failing
-    check when a probe proves it (see the module's docstring). Runs nothing when every
-    check passed or the part declares no probe."""
+    """The part's check results, with a known mistake named on the failing checks that
+    could not name it alone when the evidence of all of them points to it (see
+    :func:`note_candidates`), and the ignored-argument diagnosis on every failing check
+    when a probe proves it (see the module's docstring). Runs nothing when every check
+    passed; calls the student's code only for the probes."""
     checks = tuple(checks)
-    if not getattr(part, "probes", ()) or all(c.passed for c in checks):
+    if all(c.passed for c in checks):
+        return checks
+    checks = _by_all_evidence(ctx, part, checks)
+    if not getattr(part, "probes", ()):
         return checks
     if any(TIMEOUT in c.message for c in checks if not c.passed):
         return checks    # code that hangs would only hang again (a full time budget per call)

@@ -246,6 +246,15 @@ HINTS_KO = {
         "감쇠는 파라미터에 적용합니다: Adam 스텝 전에 param -= learning_rate*weight_decay*param.",
     "momentum_no_lr":
         "속도에서 학습률이 빠졌습니다. Keras의 velocity = momentum*velocity - learning_rate*grad입니다.",
+    "momentum_velocity_negated":
+        "파라미터는 올바른 방향으로 움직이지만 속도의 부호가 반대입니다. Keras는 velocity = "
+        "momentum*velocity - lr*grad(내리막 방향)를 저장하고 param + velocity로 더합니다.",
+    "momentum_subtracts_velocity":
+        "속도를 빼서 파라미터가 오르막으로 움직입니다. Keras의 velocity = momentum*velocity - "
+        "lr*grad는 이미 내리막 방향이므로 새 파라미터는 param + velocity입니다.",
+    "momentum_plain_sgd":
+        "이것은 일반 SGD입니다: 스텝이 momentum을 쓰지 않고 속도를 그대로 돌려줍니다. 모멘텀은 "
+        "velocity = momentum*velocity - lr*grad를 유지하고 그만큼 파라미터를 움직입니다.",
     "adagrad_no_square":
         "누적값에 그래디언트 자체를 더했습니다. Adagrad는 그래디언트의 '제곱'을 더합니다: "
         "accumulator += grad**2.",
@@ -368,6 +377,12 @@ HINTS_KO = {
     "dropout_multiplies_keep_prob":
         "inverted 드롭아웃은 남은 원소를 남길 확률 1 - rate로 '나눕니다'(x / (1 - rate)). "
         "1 - rate를 곱하면 값을 키우는 대신 줄이게 됩니다.",
+    "l2_penalty_norm":
+        "Keras의 L2 페널티는 l2 * sum(w**2), 즉 '제곱한' 노름입니다. 제곱근은 없습니다"
+        "(L2(0.5)([1, 2]) = 2.5이지 0.5*sqrt(5)가 아닙니다).",
+    "dropout_divides_by_rate":
+        "남은 원소는 rate가 아니라 남길 확률 1 - rate로 나눕니다: "
+        "out = where(mask, x / (1 - rate), 0).",
     "batchnorm_train_no_gamma_beta":
         "정규화한 뒤 gamma로 스케일하고 beta로 이동하세요: y = x_hat * gamma + beta (층이 학습하는 "
         "파라미터입니다). 지금 y는 x_hat 그 자체입니다.",

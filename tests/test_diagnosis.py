@@ -114,6 +114,46 @@ def test_a_kept_mistake_keeps_its_name_and_explains_the_other_failures():
     assert {c.hint for c in out} == {"hint no_decay"}
 
 
+def _failed(ctx, name, message, candidates, named=""):
+    from grader.errors import Failure
+    from grader.results import Example
+
+    failure = Failure(message, example=Example(inputs=name), diagnosis=named)
+    if candidates is not None:
+        diagnosis.note_candidates(ctx, failure, candidates)
+    return CheckResult(name=name, passed=False, points=0.0, max_points=1.0, message=message,
+                       example=failure.example, diagnosis=named,
+                       hint=f"hint {named}" if named else "")
+
+
+def _hinted_part():
+    check = SimpleNamespace(hints={m: f"hint {m}" for m in ("a", "b", "c")})
+    return SimpleNamespace(id="p", probes=(), checks=(check,))
+
+
+def test_the_one_mistake_that_explains_every_failing_check_is_named_on_all():
+    """Check 1 sees a or b, check 2 sees a or c: only a explains both."""
+    ctx = FakeCtx(None)
+    checks = (_failed(ctx, "c1", "m1", {"a", "b"}), _failed(ctx, "c2", "m2", {"a", "c"}),
+              _failed(ctx, "c3", "m3", {"a"}, named="a"))
+    out = diagnosis.explain(ctx, _hinted_part(), checks)
+    assert [c.diagnosis for c in out] == ["a", "a", "a"]
+    assert {c.hint for c in out} == {"hint a"} and ctx.calls == 0
+
+
+def test_no_name_when_a_failing_check_is_explained_by_no_known_mistake():
+    ctx = FakeCtx(None)
+    checks = (_failed(ctx, "c1", "m1", {"a", "b"}), _failed(ctx, "c2", "m2", set()))
+    assert diagnosis.explain(ctx, _hinted_part(), checks) == checks
+
+
+def test_no_name_when_the_evidence_leaves_two_mistakes():
+    ctx = FakeCtx(None)
+    checks = (_failed(ctx, "c1", "m1", {"a", "b"}), _failed(ctx, "c2", "m2", {"a", "b", "c"}),
+              _failed(ctx, "c3", "m3", None))
+    assert diagnosis.explain(ctx, _hinted_part(), checks) == checks
+
+
 def test_the_hint_has_korean():
     ko = diagnosis.hint("ignores:epsilon", "ko")
     assert "`epsilon`" in ko and re.search("[가-힣]", ko)

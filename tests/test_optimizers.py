@@ -49,8 +49,11 @@ def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
     result = grade_path(sub, parts=OPTIMIZER_PARTS)
     lost = lost_points(result)
     assert set(lost) == {part}, lost
-    # named, and no other mistake (nor an ignored argument) is named in its part
+    # named, and no other mistake (nor an ignored argument) is named in its part; every
+    # check failing for that cause shows the name (the evidence of all of them decides)
     assert diagnoses(result, part) == {mistake}
+    unnamed = [c.name for c in result.part(part).checks if not c.passed and not c.diagnosis]
+    assert not unnamed, unnamed
     hints = {c.hint for c in result.part(part).checks if c.diagnosis == mistake}
     assert hints == {HINTS[mistake]}
 

@@ -192,6 +192,20 @@ def momentum_no_lr(param, grad, velocity, learning_rate=0.01, momentum=0.0):
     return param + v, v
 
 
+def momentum_velocity_negated(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v = momentum * velocity + learning_rate * grad
+    return param - v, v
+
+
+def momentum_subtracts_velocity(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v = momentum * velocity - learning_rate * grad
+    return param - v, v
+
+
+def momentum_plain_sgd(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    return param - learning_rate * grad, velocity
+
+
 def adagrad_no_square(param, grad, accumulator, learning_rate=0.001, epsilon=1e-7):
     acc = accumulator + grad
     with np.errstate(all="ignore"):
@@ -277,7 +291,8 @@ TRIVIAL = {part: [globals()[f"{part}_{kind}"] for kind in TRIVIAL_KINDS] for par
 
 MISTAKES = {
     "momentum": [momentum_plus_sign, momentum_ignored, momentum_pytorch_velocity,
-                 momentum_stale_velocity, momentum_dampened, momentum_no_lr],
+                 momentum_stale_velocity, momentum_dampened, momentum_no_lr,
+                 momentum_velocity_negated, momentum_subtracts_velocity, momentum_plain_sgd],
     "nesterov": [nesterov_is_plain_momentum, nesterov_pytorch_velocity, nesterov_no_gradient_term],
     "adagrad": [adagrad_decaying_accumulator, adagrad_accumulate_after_update, adagrad_no_sqrt,
                 adagrad_no_square],

@@ -118,6 +118,12 @@ MODELS = {
             momentum * v - (1 - momentum) * learning_rate * g),
         "momentum_no_lr": lambda p, g, v, learning_rate=0.01, momentum=0.0: (
             p + momentum * v - g, momentum * v - g),
+        "momentum_velocity_negated": lambda p, g, v, learning_rate=0.01, momentum=0.0: (
+            p - (momentum * v + learning_rate * g), momentum * v + learning_rate * g),
+        "momentum_subtracts_velocity": lambda p, g, v, learning_rate=0.01, momentum=0.0: (
+            p - (momentum * v - learning_rate * g), momentum * v - learning_rate * g),
+        "momentum_plain_sgd": lambda p, g, v, learning_rate=0.01, momentum=0.0: (
+            p - learning_rate * g, v),
     },
     "nesterov": {
         "nesterov_is_plain_momentum": sgd,
@@ -228,11 +234,16 @@ class Evidence:
     def add(self, args, kwargs, got) -> None:
         self.calls.append((list(args), dict(kwargs), [np.asarray(g, np.float64) for g in got]))
 
-    def name(self) -> str:
+    def candidates(self) -> set:
+        """The known mistakes that reproduce every call."""
         candidates = None
         for args, kwargs, got in self.calls:
             found = set(reproducing(self.part_id, args, kwargs, got))
             candidates = found if candidates is None else candidates & found
             if not candidates:
-                return ""
-        return next(iter(candidates)) if candidates and len(candidates) == 1 else ""
+                return set()
+        return candidates or set()
+
+    def name(self) -> str:
+        candidates = self.candidates()
+        return next(iter(candidates)) if len(candidates) == 1 else ""

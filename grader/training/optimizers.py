@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from ..assignment import Check, Part, Probe
 from ..checking import as_array, call_text, example, fmt, mismatch, run_property, unpack
+from ..diagnosis import note_candidates
 from ..errors import Failure
 from . import strategies as S
 from . import optimizer_models as models
@@ -96,6 +97,15 @@ HINTS = {
                                "param -= learning_rate*weight_decay*param, before the Adam step.",
     "momentum_no_lr": "Your velocity leaves out the learning rate: Keras's velocity = "
                       "momentum*velocity - learning_rate*grad.",
+    "momentum_velocity_negated": "Your parameters move the right way, but your velocity has the "
+                                 "opposite sign: Keras stores velocity = momentum*velocity - "
+                                 "lr*grad (it points downhill) and adds it, param + velocity.",
+    "momentum_subtracts_velocity": "You subtract the velocity, so the parameters move uphill: "
+                                   "Keras's velocity = momentum*velocity - lr*grad already points "
+                                   "downhill, and the new parameter is param + velocity.",
+    "momentum_plain_sgd": "This is plain SGD: your step ignores momentum and returns the velocity "
+                          "unchanged. Momentum keeps velocity = momentum*velocity - lr*grad and "
+                          "moves the parameter by it.",
     "adagrad_no_square": "Your accumulator adds the gradient itself: Adagrad sums SQUARED "
                          "gradients, accumulator += grad**2.",
     "rmsprop_no_square": "Your velocity averages the gradient itself: RMSprop averages SQUARED "
@@ -162,7 +172,9 @@ def _run_named(part_id, strategy, body, ctx, describe):
                      describe=describe)
     except Failure as failure:
         if failure.diagnosis == _PENDING:
-            failure.diagnosis = evidence.name()
+            candidates = evidence.candidates()
+            failure.diagnosis = next(iter(candidates)) if len(candidates) == 1 else ""
+            note_candidates(ctx, failure, candidates)
         raise
 
 
@@ -427,7 +439,7 @@ _HPARAMS = {"momentum": ("learning_rate", "momentum"), "nesterov": ("learning_ra
             "adamw": ("learning_rate", "weight_decay", "beta_1", "beta_2", "epsilon")}
 #: Known mistakes that ignore a hyper-parameter themselves: their name stands (so do the
 #: trivial variants' names, but "state not updated", whose parameter uses them all).
-_IGNORING = {"momentum": ("momentum_no_lr",), "rmsprop": ("rmsprop_no_decay",),
+_IGNORING = {"momentum": ("momentum_no_lr", "momentum_plain_sgd"), "rmsprop": ("rmsprop_no_decay",),
              "adamw": ("adamw_no_decay",)}
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..checking import (Lazy, as_array, call_text, example, failed_call, mismatch,
                         relative_deviation, unpack)
+from ..diagnosis import note_candidates
 from ..errors import Failure
 from ..sandbox.runner import CallFailed
 
@@ -141,8 +142,11 @@ def reference_check(spec: StepSpec, *, tag=None, hidden=False, textbook_note: st
                     break
             else:
                 failure = _diagnosed_failure(ctx, spec, case, traj, bad)
-                if not failure.diagnosis:
-                    failure.diagnosis = _narrowed(ctx, spec, cases, case, traj)
+                candidates = {failure.diagnosis} if failure.diagnosis else _narrowed(
+                    ctx, spec, cases, case, traj)
+                if len(candidates) == 1:
+                    failure.diagnosis = next(iter(candidates))
+                note_candidates(ctx, failure, candidates)
                 raise failure
         if used_variant and textbook_note:
             return textbook_note
@@ -165,14 +169,14 @@ def _diagnosed_failure(ctx, spec, case, traj, bad) -> Failure:
                    diagnosis=diagnosis)
 
 
-def _narrowed(ctx, spec, cases, failing, traj) -> str:
+def _narrowed(ctx, spec, cases, failing, traj) -> set:
     """When several known mistakes reproduce the failing case (e.g. on a one-step case
     two of them coincide), the check's other cases decide: a mistake stays a candidate
     while it reproduces the student's trajectory on each of them (one that passes
-    included). Named only when exactly one is left."""
+    included). Returns the candidates left (named only when exactly one is left)."""
     candidates = set(reproducing_mistakes(failing.inputs["param"], traj, failing.mistakes))
     if len(candidates) < 2:
-        return ""
+        return candidates
     for case in cases:
         if case is failing:
             continue
@@ -183,7 +187,7 @@ def _narrowed(ctx, spec, cases, failing, traj) -> str:
         candidates &= set(reproducing_mistakes(case.inputs["param"], traj_c, case.mistakes))
         if len(candidates) < 2:
             break
-    return next(iter(candidates)) if len(candidates) == 1 else ""
+    return candidates
 
 
 def reproducing_mistakes(param0, traj, mistakes: dict, threshold: float = None) -> list[str]:
