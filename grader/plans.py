@@ -3,16 +3,22 @@
 A check asks the student's code for one value at a time: hundreds of requests per
 submission, each a round trip to the sandboxed worker (two process wake-ups). For
 every student who passes a check those requests are the same ones: the inputs come
-from the recorded reference cases and from hypothesis's examples, which do not depend
-on the student (see :mod:`grader.propcache`). So a grading process remembers the
-requests of the first submission that passed each check (its *plan*) and, for the
-next submissions, sends the whole plan to the worker in one message before the check
-starts (:meth:`grader.sandbox.runner.Sandbox.pipeline`). The check then runs exactly
-as before; each request it makes that is the next one planned takes the worker's
-reply instead of a round trip. A request is the planned one if its values are
-certainly those the plan was recorded from (``wire.same``: exact types, array bytes,
-the sign of zeros; no need to encode it), else if its JSON body is byte for byte the
-planned one.
+from the recorded reference cases and the recorded examples of the property checks
+(:mod:`grader.examples_data`), which do not depend on the student. So a grading
+process remembers the requests of the first submission that passed each check (its
+*plan*) and, for the next submissions, writes the plan's requests to the worker ahead
+of time, a few at a time, each as an ordinary request
+(:meth:`grader.sandbox.runner.Sandbox.pipeline`). The check then runs exactly as
+before; each request it makes that is the next one planned takes the worker's reply
+instead of a round trip. A request is the planned one if its values are certainly
+those the plan was recorded from (``wire.same``: exact types, array bytes, the sign of
+zeros; no need to encode it), else if its JSON body is byte for byte the planned one.
+
+A plan holds only the grader's own inputs: while it is recorded, it ends before the
+first request holding an array or a number that the student's code returned earlier
+in the check (:meth:`Sandbox.recording`: a check feeding the student's outputs back).
+So no student's results are ever sent to another student's worker, and the rest of a
+plan waits in the pipe or in the grading process, never in the worker's memory.
 
 Scores cannot change: a reply is what the same request sent on its own would get,
 because the student's functions are pure (the student contract says so, and every
@@ -20,9 +26,13 @@ request carries fresh copies of its inputs). At the first request that differs f
 the plan (the student's code raised, or a check feeds the student's own outputs
 back) the rest of the plan is cancelled, and requests go one at a time again. What
 can differ is only what a submission that breaks the contract sees (module-level
-state, or printing: the output of planned calls the check did not need is kept too).
+state, printing: the output of the few planned calls written ahead that the check did
+not need is kept too; or, looking at its own protocol pipe, that requests are
+waiting): it can see its own next inputs early, nothing else.
 
-Only ``grade`` installs it (:func:`install`, in each grading process).
+Only ``grade`` installs it (:func:`install`, in each grading process). Around every
+check, :class:`Planned` also tells the property checks which check runs (their
+recorded examples are found by it).
 """
 
 from __future__ import annotations
