@@ -27,6 +27,10 @@ def l1_grad_nan_at_zero(weights, l1=0.01):
         return l1 * weights / np.abs(weights)
 
 
+def l2_penalty_norm(weights, l2=0.01):
+    return l2 * np.sqrt(np.sum(np.square(weights)))
+
+
 def l1_penalty_squares(weights, l1=0.01):
     return l1 * np.sum(np.square(weights))
 
@@ -54,6 +58,12 @@ def dropout_multiplies_keep_prob(x, rate, mask, training=False):
     return np.where(mask, x * np.asarray(1 - rate, x.dtype), np.zeros((), x.dtype))
 
 
+def dropout_divides_by_rate(x, rate, mask, training=False):
+    if not training:
+        return x
+    return np.where(mask, x / np.asarray(rate, x.dtype), np.zeros((), x.dtype))
+
+
 def dropout_rate_one_nan(x, rate, mask, training=False):
     if not training:
         return x
@@ -76,8 +86,9 @@ def dropout_mask_float(shape, rate, rng):
 
 MISTAKES = {
     "l1_l2": [l2_with_half, l2_grad_missing_factor_2, l1_grad_sign_wrong_at_zero,
-              l1_grad_nan_at_zero, l1_penalty_squares, l1_penalty_mean],
+              l1_grad_nan_at_zero, l1_penalty_squares, l1_penalty_mean, l2_penalty_norm],
     "dropout": [dropout_not_inverted, dropout_scaled_at_inference, dropout_multiplies_keep_prob,
+                dropout_divides_by_rate,
                 dropout_rate_one_nan, dropout_mask_keeps_rate, dropout_mask_ignores_rng,
                 dropout_mask_float],
 }
@@ -90,9 +101,11 @@ TARGET = {
     "l1_grad_nan_at_zero": "l1_grad",
     "l1_penalty_squares": "l1_penalty",
     "l1_penalty_mean": "l1_penalty",
+    "l2_penalty_norm": "l2_penalty",
     "dropout_not_inverted": "dropout",
     "dropout_scaled_at_inference": "dropout",
     "dropout_multiplies_keep_prob": "dropout",
+    "dropout_divides_by_rate": "dropout",
     "dropout_rate_one_nan": "dropout",
     "dropout_mask_keeps_rate": "dropout_mask",
     "dropout_mask_ignores_rng": "dropout_mask",

@@ -50,6 +50,10 @@ HINTS = {
     "l1_penalty_squares": "L1 sums absolute values, l1 * sum(|w|); summing squares is L2.",
     "l1_penalty_mean": "Keras SUMS over every weight, l1 * sum(|w|), it does not average: the "
                        "penalty grows with the layer's size.",
+    "l2_penalty_norm": "Keras's L2 penalty is l2 * sum(w**2), the SQUARED norm: no square "
+                       "root (L2(0.5)([1, 2]) = 2.5, not 0.5*sqrt(5)).",
+    "dropout_divides_by_rate": "The kept entries are divided by the KEEP probability 1 - rate, "
+                               "not by rate: out = where(mask, x / (1 - rate), 0).",
     "dropout_not_inverted": "Keras uses inverted dropout: during training the kept entries are "
                             "multiplied by 1/(1-rate), so the expected output equals x and "
                             "inference needs no change.",
@@ -139,6 +143,7 @@ L1L2_MODELS = {
     "l1_penalty_squares": ("l1_penalty", lambda w, c: c * np.sum(np.square(w))),
     "l1_penalty_mean": ("l1_penalty", lambda w, c: c * np.mean(np.abs(w))),
     "l2_with_half": ("l2_penalty", lambda w, c: 0.5 * c * np.sum(np.square(w))),
+    "l2_penalty_norm": ("l2_penalty", lambda w, c: c * np.sqrt(np.sum(np.square(w)))),
     "l2_grad_missing_factor_2": ("l2_grad", lambda w, c: c * w),
 }
 
@@ -654,7 +659,8 @@ def expectation_is_kept(ctx):
             share = mask.mean(axis=0)
             diag = ""
             for mistake, scale in (("dropout_not_inverted", 1.0),
-                                   ("dropout_multiplies_keep_prob", 1 - rate)):
+                                   ("dropout_multiplies_keep_prob", 1 - rate),
+                                   ("dropout_divides_by_rate", 1 / rate)):
                 if np.all(np.abs(mean - share * scale * x) <= 1e-4 * np.abs(x) + 1e-6):
                     diag = mistake
             raise Failure(f"averaged over {EXPECT_DRAWS} masks at rate={rate:g}, dropout's output "
