@@ -87,6 +87,7 @@ def test_fallback_as_root_runs_student_code_as_an_unprivileged_user(world_tmp, m
     its own (0700); by file permissions, not by the audit hook, its native code cannot
     open OUT's gradebook, or another submission's copy or working folder."""
     monkeypatch.setattr(tempfile, "tempdir", str(world_tmp))
+    monkeypatch.setattr(runner, "LANDLOCK", False)  # the permissions alone
     out = world_tmp / "out"
     out.mkdir(mode=0o700)
     (out / "gradebook.sqlite").write_bytes(b"SQLite format 3\0")
@@ -125,7 +126,9 @@ def test_fallback_worker_needs_no_file_of_the_project(tmp_path):
     sub = _submission(tmp_path / "sub", PROBE)
     script = textwrap.dedent(f'''
         import json, sys
+        from grader.sandbox import runner
         from grader.sandbox.runner import Limits, Sandbox
+        runner.LANDLOCK = False  # the permissions alone
         assert __import__("grader").__file__.startswith({str(project)!r})
         with Sandbox({str(sub)!r}, ("optimizers",), Limits(runner="fallback", **{SMALL!r})) as box:
             assert box.start()["optimizers"]["status"] == "ok", box.load_report
@@ -141,6 +144,65 @@ def test_fallback_worker_needs_no_file_of_the_project(tmp_path):
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["uid"] != 0 and seen["fft"] == 4.0 and seen["half"] == "1/2", seen
     assert list(seen["opened"].values()) == [os.strerror(13)], seen
+
+
+LANDLOCK_PROBE = '''
+import ctypes, os, socket
+import numpy as np
+
+def probe(paths):
+    import fractions, numpy.fft, tempfile
+    libc = ctypes.CDLL(None, use_errno=True)
+    opened = {}
+    for p in paths:
+        fd = libc.open(p.encode(), 0)
+        opened[p] = "opened" if fd >= 0 else os.strerror(ctypes.get_errno())
+        if fd >= 0:
+            libc.close(fd)
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(b"scratch")
+    s = libc.socket(2, 1, 0)                      # AF_INET, SOCK_STREAM, natively
+    addr = (ctypes.c_ubyte * 16)(2, 0, 0, 22, 127, 0, 0, 1)  # 127.0.0.1:22
+    connect = libc.connect(s, addr, 16), ctypes.get_errno()
+    return {"opened": opened, "kill": (libc.kill(os.getppid(), 0), ctypes.get_errno()),
+            "connect": connect, "fft": float(np.fft.fft(np.ones(4))[0].real),
+            "half": str(fractions.Fraction(1, 2))}
+'''
+
+
+def _landlock_abi() -> int:
+    import ctypes
+
+    if not isolation.LINUX:
+        return 0
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return max(0, libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)))
+
+
+@pytest.mark.skipif(_landlock_abi() < 1, reason="the kernel has no Landlock")
+@pytest.mark.parametrize("drop", [True, False], ids=["root", "user"])
+def test_fallback_worker_is_confined_by_landlock(drop, tmp_path, monkeypatch):
+    """Where the kernel has Landlock, a fallback worker (root's, or a user's, which has no
+    other user to drop to) opens only its own files and the Python installation, with
+    native code too: not the solutions (world-readable in this checkout), the grader's
+    code, a framework or /etc; and (by ABI) no TCP and no signal to the grader."""
+    if drop and not (isolation.LINUX and os.geteuid() == 0):
+        pytest.skip("dropping to another user needs root")
+    if not drop:
+        monkeypatch.setattr(isolation, "can_drop_root", lambda: False)
+    sub = _submission(tmp_path / "sub", LANDLOCK_PROBE)
+    targets = [str(ROOT / "solutions" / "optimizers.py"), str(ROOT / "grader" / "__init__.py"),
+               "/etc/passwd", *[str(Path(d) / "__init__.py") for d in isolation.framework_dirs()][:1]]
+    with Sandbox(sub, ("optimizers",), Limits(runner="fallback", **SMALL)) as box:
+        assert box.start()["optimizers"]["status"] == "ok", box.load_report
+        seen = box.call("optimizers", "probe", targets)
+    assert seen["fft"] == 4.0 and seen["half"] == "1/2"
+    assert all(v == os.strerror(13) for v in seen["opened"].values()), seen["opened"]
+    if _landlock_abi() >= 4:
+        assert seen["connect"][0] == -1 and seen["connect"][1] == 13, seen  # EACCES
+    if _landlock_abi() >= 6:
+        assert tuple(seen["kill"]) == (-1, 1), seen  # EPERM
 
 
 def test_a_non_root_fallback_is_not_isolated(monkeypatch, tmp_path):

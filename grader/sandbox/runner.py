@@ -42,6 +42,9 @@ MB = 1024 * 1024
 #: refuses to create processes at all (seccomp). Tests set this to exercise the
 #: process-tree cleanup there instead.
 ALLOW_ROOT_FORKS = False
+#: Whether fallback workers restrict themselves with Landlock where the kernel has it
+#: (see worker._landlock); tests turn it off to exercise the other layers alone.
+LANDLOCK = True
 #: CPU seconds used by workers forked in a shared box (they are not this process's
 #: children, so RUSAGE_CHILDREN does not count them); read before each is killed.
 FORKED_CPU = [0.0]
@@ -608,6 +611,7 @@ class Sandbox:
             cfg["views"] = [str(self._box), str(self._work), *isolation.python_paths()]
         else:
             cfg = self._config(str(self.root), str(self._work), None)
+        cfg["landlock"] = LANDLOCK  # the kernel's file-system restriction, where it exists
         cfg["parent"] = os.getpid()  # (bubblewrap's --die-with-parent does this for its own)
         return ([sys.executable, "-I", "-S", str(WORKER), json.dumps(cfg)], str(self._work),
                 str(self._work))

@@ -436,6 +436,90 @@ def _use_views(views: dict):
     return remap
 
 
+#: Landlock access rights (linux/landlock.h) and their ABI versions.
+_LL_EXECUTE, _LL_WRITE_FILE, _LL_READ_FILE, _LL_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+_LL_V1 = (1 << 13) - 1        # every file-system right of ABI 1 (remove, make_*: all of them)
+_LL_REFER, _LL_TRUNCATE = 1 << 13, 1 << 14
+_LL_FILE = _LL_EXECUTE | _LL_WRITE_FILE | _LL_READ_FILE | _LL_TRUNCATE  # rights a file can have
+_LL_READ = _LL_EXECUTE | _LL_READ_FILE | _LL_READ_DIR
+#: remove_dir, remove_file, make_dir, make_reg, make_sym (no FIFOs, sockets or devices)
+_LL_CHANGE = (1 << 4) | (1 << 5) | (1 << 7) | (1 << 8) | (1 << 12)
+
+
+def _landlock(cfg: dict, remap) -> int:
+    """Linux Landlock (kernel 5.13+, unprivileged): from here on this process and its
+    children may open only the submission, the Python installation (without the
+    grader's packages and the frameworks), a few system library folders and devices
+    (read-only) and the working folder (read-write); TCP is refused (ABI 4+), and so
+    are signals to processes outside the sandbox and abstract Unix sockets (ABI 6+).
+    Enforced by the kernel, native code included. Returns the ABI in force (0: none)."""
+    if not sys.platform.startswith("linux") or not cfg.get("landlock"):
+        return 0
+    import ctypes
+    import stat
+    import struct
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return 0
+    libc.syscall.restype = ctypes.c_long
+    abi = libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))  # ..._VERSION
+    if abi < 1:
+        return 0
+    handled = _LL_V1 | (_LL_REFER if abi >= 2 else 0) | (_LL_TRUNCATE if abi >= 3 else 0)
+    net = 0b11 if abi >= 4 else 0          # bind and connect TCP
+    scoped = 0b11 if abi >= 6 else 0       # abstract Unix sockets, signals
+    size = 8 if abi < 4 else 16 if abi < 6 else 24
+    attr = ctypes.create_string_buffer(struct.pack("QQQ", handled, net, scoped)[:size], size)
+    ruleset = libc.syscall(444, attr, ctypes.c_size_t(size), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return 0
+    hidden = {os.path.realpath(p) for p in [*cfg.get("deny", ()), *cfg.get("frameworks", {})]}
+
+    def add(path: str, access: int, depth: int = 0) -> None:
+        real = os.path.realpath(path)
+        if real in hidden:
+            return
+        if depth < 8 and any(h.startswith(real.rstrip("/") + "/") for h in hidden):
+            try:  # a folder holding something hidden: allow what is beside it instead,
+                entries = [e.path for e in os.scandir(path)]
+            except OSError:
+                return
+            for entry in entries:
+                add(entry, access, depth + 1)
+            access = _LL_READ_DIR  # and the listing of names below it (so imports work)
+        try:
+            fd = os.open(path, getattr(os, "O_PATH", 0) | os.O_CLOEXEC)
+        except OSError:
+            return
+        try:
+            if not stat.S_ISDIR(os.fstat(fd).st_mode):
+                access &= _LL_FILE
+            rule = ctypes.create_string_buffer(struct.pack("=Qi", access & handled, fd), 12)
+            libc.syscall(445, ruleset, 1, rule, ctypes.c_uint32(0))  # a PATH_BENEATH rule
+        finally:
+            os.close(fd)
+    change = _LL_CHANGE | _LL_WRITE_FILE | _LL_TRUNCATE | (_LL_REFER if abi >= 2 else 0)
+    try:
+        add(remap(os.path.abspath(cfg["root"])), _LL_READ)
+        add(remap(os.path.abspath(cfg["work"])), _LL_READ | change)
+        for path in {*sys.path, *cfg.get("libs", ())}:
+            if path and os.path.isdir(path):
+                add(path, _LL_READ)
+        for path in ("/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64", "/usr/lib32",
+                     "/etc/ld.so.cache", "/etc/localtime", "/usr/share/zoneinfo",
+                     "/dev/zero", "/dev/urandom", "/dev/random", "/dev/full"):
+            if os.path.exists(path):
+                add(path, _LL_READ)
+        add("/dev/null", _LL_READ_FILE | _LL_WRITE_FILE)
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            return 0
+        return abi if libc.syscall(446, ruleset, ctypes.c_uint32(0)) == 0 else 0
+    finally:
+        os.close(ruleset)
+
+
 def _limit_processes(cfg: dict) -> bool:
     """RLIMIT_NPROC (only effective for a non-root user). Returns whether it holds."""
     try:
@@ -804,6 +888,7 @@ def serve(cfg: dict) -> int:
     if cfg.get("no_fork"):
         info["no_fork"] = _refuse_processes()
         info["nproc"] = info["nproc"] or info["no_fork"]
+    info["landlock"] = _landlock(cfg, remap)
     sys.meta_path.insert(0, _Blocker())
     sys.addaudithook(Policy(cfg))
     cap = int(cfg.get("output_bytes", 65536))
