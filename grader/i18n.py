@@ -111,8 +111,6 @@ CHECK_NAMES_KO = {
         "예제)",
     "matches Keras on float32 inputs of many shapes and rates":
         "여러 가지 모양과 rate의 float32 입력에서 Keras와 같은 결과",
-    "dropped entries are exactly 0 even where x is inf or NaN":
-        "x가 inf나 NaN인 위치라도 드롭된 값은 정확히 0임",
     "training=False (the default) returns x unchanged":
         "training=False(기본값)이면 x를 그대로 반환함",
     "in training, rate=0 returns x and rate=1 returns zeros":
@@ -287,9 +285,6 @@ HINTS_KO = {
     "dropout_scaled_at_inference":
         "추론 모드(training=False, 기본값)에서 Dropout은 아무 일도 하지 않고 x를 그대로 "
         "돌려줍니다. 학습 중의 1/(1-rate) 스케일링이 이미 기댓값을 맞춰 줍니다.",
-    "dropout_multiplies_nan":
-        "Keras는 마스크를 곱하지 않고 where(mask, x*scale, 0)으로 선택합니다. 0*inf와 0*NaN은 "
-        "NaN이지만, 드롭된 원소는 정확히 0이어야 합니다.",
     "dropout_rate_one_nan":
         "rate = 1이면 모든 원소가 드롭되고 1/(1-rate)는 0으로 나누기가 됩니다. Keras는 rate == "
         "1일 때 0을 반환합니다.",
