@@ -177,10 +177,9 @@ def _add_module(dest: Path, filename: str, data: bytes, modules, notes) -> None:
 
 
 #: Encodings a file that is not UTF-8 is most likely in, and who uses them.
+#: (Only these two: Shift-JIS or GBK would also "decode" most Latin-1 text.)
 _LIKELY = (("cp949", "CP949 (EUC-KR), the encoding of Korean Windows"),
-           ("shift_jis", "Shift-JIS, the encoding of Japanese Windows"),
-           ("gbk", "GBK, the encoding of Chinese Windows"),
-           ("cp1252", "Windows-1252 (Western European Windows)"))
+           ("cp1252", "Windows-1252 or Latin-1 (Western European Windows)"))
 
 
 #: A PEP 263 coding line (the regular expression of the PEP).
@@ -265,10 +264,10 @@ def _extract_zip(path: Path, dest: Path, modules, notes):
                 continue
             name = info.filename.replace("\\", "/")
             parts = [p for p in name.split("/") if p not in ("", ".")]
-            if not _candidate(parts):
-                continue
             if name.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
                 raise SubmissionError(f"{path.name}: unsafe path {info.filename[:80]!r} in the zip")
+            if not _candidate(parts):
+                continue
             if len(parts) - 1 > MAX_DEPTH:
                 raise SubmissionError(f"{path.name}: {parts[-1][:80]!r} is {len(parts) - 1} folders "
                                       f"deep in the zip (at most {MAX_DEPTH})")
