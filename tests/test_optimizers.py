@@ -4,6 +4,8 @@ variants pass with a note, and the recorded reference agrees with TensorFlow."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -116,7 +118,7 @@ def test_the_catalogue_names_at_least_95_percent_of_its_mutants(tmp_path):
 def test_the_trusted_models_are_the_catalogue(part):
     """The property checks name a mistake from optimizer_models; it must compute what
     the mutant computes, on every kind of input the checks use."""
-    from grader.training import optimizer_models as models
+    from grader.authoring import optimizer_models as models
 
     by_name = {fn.__name__: fn for fn in M.MISTAKES[part]}
     assert set(models.MODELS[part]) == set(by_name)
@@ -238,3 +240,42 @@ def test_lecture_adam_example_matches_keras_directly(tf):
         opt.apply_gradients([(tf.constant(g), var)])
         p, m, v = sol.adam_step(p, g, m, v, t, 0.01, 0.9, 0.99)
     np.testing.assert_allclose(p, var.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_the_recorded_property_evidence_is_up_to_date(tmp_path, monkeypatch):
+    """Every call the property checks make on their recorded examples (at every
+    recorded budget) has the known mistakes' outputs recorded, equal to what the
+    models compute now (else: python -m grader.authoring.record_optimizers)."""
+    from grader import examples_data as ed
+    from grader.authoring import optimizer_models as models
+    from grader.checking import Settings
+    from grader.training import evidence
+
+    calls = []
+    monkeypatch.setattr(evidence, "RECORDING", calls)
+    sol = copy_solutions(tmp_path / "sol")
+    for budget in ed.BUDGETS:
+        result = grade_path(sol, parts=OPTIMIZER_PARTS, settings=Settings(max_examples=budget))
+        assert all(p.full for p in result.parts)
+    assert {c[0] for c in calls} == set(OPTIMIZER_PARTS)
+    for part, _fn, key, args, kwargs in calls:
+        recorded = evidence.recorded("training", part).get(key)
+        assert recorded is not None, f"{part}: a property call has no recorded evidence"
+        now = models.outputs(part, args, kwargs)
+        assert set(recorded) == set(now) == set(models.MODELS[part])
+        for mistake, outs in now.items():
+            for a, b in zip(recorded[mistake], outs):
+                np.testing.assert_array_equal(a, b, err_msg=f"{part} {mistake}")
+
+
+def test_no_mistake_code_is_shipped():
+    """The models of the mistakes live in grader/authoring (never in a student bundle):
+    the shipped checks read their recorded outputs only."""
+    import grader.training.optimizers as shipped
+    from grader.training import evidence
+
+    for module in (shipped, evidence):
+        src = Path(module.__file__).read_text(encoding="utf-8")
+        assert "authoring" not in "".join(
+            line for line in src.splitlines() if line.lstrip().startswith(("import", "from")))

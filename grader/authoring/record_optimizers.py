@@ -1,4 +1,10 @@
-"""Cases of the six optimizer parts."""
+"""Cases of the six optimizer parts, and the recorded evidence of their property checks.
+
+After ``grader record`` (or ``grader record --examples``) of an optimizer part, run
+``python -m grader.authoring.record_optimizers [PART ...]``: it records what every known
+mistake returns on every call the part's property checks make
+(:func:`record_evidence`); a test fails when that file is stale.
+"""
 
 from __future__ import annotations
 
@@ -105,3 +111,61 @@ def recorders():
         )
 
     return {part_id: make(part_id) for part_id in SPECS}
+
+
+def record_evidence(parts=None, assignment: str = "training", root=None, log=print) -> list:
+    """What every known mistake (``optimizer_models``) returns on every call the
+    property checks of ``parts`` make on their recorded examples (for each recorded
+    budget), written to ``reference_data/<assignment>/<part>.evidence.json``.
+
+    The calls are collected by grading the reference solution (which passes every
+    check); grading later reads these outputs to name a mistake (see
+    :mod:`grader.training.evidence`)."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from .. import examples_data as ed
+    from ..assignments import get
+    from ..checking import Settings
+    from ..engine import grade
+    from ..training import evidence
+    from . import optimizer_models as models
+
+    spec = get(assignment)
+    parts = [p for p in (parts or SPECS) if p in SPECS]
+    calls: dict = {p: {} for p in parts}
+    evidence.RECORDING = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            for f in (spec.root / "solutions").glob("*.py"):
+                (folder / f.name).write_bytes(f.read_bytes())
+            for budget in ed.BUDGETS:
+                result = grade(folder, spec, parts=parts, hidden=True,
+                               settings=Settings(max_examples=budget))
+                bad = [p.id for p in result.parts if not p.full]
+                if bad:
+                    raise RuntimeError(f"the solution does not pass {bad}: nothing recorded")
+        for part_id, _fn, k, args, kwargs in evidence.RECORDING:
+            if part_id in calls and k not in calls[part_id]:
+                calls[part_id][k] = {m: ed.encode(list(outs))
+                                     for m, outs in models.outputs(part_id, args, kwargs).items()}
+    finally:
+        evidence.RECORDING = None
+    written = []
+    for part_id in parts:
+        path = evidence.path_for(assignment, part_id, root)
+        doc = {"format": 1, "part": part_id, "calls": calls[part_id]}
+        path.write_text(json.dumps(doc, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+        evidence._load.cache_clear()
+        log(f"recorded the mistakes' outputs on {len(calls[part_id]):4d} property calls of "
+            f"{part_id} -> {path}")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":  # python -m grader.authoring.record_optimizers [PART ...]
+    import sys
+
+    record_evidence(sys.argv[1:] or None)

@@ -11,7 +11,7 @@ from ..checking import as_array, call_text, example, fmt, mismatch, run_property
 from ..diagnosis import note_candidates
 from ..errors import Failure
 from . import strategies as S
-from . import optimizer_models as models
+from .evidence import Evidence
 from .trajectory import StepSpec, reference_check
 
 SPECS = {
@@ -114,6 +114,9 @@ HINTS = {
                          "itself, m = beta_1*m + (1-beta_1)*grad; only v averages grad**2.",
 }
 
+#: Trivial variants of every part (each must score 0): the ids are ``<part>_<kind>``.
+TRIVIAL_KINDS = ("returns_inputs", "returns_zeros", "param_times_zero", "param_not_updated",
+                 "state_not_updated")
 #: What each part's state is called in the hints of its trivial variants.
 _STATE_WORDS = {"momentum": "velocity", "nesterov": "velocity", "adagrad": "accumulator",
                 "rmsprop": "velocity", "adam": "m and v", "adamw": "m and v"}
@@ -139,13 +142,13 @@ for _pid, _word in _STATE_WORDS.items():
 # -- properties (no reference needed) ---------------------------------------------------
 #
 # Each property fails with the student's outputs on its own input; a known mistake is
-# named only when its output on that same input (optimizer_models, trusted) reproduces
-# them. No property is satisfied by an output that ignores the inputs (a constant, the
+# named only when its output on every call the check made (recorded:
+# grader/training/evidence.py) reproduces the student's. No property is satisfied by an output that ignores the inputs (a constant, the
 # inputs returned unchanged): each also checks that the step moves and the state is the
 # one the inputs determine.
 
 #: A property's Failure whose diagnosis is decided by all the evidence of the check
-#: (:class:`optimizer_models.Evidence`), once every example has run.
+#: (:class:`grader.training.evidence.Evidence`), once every example has run.
 _PENDING = "\0pending"
 
 
@@ -163,7 +166,7 @@ def _step(ctx, spec, args, kwargs, n_out, evidence=None):
 
 def _run_named(part_id, strategy, body, ctx, describe):
     """run_property, naming the mistake from all the calls the check made."""
-    evidence = models.Evidence(part_id)
+    evidence = Evidence(ctx.assignment.name, part_id, SPECS[part_id].fn)
     try:
         def run_body(ex):
             return body(ex, evidence)
@@ -185,10 +188,29 @@ def _describe(spec):
     return describe
 
 
-def _want(part_id, args, kw):
-    """The correct outputs on this input (float64, trusted formula)."""
-    args = [np.asarray(a, np.float64) if isinstance(a, np.ndarray) else a for a in args]
-    return [np.asarray(o, np.float64) for o in models.CORRECT[part_id](*args, **kw)]
+def _f64(x):
+    return np.asarray(x, np.float64)
+
+
+def _sgd_want(args, kw, power=1):
+    """What SGD with momentum (power 1) or Nesterov (power 2) returns where the
+    properties call it: with momentum=0, or with a zero gradient."""
+    p, g, v = (_f64(a) for a in args)
+    lr, mom = kw["learning_rate"], kw["momentum"]
+    if mom == 0:
+        return [p - lr * g, -lr * g]
+    return [p + mom ** power * v, mom * v]      # (the gradient is zero)
+
+
+def _first_state(part_id, args, kw):
+    """The state after a first step from a zero state (the running averages' first
+    terms)."""
+    g = _f64(args[1])
+    if part_id == "adagrad":
+        return [g * g]
+    if part_id == "rmsprop":
+        return [(1 - kw["rho"]) * g * g]
+    return [(1 - kw["beta_1"]) * g, (1 - kw["beta_2"]) * g * g]
 
 
 def _state_mismatch(spec, got, want, rtol=1e-5, atol=1e-7) -> str | None:
@@ -222,7 +244,7 @@ def momentum_zero_is_sgd(part_id):
         def body(ex, evidence):
             args, kw = ex
             got = _step(ctx, spec, args, kw, 2, evidence)
-            want = _want(part_id, args, kw)
+            want = _sgd_want(args, kw)
             bad = mismatch(got[0], want[0], 1e-5, 1e-6)
             bad = f"new parameter: {bad}" if bad else _state_mismatch(spec, got, want, 1e-5, 1e-6)
             if bad:
@@ -246,7 +268,7 @@ def coasting(part_id):
             args, kw = ex
             args = [args[0], np.zeros_like(args[1]), args[2]]
             got = _step(ctx, spec, args, kw, 2, evidence)
-            want = _want(part_id, args, kw)
+            want = _sgd_want(args, kw, power)
             bad = mismatch(got[0], want[0], 1e-5, 1e-6) or _state_mismatch(spec, got, want, 1e-5, 1e-6)
             if bad:
                 raise Failure(f"with a zero gradient the parameter should move by momentum{'**2' if power == 2 else ''}"
@@ -285,7 +307,7 @@ def _first_step(ctx, part_id, args, kw, evidence):
     coordinate against its (nonzero) gradient and returns the first averages as state."""
     spec = SPECS[part_id]
     got = _step(ctx, spec, args, kw, 1 + len(spec.state), evidence)
-    want = _want(part_id, args, kw)
+    want = [None, *_first_state(part_id, args, kw)]
     moved = got[0] - np.asarray(args[0], np.float64)
     against = moved * np.asarray(args[1], np.float64) < 0
     bad = None
@@ -295,8 +317,10 @@ def _first_step(ctx, part_id, args, kw, evidence):
     else:
         bad = _state_mismatch(spec, got, want)
     if bad:
+        expected = "new_param: every coordinate moves against its gradient\n" + "\n".join(
+            _outputs_text(spec, want).splitlines()[1:])
         raise Failure(f"on the first step (zero state): {bad}",
-                      example=example(call_text(spec.fn, args, kw), expected=_outputs_text(spec, want),
+                      example=example(call_text(spec.fn, args, kw), expected=expected,
                                       got=_outputs_text(spec, got)),
                       diagnosis=_PENDING)
     return got
@@ -370,7 +394,8 @@ def decay_is_decoupled():
         def body(ex, evidence):
             args, kw = ex
             got = _step(ctx, spec, args, kw, 3, evidence)
-            want = _want("adamw", args, kw)
+            want = [_f64(args[0]) * (1 - kw["learning_rate"] * kw["weight_decay"]),
+                    np.zeros_like(_f64(args[0])), kw["beta_2"] * _f64(args[3])]
             bad = mismatch(got[0], want[0], 1e-5, 1e-7)
             bad = f"new parameter: {bad}" if bad else _state_mismatch(spec, got, want)
             if bad:
@@ -449,7 +474,7 @@ def probes(part_id) -> tuple[Probe, ...]:
                   kwargs={n: _ALTERNATIVES[n][0] for n in names},
                   alternatives={n: _ALTERNATIVES[n][1] for n in names},
                   keeps=_IGNORING.get(part_id, ()) + tuple(
-                      f"{part_id}_{kind}" for kind in models.TRIVIAL_KINDS
+                      f"{part_id}_{kind}" for kind in TRIVIAL_KINDS
                       if kind != "state_not_updated")),)
 
 

@@ -1,10 +1,14 @@
-"""What each known optimizer mistake returns, computed on the trusted side (float64).
+"""What each known optimizer mistake returns (float64; instructor-only, never shipped).
 
 A property check fails on an input of its own (not a recorded case); to name the
 mistake it needs that mistake's output on that same input: a mistake is named only
-when its output reproduces the student's (issue 11.4). These are the formulas of
-``grader/authoring/mistakes_optimizers.py`` (the tests check that both agree); the
-ids are the keys of ``optimizers.HINTS``.
+when its output reproduces the student's (issue 11.4). These models compute it for
+every call the property checks make on their recorded examples, once, when recording
+(:func:`grader.authoring.record_optimizers.record_evidence`); grading reads the
+recorded outputs (``grader/training/evidence.py``), so no mistake's code (one token
+away from a solution) is shipped. They are the formulas of
+``grader/authoring/mistakes_optimizers.py`` (the tests check that both agree); the ids
+are the keys of ``optimizers.HINTS``.
 """
 
 from __future__ import annotations
@@ -220,30 +224,3 @@ def reproducing(part_id: str, args, kwargs, got, rtol=1e-4, atol=1e-6) -> list[s
                for o, w in zip(got, want)):
             found.append(mistake)
     return found
-
-
-class Evidence:
-    """Every call a property check made, with the student's outputs: a mistake is named
-    when it reproduces ALL of them (failing and passing examples alike), and it is the
-    only one that does."""
-
-    def __init__(self, part_id: str):
-        self.part_id = part_id
-        self.calls: list = []
-
-    def add(self, args, kwargs, got) -> None:
-        self.calls.append((list(args), dict(kwargs), [np.asarray(g, np.float64) for g in got]))
-
-    def candidates(self) -> set:
-        """The known mistakes that reproduce every call."""
-        candidates = None
-        for args, kwargs, got in self.calls:
-            found = set(reproducing(self.part_id, args, kwargs, got))
-            candidates = found if candidates is None else candidates & found
-            if not candidates:
-                return set()
-        return candidates or set()
-
-    def name(self) -> str:
-        candidates = self.candidates()
-        return next(iter(candidates)) if len(candidates) == 1 else ""

@@ -1,0 +1,96 @@
+"""Naming a mistake in a property check from recorded data (issue 11.4).
+
+A property check calls the student's function on its recorded examples. A known
+mistake is named only when it reproduces the student's outputs on EVERY call the
+check made (failing and passing examples alike), and only if it is the one mistake
+that does. What each mistake returns on each of those calls is recorded once, by the
+instructor (:func:`grader.authoring.record_optimizers.record_evidence`, from the
+models in ``grader/authoring/``), in ``reference_data/<assignment>/<part>.evidence.json``,
+keyed by the call's exact inputs: grading only reads it (the mistakes' code, one token
+away from a solution, is never shipped). A call with no recorded outputs proves
+nothing, so nothing is named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+
+import numpy as np
+
+#: Tolerance of "reproduces": the recorded outputs are exact (float64), this only
+#: absorbs float32 rounding; a nearby mistake (a fixed beta_2=0.999 is not "v never
+#: updated") is not taken for the student's.
+RTOL, ATOL = 1e-4, 1e-6
+
+#: Set by the recorder: every call's (part, fn, args, kwargs) is collected here.
+RECORDING: list | None = None
+
+
+def key(fn: str, args, kwargs) -> str:
+    """The exact inputs of a call, as a short stable key."""
+    from ..examples_data import encode
+
+    text = json.dumps(encode([fn, list(args), dict(kwargs)]), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def path_for(assignment: str, part_id: str, root=None):
+    from ..reference import path_for as reference_path
+
+    return reference_path(assignment, part_id, False, root).with_name(f"{part_id}.evidence.json")
+
+
+@lru_cache(maxsize=64)
+def _load(path: str) -> dict:
+    from ..examples_data import decode, read_regular
+
+    try:
+        doc = json.loads(read_regular(path).decode("utf-8"))
+        return {k: {m: [np.asarray(o, np.float64) for o in decode(outs)]
+                    for m, outs in mistakes.items()}
+                for k, mistakes in doc["calls"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}          # no evidence recorded here: nothing is named
+
+
+def recorded(assignment: str, part_id: str) -> dict:
+    return _load(str(path_for(assignment, part_id)))
+
+
+class Evidence:
+    """The calls one property check made and what the student's code returned."""
+
+    def __init__(self, assignment: str, part_id: str, fn: str):
+        self.assignment, self.part_id, self.fn = assignment, part_id, fn
+        self.calls: list = []
+
+    def add(self, args, kwargs, got) -> None:
+        k = key(self.fn, args, kwargs)
+        self.calls.append((k, [np.asarray(g, np.float64) for g in got]))
+        if RECORDING is not None:
+            RECORDING.append((self.part_id, self.fn, k, list(args), dict(kwargs)))
+
+    def candidates(self) -> set:
+        """The known mistakes that reproduce every call (empty when a call has no
+        recorded outputs)."""
+        data = recorded(self.assignment, self.part_id)
+        candidates = None
+        for k, got in self.calls:
+            outputs = data.get(k)
+            if outputs is None:
+                return set()
+            found = {m for m, want in outputs.items() if _reproduces(got, want)}
+            candidates = found if candidates is None else candidates & found
+            if not candidates:
+                return set()
+        return candidates or set()
+
+
+def _reproduces(got, want) -> bool:
+    if len(got) != len(want):
+        return False
+    with np.errstate(all="ignore"):
+        return all(g.shape == w.shape and np.allclose(g, w, rtol=RTOL, atol=ATOL, equal_nan=True)
+                   for g, w in zip(got, want))
