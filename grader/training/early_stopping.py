@@ -437,16 +437,34 @@ def plateau_script(draw):
     return {"init": init, "logs": [[{monitor: x} for x in values]]}
 
 
-def _property(strategy, expect_fn, what):
+def _then_worse(inputs):
+    """The same callback settings on a curve that never improves after its first epoch
+    (ties and worse values for patience + 2 epochs): Keras stops there. A class that
+    never stops passes "an improving quantity never stops" trivially; with this
+    follow-up it earns nothing for it."""
+    init = {k: v for k, v in inputs["init"].items() if k not in ("baseline", "start_from_epoch")}
+    monitor = init["monitor"]
+    mode = init.get("mode", "auto")
+    mode = ("min" if "loss" in monitor else "max") if mode == "auto" else mode
+    sign = 1.0 if mode == "min" else -1.0
+    first = 0.5
+    values = [first] + [first + sign * (k % 3) / GRID for k in range(init.get("patience", 0) + 2)]
+    return {"init": init, "logs": [[{monitor: v} for v in values]]}
+
+
+def _property(strategy, expect_fn, what, follow_up=None):
     def run(ctx):
         def body(inputs):
-            got = run_student(ctx, inputs, wrap=False)
-            exp, diag = expect_fn(inputs, got)
-            bad = difference(got, exp, against="")
-            if bad:
-                raise Failure(f"{what}: {bad}", example=example(
-                    inputs_text(inputs), expected=outcome_text(exp), got=outcome_text(got)),
-                    diagnosis=diag)
+            for script, text in ((inputs, what), *(((follow_up(inputs),
+                                                      "and on a curve that never improves "
+                                                      "after epoch 0"),) if follow_up else ())):
+                got = run_student(ctx, script, wrap=False)
+                exp, diag = expect_fn(script, got)
+                bad = difference(got, exp, against="")
+                if bad:
+                    raise Failure(f"{text}: {bad}", example=example(
+                        inputs_text(script), expected=outcome_text(exp), got=outcome_text(got)),
+                        diagnosis=diag)
         run_property(strategy, body, max_examples=ctx.settings.max_examples,
                      describe=lambda inputs: example(inputs_text(inputs)))
     return run
@@ -480,7 +498,8 @@ def parts() -> list[Part]:
               reference_check(tag="reuse", fields=behaviour), weight=1, hints=HINTS),
         Check("a quantity that improves every epoch never stops training",
               _property(improving_script(), _model_expect,
-                        "training stopped (or kept the wrong best) although every epoch improved"),
+                        "training stopped (or kept the wrong best) although every epoch improved",
+                        follow_up=_then_worse),
               weight=1, hints=HINTS),
         Check("after its best epoch, training stops once `patience` epochs have not improved",
               _property(plateau_script(), _model_expect,
