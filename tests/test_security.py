@@ -145,14 +145,14 @@ def victim(tmp_path):
     return copy_solutions(tmp_path / "victim")
 
 
-def submission(case: str, dest: Path, marker: str, victim: Path) -> Path:
+def submission(case: str, dest: Path, marker: str, victim: Path, runner: str = "") -> Path:
     """A copy of ``tests/adversarial/<case>`` with its placeholders filled in."""
     folder = dest / case
     folder.mkdir(parents=True)
     for src in (ADV / case).glob("*.py"):
         text = src.read_text(encoding="utf-8")
         text = (text.replace("__MARKER__", marker).replace("__PROJECT__", str(ROOT))
-                .replace("__VICTIM__", str(victim)))
+                .replace("__VICTIM__", str(victim)).replace("__RUNNER__", runner))
         (folder / src.name).write_text(text, encoding="utf-8")
     return folder
 
@@ -207,7 +207,7 @@ EXPECT = {
 @pytest.mark.parametrize("case", sorted(EXPECT))
 def test_hostile_submission_is_contained(case, runner, tmp_path, private_tmp, victim):
     marker = f"adv-{case}-{secrets.token_hex(4)}"
-    sub = submission(case, tmp_path / "subs", marker, victim)
+    sub = submission(case, tmp_path / "subs", marker, victim, runner)
     budget = 4 if case in ("loop_in_call", "fork_storm", "memory_fork") else 20
     load = 3 if case == "loop_at_import" else 5
     start = time.monotonic()

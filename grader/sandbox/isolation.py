@@ -45,10 +45,10 @@ LINUX = sys.platform.startswith("linux")
 
 def can_drop_root() -> bool:
     """Whether a fallback worker started here drops to an unprivileged user: the
-    grader runs as root on a POSIX system (Linux: also /proc, for the descriptors
-    through which that user reaches its folders)."""
-    return (hasattr(os, "geteuid") and os.geteuid() == 0 and hasattr(os, "setresuid")
-            and (not LINUX or os.path.isdir("/proc/self/fd")))
+    grader runs as root on Linux (with /proc: the worker's user reaches its folders
+    through ``/proc/self/fd``)."""
+    return (LINUX and os.geteuid() == 0 and hasattr(os, "setresuid")
+            and os.path.isdir("/proc/self/fd"))
 
 
 def random_uid() -> int:

@@ -612,6 +612,7 @@ class Sandbox:
         else:
             cfg = self._config(str(self.root), str(self._work), None)
         cfg["landlock"] = LANDLOCK  # the kernel's file-system restriction, where it exists
+        cfg["deny_sysv"] = True  # the machine's IPC namespace: nothing would remove them
         cfg["parent"] = os.getpid()  # (bubblewrap's --die-with-parent does this for its own)
         return ([sys.executable, "-I", "-S", str(WORKER), json.dumps(cfg)], str(self._work),
                 str(self._work))

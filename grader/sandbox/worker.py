@@ -609,10 +609,17 @@ DENIED_SYSCALLS = {
 }
 
 
-def _deny_syscalls() -> bool:
-    """Linux seccomp filter: the calls in DENIED_SYSCALLS fail with EPERM (x86-64 and
-    arm64; other ABIs of the same kernel, e.g. 32-bit calls on x86-64, kill the process).
-    Returns whether the filter is in place."""
+#: System V IPC objects outlive the worker in the machine's IPC namespace (the fallback's:
+#: nothing removes them there; bubblewrap's boxes have their own, wiped between workers).
+SYSV_GET = {"x86_64": {"shmget": 29, "semget": 64, "msgget": 68},
+            "aarch64": {"msgget": 186, "semget": 190, "shmget": 194}}
+
+
+def _deny_syscalls(sysv: bool = False) -> bool:
+    """Linux seccomp filter: the calls in DENIED_SYSCALLS (and, with ``sysv``, getting a
+    System V IPC object) fail with EPERM (x86-64 and arm64; other ABIs of the same
+    kernel, e.g. 32-bit calls on x86-64, kill the process). Returns whether the filter
+    is in place."""
     import errno
     import platform
 
@@ -629,7 +636,8 @@ def _deny_syscalls() -> bool:
             (ld, 0, 0, 0)]
     if arch == "x86_64":
         prog += [(jge, 0, 1, 0x40000000), (ret, 0, 0, kill)]  # the x32 ABI
-    for nr in sorted(DENIED_SYSCALLS[arch].values()):
+    denied = dict(DENIED_SYSCALLS[arch], **(SYSV_GET[arch] if sysv else {}))
+    for nr in sorted(denied.values()):
         prog += [(jeq, 0, 1, nr), (ret, 0, 0, eperm)]
     prog += [(ret, 0, 0, allow)]
     return _install_filter(prog)
@@ -884,7 +892,7 @@ def serve(cfg: dict) -> int:
     _die_with_parent(cfg.get("parent"))  # (after the drop, which clears it)
     info = {"uid": os.getuid() if hasattr(os, "getuid") else None,
             "nproc": _limit_processes(cfg), "subreaper": _become_subreaper(), "no_fork": False,
-            "denied": _deny_syscalls()}
+            "denied": _deny_syscalls(sysv=bool(cfg.get("deny_sysv")))}
     if cfg.get("no_fork"):
         info["no_fork"] = _refuse_processes()
         info["nproc"] = info["nproc"] or info["no_fork"]
