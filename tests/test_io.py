@@ -418,6 +418,8 @@ def test_check_says_once_that_hidden_checks_count(tmp_path):
     assert checked.notes.count(HIDDEN_NOTE) == 1
     graded = grade_path(SOLUTIONS, parts=["momentum"], hidden=True)
     assert HIDDEN_NOTE not in graded.notes
+    from grader.i18n import localize
+    assert "비공개" in localize(checked, "ko").notes[-1]  # in Korean too
     run = subprocess.run([sys.executable, "-m", "grader", "check", "momentum", "--path",
                           str(SOLUTIONS)], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stderr
