@@ -250,3 +250,67 @@ def test_correct_variants_get_no_diagnosis(tmp_path):
             assert part.full, (sub.name, part.id)
             assert not any(c.diagnosis or c.hint for c in part.checks), (sub.name, part.id)
     assert SOLUTIONS.is_dir()
+
+
+FLOAT32_ONLY = """
+import numpy as np
+
+def _f(*xs):
+    return [np.asarray(x, dtype=np.float32) for x in xs]
+
+def sgd_momentum_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    param, grad, velocity, lr, mom = _f(param, grad, velocity, learning_rate, momentum)
+    velocity *= mom
+    velocity -= lr * grad
+    return param + velocity, velocity
+
+def nesterov_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    param, grad, velocity, lr, mom = _f(param, grad, velocity, learning_rate, momentum)
+    v = mom * velocity - lr * grad
+    return param + mom * v - lr * grad, v
+
+def adagrad_step(param, grad, accumulator, learning_rate=0.001, epsilon=1e-7):
+    param, grad, acc, lr, eps = _f(param, grad, accumulator, learning_rate, epsilon)
+    acc += grad * grad
+    return param - lr * grad / np.sqrt(acc + eps), acc
+
+def rmsprop_step(param, grad, velocity, learning_rate=0.001, rho=0.9, epsilon=1e-7):
+    param, grad, v, lr, rho, eps = _f(param, grad, velocity, learning_rate, rho, epsilon)
+    v = rho * v + (1 - rho) * grad * grad
+    return param - lr * grad / np.sqrt(v + eps), v
+
+def adam_step(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    param, grad, m, v, lr, b1, b2, eps = _f(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon)
+    m = b1 * m + (1 - b1) * grad
+    v = b2 * v + (1 - b2) * grad * grad
+    alpha = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+    return param - alpha * m / (np.sqrt(v) + eps), m, v
+
+def adamw_step(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004, beta_1=0.9,
+               beta_2=0.999, epsilon=1e-7):
+    param = np.asarray(param, np.float32)
+    param = param - np.float32(learning_rate) * np.float32(weight_decay) * param
+    return adam_step(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["float32_only", "correct_inplace", "correct_loops",
+                                     "correct_vectorized_f64", "correct_textbook_eps",
+                                     "correct_helpers_module"])
+def test_correct_implementations_get_full_marks_and_no_hint(tmp_path, variant):
+    """Correct code written in other ways (float32 throughout, in place, loops,
+    float64, textbook epsilon, helper modules): full marks and not one hint."""
+    import shutil
+    from pathlib import Path
+
+    if variant == "float32_only":
+        sub = copy_solutions(tmp_path / "sub")
+        (sub / "optimizers.py").write_text(FLOAT32_ONLY, encoding="utf-8")
+    else:
+        sub = tmp_path / variant
+        shutil.copytree(Path(__file__).parent / "corpus" / variant, sub)
+    result = grade_path(sub, parts=OPTIMIZER_PARTS)
+    for part in result.parts:
+        assert part.full, (part.id, [c.message for c in part.checks if not c.passed])
+        assert not any(c.diagnosis or c.hint for c in part.checks), part.id

@@ -223,7 +223,7 @@ def _state_mismatch(spec, got, want, rtol=1e-5, atol=1e-7) -> str | None:
 
 def _outputs_text(spec, values) -> str:
     names = ("new_param", *(f"new_{s}" for s in spec.state))
-    return "\n".join(f"{n} = {fmt(v)}" for n, v in zip(names, values))
+    return "\n".join(f"{n} = {fmt(np.asarray(v))}" for n, v in zip(names, values))
 
 
 @st.composite
