@@ -68,7 +68,6 @@ import sysconfig
 import textwrap
 import types
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import tmpdirs
 from .results import PartResult, SubmissionResult
@@ -541,7 +540,6 @@ _CSS = ("<style>.grader-nb{font-family:var(--jp-ui-font-family,sans-serif);font-
 def to_html(result: SubmissionResult, lang: str = "en") -> str:
     """Compact HTML of a notebook check: one line per part, details for failures."""
     from .i18n import label, localize
-
     from .report import once_per_part
 
     shown = once_per_part(localize(result, lang))

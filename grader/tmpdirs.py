@@ -46,7 +46,7 @@ def _me() -> str:
     return _MINE
 
 
-def mkdtemp(kind: str, dir: str | os.PathLike | None = None) -> Path:  # noqa: A002
+def mkdtemp(kind: str, dir: str | os.PathLike | None = None) -> Path:
     """A new private temporary folder ``grader-<kind>-<pid>.<start>-<random>``."""
     return Path(tempfile.mkdtemp(prefix=f"grader-{kind}-{_me()}-", dir=dir))
 
