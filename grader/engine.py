@@ -31,6 +31,7 @@ def grade(path, assignment: Assignment, *, parts=None, hidden: bool = False,
     selected = [assignment.part(p) for p in parts] if parts else list(assignment.parts)
     name = name or submission_name(path)
     folder = None
+    _sweep_once()
     try:
         with open_submission(path, assignment.modules) as (folder, notes):
             extra = [HIDDEN_NOTE] if not hidden and any(
@@ -47,6 +48,18 @@ def grade(path, assignment: Assignment, *, parts=None, hidden: bool = False,
         msg = f"the submission could not be read: {exc}"
         return clean_result(SubmissionResult(name=name, notes=(msg,), parts=tuple(
             _zero(p, hidden, msg) for p in selected)), folder)
+
+
+_SWEPT: list = []
+
+
+def _sweep_once() -> None:
+    """Once per process: remove the temporary folders (copies of students' code) that
+    killed grader processes left behind (see :mod:`grader.tmpdirs`)."""
+    if not _SWEPT:
+        from . import tmpdirs
+
+        _SWEPT.append(tmpdirs.sweep())
 
 
 #: Said once by ``grader check`` (public checks only): why ``grade`` may give less.

@@ -290,6 +290,19 @@ def test_a_new_batch_sweeps_what_a_killed_one_left(tmp_path, monkeypatch):
     assert not [p for p in (tmp_path / "tmp").iterdir() if p.name.startswith("grader-sub-")]
 
 
+def test_check_also_sweeps_what_a_killed_check_left(tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    left = tmp / f"grader-sub-{_dead_pid()}.777-abc"
+    left.mkdir()
+    (left / "optimizers.py").write_text("student code\n")
+    run = subprocess.run([sys.executable, "-m", "grader", "check", "momentum", "--path", str(SOLUTIONS)],
+                         check=False, capture_output=True, text=True, cwd=ROOT, timeout=300,
+                         env={**os.environ, "TMPDIR": str(tmp)})
+    assert run.returncode == 0, run.stderr
+    assert not left.exists()
+
+
 @pytest.mark.slow
 def test_ctrl_c_during_grade_leaves_no_copy_of_student_code(tmp_path):
     tmp = tmp_path / "tmp"
