@@ -475,6 +475,10 @@ def test_scores_are_shown_with_2_decimals_and_kept_exact():
     for text in (buf.getvalue(), to_markdown(result), feedback_page(result)):
         assert "85.73" in text and "85.7273" not in text
     assert json.loads(to_json(result))["parts"][0]["score"] == 85.72731
+    from grader.cli import _BatchProgress  # `grade --no-progress` prints each score
+    buf = io.StringIO()
+    _BatchProgress(Console(file=buf, width=200), enabled=False).advance(["bob"], result, 1.0)
+    assert "85.73 / 100" in buf.getvalue()
 
 
 def test_not_implemented_agrees_with_the_number_of_names():
