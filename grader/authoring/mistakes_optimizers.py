@@ -220,6 +220,41 @@ def adam_m_of_squares(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, bet
     return param - alpha * m / (np.sqrt(v) + epsilon), m, v
 
 
+def adagrad_no_history(param, grad, accumulator, learning_rate=0.001, epsilon=1e-7):
+    acc = grad ** 2
+    return param - learning_rate * grad / np.sqrt(acc + epsilon), acc
+
+
+def adam_t_plus_one(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                    epsilon=1e-7):
+    t = t + 1
+    m, v = _moments(grad, m, v, beta_1, beta_2)
+    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    return param - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v
+
+
+def adam_eps_inside_sqrt(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                         epsilon=1e-7):
+    m, v = _moments(grad, m, v, beta_1, beta_2)
+    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    return param - learning_rate * m_hat / np.sqrt(v_hat + epsilon), m, v
+
+
+def adam_returns_corrected_moments(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9,
+                                   beta_2=0.999, epsilon=1e-7):
+    m, v = _moments(grad, m, v, beta_1, beta_2)
+    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    return param - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m_hat, v_hat
+
+
+def adam_v_uses_beta_1(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                       epsilon=1e-7):
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_1 * v + (1 - beta_1) * grad ** 2
+    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    return param - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v
+
+
 def rmsprop_no_square(param, grad, velocity, learning_rate=0.001, rho=0.9, epsilon=1e-7):
     v = rho * velocity + (1 - rho) * grad
     with np.errstate(all="ignore"):
@@ -295,11 +330,12 @@ MISTAKES = {
                  momentum_velocity_negated, momentum_subtracts_velocity, momentum_plain_sgd],
     "nesterov": [nesterov_is_plain_momentum, nesterov_pytorch_velocity, nesterov_no_gradient_term],
     "adagrad": [adagrad_decaying_accumulator, adagrad_accumulate_after_update, adagrad_no_sqrt,
-                adagrad_no_square],
+                adagrad_no_square, adagrad_no_history],
     "rmsprop": [rmsprop_swapped_rho, rmsprop_no_decay, rmsprop_no_sqrt, rmsprop_old_velocity,
                 rmsprop_no_square],
     "adam": [adam_no_bias_correction, adam_swapped_betas, adam_zero_based_t,
-             adam_only_m_corrected, adam_no_sqrt, adam_m_of_squares],
+             adam_only_m_corrected, adam_no_sqrt, adam_m_of_squares, adam_t_plus_one,
+             adam_eps_inside_sqrt, adam_returns_corrected_moments, adam_v_uses_beta_1],
     "adamw": [adamw_coupled_l2, adamw_decay_without_lr, adamw_decay_after_step, adamw_no_decay,
               adamw_decay_scales_grad],
 }

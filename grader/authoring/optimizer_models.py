@@ -141,6 +141,8 @@ MODELS = {
         "adagrad_accumulate_after_update": lambda *a, **k: adagrad(*a, **k, after=True),
         "adagrad_no_sqrt": lambda *a, **k: adagrad(*a, **k, sqrt=False),
         "adagrad_no_square": lambda *a, **k: adagrad(*a, **k, square=False),
+        "adagrad_no_history": lambda p, g, acc, learning_rate=0.001, epsilon=1e-7: (
+            p - learning_rate * g / np.sqrt(g ** 2 + epsilon), g ** 2),
     },
     "rmsprop": {
         "rmsprop_swapped_rho": lambda *a, **k: rmsprop(*a, **k, swapped=True),
@@ -156,6 +158,11 @@ MODELS = {
         "adam_zero_based_t": lambda *a, **k: textbook_adam(*a, **k, t_shift=-1),
         "adam_only_m_corrected": lambda *a, **k: textbook_adam(*a, **k, correct_v=False),
         "adam_no_sqrt": lambda *a, **k: textbook_adam(*a, **k, sqrt=False),
+        "adam_t_plus_one": lambda *a, **k: textbook_adam(*a, **k, t_shift=1),
+        "adam_eps_inside_sqrt": lambda *a, **k: _adam_variant(*a, **k, eps_inside=True),
+        "adam_returns_corrected_moments": lambda *a, **k: _adam_variant(*a, **k,
+                                                                        return_hat=True),
+        "adam_v_uses_beta_1": lambda *a, **k: _adam_variant(*a, **k, v_beta_1=True),
         "adam_m_of_squares": lambda p, g, m, v, t, learning_rate=0.001, beta_1=0.9,
         beta_2=0.999, epsilon=1e-7: _m_of_squares(p, g, m, v, t, learning_rate, beta_1, beta_2,
                                                   epsilon),
@@ -165,6 +172,17 @@ MODELS = {
         ("decay_after_step", "after"), ("no_decay", "none"),
         ("decay_scales_grad", "scales_grad"))},
 }
+
+
+def _adam_variant(p, g, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                  *, eps_inside=False, return_hat=False, v_beta_1=False):
+    b_v = beta_1 if v_beta_1 else beta_2
+    m = beta_1 * m + (1 - beta_1) * g
+    v = b_v * v + (1 - b_v) * g ** 2
+    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    denom = np.sqrt(v_hat + epsilon) if eps_inside else np.sqrt(v_hat) + epsilon
+    new = p - learning_rate * m_hat / denom
+    return (new, m_hat, v_hat) if return_hat else (new, m, v)
 
 
 def _m_of_squares(p, g, m, v, t, learning_rate, beta_1, beta_2, epsilon):

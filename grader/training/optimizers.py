@@ -112,6 +112,18 @@ HINTS = {
                          "gradients, velocity = rho*velocity + (1-rho)*grad**2.",
     "adam_m_of_squares": "Your m averages grad**2: the first moment is the mean of the gradient "
                          "itself, m = beta_1*m + (1-beta_1)*grad; only v averages grad**2.",
+    "adagrad_no_history": "Your accumulator holds only this step's grad**2: Adagrad SUMS the "
+                          "squared gradients of all steps, accumulator = accumulator + grad**2.",
+    "adam_t_plus_one": "Your step counter is one ahead: t is already the number of this step (1 "
+                       "on the first step), so use 1 - beta**t as it is, without adding 1.",
+    "adam_eps_inside_sqrt": "Adam adds epsilon OUTSIDE the square root: m_hat / (sqrt(v_hat) + "
+                            "epsilon) (Keras: alpha * m / (sqrt(v) + epsilon)), not "
+                            "sqrt(v_hat + epsilon).",
+    "adam_returns_corrected_moments": "You return the bias-corrected m_hat and v_hat as the new "
+                                      "state: return the moving averages m and v themselves; the "
+                                      "correction is only for this step's update.",
+    "adam_v_uses_beta_1": "v is averaged with beta_2, not beta_1: v = beta_2*v + "
+                          "(1-beta_2)*grad**2.",
 }
 
 #: Trivial variants of every part (each must score 0): the ids are ``<part>_<kind>``.
