@@ -262,6 +262,20 @@ HINTS_KO = {
     "adam_m_of_squares":
         "m이 grad**2의 평균입니다. 1차 모멘트 m은 그래디언트 자체의 평균입니다(m = beta_1*m + "
         "(1-beta_1)*grad). grad**2의 평균은 v뿐입니다.",
+    "adagrad_no_history":
+        "누적값에 이번 스텝의 grad**2만 들어 있습니다. Adagrad는 모든 스텝의 그래디언트 제곱을 "
+        "더합니다: accumulator = accumulator + grad**2.",
+    "adam_t_plus_one":
+        "스텝 번호가 하나 앞서 있습니다. t는 이미 이번 스텝의 번호(첫 스텝에서 1)이므로 1을 "
+        "더하지 말고 1 - beta**t를 그대로 쓰세요.",
+    "adam_eps_inside_sqrt":
+        "Adam은 epsilon을 제곱근 '밖'에 더합니다: m_hat / (sqrt(v_hat) + epsilon) (Keras: alpha * "
+        "m / (sqrt(v) + epsilon)). sqrt(v_hat + epsilon)이 아닙니다.",
+    "adam_returns_corrected_moments":
+        "편향 보정한 m_hat, v_hat을 새 상태로 반환했습니다. 상태로는 이동 평균 m과 v 자체를 "
+        "반환하세요. 보정은 이번 스텝의 갱신에만 씁니다.",
+    "adam_v_uses_beta_1":
+        "v는 beta_1이 아니라 beta_2로 평균합니다: v = beta_2*v + (1-beta_2)*grad**2.",
     # regularization
     "l2_with_half":
         "Keras의 L2에는 1/2이 없습니다: penalty = l2 * sum(w**2)이므로 L2(0.5)([1, 2]) = "
