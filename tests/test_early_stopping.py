@@ -81,7 +81,7 @@ def test_a_hard_coded_patience_is_named_as_ignored(tmp_path):
 def test_the_model_reproduces_keras_and_every_recorded_mistake():
     """The trusted model the property checks name mistakes with behaves exactly as Keras
     and as each mistake class on every recorded case."""
-    from grader.training.early_stopping import MODEL_MISTAKES, simulate
+    from grader.authoring.es_model import MODEL_MISTAKES, simulate
 
     assert {M.mistake_id(c) for c in MISTAKES} == set(MODEL_MISTAKES)
     for hidden in (False, True):
@@ -89,6 +89,31 @@ def test_the_model_reproduces_keras_and_every_recorded_mistake():
             assert difference(simulate(case.inputs), case.expected) is None, case.id
             for mid, rec in case.mistakes.items():
                 assert difference(simulate(case.inputs, mid), rec) is None, (case.id, mid)
+
+
+def test_recorded_property_outcomes_are_current():
+    """What Keras and each mistake do on every property example (and its follow-up) is
+    recorded, and is what the trusted model says now (else run
+    `python -m grader.authoring.record_early_stopping`)."""
+    from grader.authoring.record_early_stopping import outcome, property_scripts
+    from grader.training.early_stopping import recorded_outcome
+
+    scripts = property_scripts()
+    assert scripts
+    for inputs in scripts:
+        expected, mistakes = recorded_outcome("training", inputs)
+        now = outcome(inputs)
+        assert difference(expected, now["expected"]) is None
+        assert set(mistakes) == set(now["mistakes"])
+        for mid, rec in mistakes.items():
+            assert difference(rec, now["mistakes"][mid]) is None, mid
+
+
+def test_no_model_of_the_callback_is_shipped():
+    """The trusted model is a solution: it lives in grader/authoring (never released)."""
+    import grader.training.early_stopping as shipped
+
+    assert not hasattr(shipped, "simulate") and not hasattr(shipped, "MODEL_MISTAKES")
 
 
 def test_stopping_at_epoch_zero_loses_points_in_the_baseline_check(tmp_path):

@@ -285,3 +285,56 @@ def mistakes(inputs: dict) -> dict:
 def recorders():
     return {"early_stopping": PartRecorder(cases=_public, hidden_cases=_hidden, expected=expected,
                                            mistakes=mistakes)}
+
+
+# -- outcomes of the property checks' examples ---------------------------------------------
+
+def property_scripts(assignment: str = "training") -> list:
+    """Every script a property check of the part runs: its recorded examples (every
+    budget) and their follow-up scripts."""
+    from ..examples_data import load
+    from ..training.early_stopping import _then_worse
+
+    scripts = []
+    for hidden in (False, True):
+        try:
+            checks = load(assignment, "early_stopping", hidden)
+        except Exception:  # noqa: BLE001 - no hidden examples file: no hidden properties
+            if hidden:
+                continue
+            raise
+        for entries in checks.values():
+            for entry in entries:
+                for examples in entry["examples"].values():
+                    for ex in examples:
+                        scripts += [ex, _then_worse(ex)]
+    return scripts
+
+
+def outcome(inputs: dict) -> dict:
+    """What Keras (the trusted model) and every known mistake do on a script."""
+    from .es_model import MODEL_MISTAKES, simulate
+
+    return {"expected": simulate(inputs),
+            "mistakes": {m: simulate(inputs, m) for m in MODEL_MISTAKES}}
+
+
+def record_outcomes(assignment: str = "training", root=None, log=print):
+    """Write ``early_stopping.outcomes.json`` (after the examples are recorded)."""
+    import json
+
+    from ..examples_data import encode
+    from ..training.early_stopping import OUTCOMES_FORMAT, outcomes_path, script_key
+
+    outcomes = {}
+    for inputs in property_scripts(assignment):
+        outcomes[script_key(inputs)] = encode(outcome(inputs))
+    path = outcomes_path(assignment, root)
+    path.write_text(json.dumps({"format": OUTCOMES_FORMAT, "outcomes": outcomes}, sort_keys=True,
+                               separators=(",", ":")) + "\n", encoding="utf-8")
+    log(f"recorded the outcomes of {len(outcomes)} property scripts of early_stopping -> {path}")
+    return path
+
+
+if __name__ == "__main__":
+    record_outcomes()

@@ -276,116 +276,86 @@ def _fail(msg, inputs, expected, got, diagnosis=""):
                                        got=outcome_text(got)), diagnosis=diagnosis)
 
 
-# -- a trusted model of the callback and of its known mistakes -------------------------------
+# -- what Keras and each known mistake do on the properties' examples (recorded) ---------
 #
-# The property checks draw their own scripts, so they have no recorded mistake outputs:
-# they name a mistake only when this model, run with that mistake, reproduces what the
-# student's class did on the failing script (nothing is guessed from the symptom).
+# The property checks run recorded examples (grader/examples_data.py). What Keras does on
+# each of them, and what each known mistake does, is recorded once by the instructor
+# (``python -m grader.authoring.record_early_stopping``, from the trusted model in
+# ``grader/authoring/es_model.py``, itself checked against Keras on every recorded case)
+# in ``reference_data/<assignment>/early_stopping.outcomes.json``, keyed by the script's
+# exact inputs. Grading only reads it: no implementation of the callback is shipped. A
+# mistake is named only when it is the one that behaves exactly like the student.
 
-#: Mistakes the model can make (ids as in HINTS).
-MODEL_MISTAKES = (
-    "early_stopping_off_by_one_patience", "early_stopping_non_strict_improvement",
-    "early_stopping_min_delta_wrong_way", "early_stopping_min_delta_sign_kept",
-    "early_stopping_restore_only_when_stopped", "early_stopping_baseline_seeds_best",
-    "early_stopping_ignores_baseline", "early_stopping_ignores_start_from_epoch",
-    "early_stopping_missing_counts_as_wait", "early_stopping_no_reset_on_train_begin",
-    "early_stopping_one_based_stopped_epoch", "early_stopping_accuracy_minimised",
-    "early_stopping_patience_zero_never_stops", "early_stopping_stops_at_epoch_zero",
-    "early_stopping_stop_test_after_improvement",
-)
+OUTCOMES_FORMAT = 1
 
 
-def simulate(inputs: dict, mistake: str = "") -> dict:
-    """The summary (as :func:`summarize`) of Keras's EarlyStopping on a case, or of the
-    known ``mistake``; None when the configuration is one Keras refuses."""
-    m = mistake.replace("early_stopping_", "")
-    init = dict(inputs["init"])
-    monitor = init.get("monitor", "val_loss")
-    mode = init.get("mode", "auto")
-    if mode == "auto":
-        base = monitor[4:] if monitor.startswith("val_") else monitor
-        if base == "loss" or m == "accuracy_minimised":
-            mode = "min"
-        elif base in ("accuracy", "acc", "auc"):
-            mode = "max"
-        else:
-            return None
-    delta = init.get("min_delta", 0)
-    delta = delta if m == "min_delta_sign_kept" else abs(delta)
-    patience, baseline = init.get("patience", 0), init.get("baseline")
-    restore, start = init.get("restore_best_weights", False), init.get("start_from_epoch", 0)
+def script_key(inputs: dict) -> str:
+    import hashlib
+    import json
 
-    def improves(cur, ref):
-        if ref is None:
-            return True
-        d = -delta if m == "min_delta_wrong_way" else delta
-        if m == "non_strict_improvement":
-            return cur + d <= ref if mode == "min" else cur - d >= ref
-        return cur + d < ref if mode == "min" else cur - d > ref
+    from ..examples_data import encode
 
-    def patience_over(wait):
-        if m == "patience_zero_never_stops" and patience == 0:
-            return False
-        return wait > patience if m == "off_by_one_patience" else wait >= patience
+    text = json.dumps(encode(inputs), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
-    state = {}
+
+def outcomes_path(assignment: str = "training", root=None):
+    from ..reference import path_for
+
+    return path_for(assignment, "early_stopping", False, root).with_name(
+        "early_stopping.outcomes.json")
+
+
+_OUTCOMES: dict = {}
+
+
+def _outcomes(assignment: str) -> dict:
+    """``{script key: {"expected": summary, "mistakes": {id: summary}}}``."""
+    import json
+
+    from ..examples_data import AuthoringError, decode, read_regular
+
+    path = str(outcomes_path(assignment))
+    found = _OUTCOMES.get(path)
+    if found is None:
+        try:
+            doc = json.loads(read_regular(path).decode("utf-8"))
+            if doc.get("format") != OUTCOMES_FORMAT:
+                raise ValueError("format")
+            found = {k: decode(v) for k, v in doc["outcomes"].items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise AuthoringError("the recorded outcomes of the early_stopping properties are "
+                                 f"missing or unusable ({exc}); run `python -m "
+                                 "grader.authoring.record_early_stopping`") from None
+        _OUTCOMES[path] = found
+    return found
+
+
+def _summary(record) -> dict:
+    """A recorded summary in the form :func:`summarize` gives (arrays, floats)."""
     runs = []
-    for r, logs in enumerate(inputs["logs"]):
-        if r == 0 or m != "no_reset_on_train_begin":
-            state = {"wait": 0, "stopped": 0, "best": baseline if m == "baseline_seeds_best"
-                     else None, "best_epoch": 0, "snapshot": None}
-        weights, epochs_run = initial_weights(), 0
-        for epoch, lg in enumerate(logs):
-            weights = epoch_weights(r, epoch)
-            epochs_run = epoch + 1
-            cur = lg.get(monitor)
-            stop = False
-            if epoch < start and m != "ignores_start_from_epoch":
-                pass
-            elif cur is None:
-                if m == "missing_counts_as_wait":
-                    state["wait"] += 1
-                    stop = patience_over(state["wait"]) and epoch > 0
-            else:
-                state["wait"] += 1
-                if improves(cur, state["best"]):
-                    state["best"], state["best_epoch"] = cur, epoch
-                    if restore:
-                        state["snapshot"] = weights
-                    if baseline is None or m == "ignores_baseline" or improves(cur, baseline):
-                        state["wait"] = 0
-                    elif m == "stops_at_epoch_zero":
-                        stop = patience_over(state["wait"])
-                    if m == "stop_test_after_improvement":
-                        stop = patience_over(state["wait"]) and epoch > 0
-                else:
-                    stop = patience_over(state["wait"]) and (epoch > 0 or
-                                                             m == "stops_at_epoch_zero")
-            if stop:
-                state["stopped"] = epoch + 1 if m == "one_based_stopped_epoch" else epoch
-                break
-        if restore and state["snapshot"] is not None and (
-                m != "restore_only_when_stopped" or state["stopped"] > 0):
-            weights = state["snapshot"]
-        best = state["best"]
-        runs.append({"epochs_run": epochs_run, "stopped_epoch": float(state["stopped"]),
-                     "best_epoch": float(state["best_epoch"]),
-                     "best": None if best is None else float(best),
-                     "final_weights": [np.asarray(w, np.float64) for w in weights]})
+    for r in record["runs"]:
+        runs.append({**r, "final_weights": [np.asarray(w, np.float64) for w in r["final_weights"]]})
     return {"runs": runs}
 
 
-def reproducing(inputs: dict, got: dict, fields=FIELDS) -> str:
-    """The one known mistake whose model behaves exactly like the student on ``inputs``
-    (and differs from Keras there), or "" (none, or several: then the evidence does not
-    say which)."""
-    correct = simulate(inputs)
-    found = []
-    for mistake in MODEL_MISTAKES:
-        model = simulate(inputs, mistake)
-        if model is not None and difference(model, correct, fields) is not None \
-                and difference(got, model, fields) is None:
-            found.append(mistake)
+def recorded_outcome(assignment: str, inputs: dict):
+    """``(expected, {mistake: summary})`` recorded for a property's script."""
+    from ..examples_data import AuthoringError
+
+    entry = _outcomes(assignment).get(script_key(inputs))
+    if entry is None:
+        raise AuthoringError("no recorded outcome for an early_stopping property example; run "
+                             "`python -m grader.authoring.record_early_stopping`")
+    return _summary(entry["expected"]), {m: _summary(r) for m, r in entry["mistakes"].items()}
+
+
+def reproducing(got: dict, expected: dict, mistakes: dict, fields=FIELDS) -> str:
+    """The one known mistake that behaves exactly like the student (and differs from
+    Keras) on a script, or "" (none, or several: the evidence does not say which)."""
+    found = [m for m, rec in mistakes.items()
+             if difference(rec, expected, fields) is not None
+             and difference(got, rec, fields) is None]
     return found[0] if len(found) == 1 else ""
 
 
@@ -459,7 +429,7 @@ def _property(strategy, expect_fn, what, follow_up=None):
                                                       "and on a curve that never improves "
                                                       "after epoch 0"),) if follow_up else ())):
                 got = run_student(ctx, script, wrap=False)
-                exp, diag = expect_fn(script, got)
+                exp, diag = expect_fn(ctx.assignment.name, script, got)
                 bad = difference(got, exp, against="")
                 if bad:
                     raise Failure(f"{text}: {bad}", example=example(
@@ -470,10 +440,11 @@ def _property(strategy, expect_fn, what, follow_up=None):
     return run
 
 
-def _model_expect(inputs, got):
-    """What Keras does on a drawn script (the trusted model), and the known mistake
-    that reproduces the student's behaviour there ("" if none does)."""
-    return simulate(inputs), reproducing(inputs, got)
+def _model_expect(assignment, inputs, got):
+    """What Keras does on a property's script (recorded), and the known mistake that
+    reproduces the student's behaviour there ("" if none does)."""
+    expected, mistakes = recorded_outcome(assignment, inputs)
+    return expected, reproducing(got, expected, mistakes)
 
 
 # -- the part --------------------------------------------------------------------------------
