@@ -53,10 +53,23 @@ def can_drop_root() -> bool:
 
 def random_uid() -> int:
     """A random unprivileged uid (also used as gid) for one worker: no file belongs to it
-    and no other worker has it (RLIMIT_NPROC then counts that worker's processes only)."""
+    and no running process has it (so no other worker: RLIMIT_NPROC then counts that
+    worker's processes only, and it cannot read another's folders)."""
     import secrets
 
-    return 120000 + secrets.randbelow(60000)
+    busy = set()
+    if os.path.isdir("/proc/self"):
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                for line in _read(f"/proc/{name}/status", 4096).splitlines():
+                    if line.startswith(b"Uid:"):
+                        busy.update(int(x) for x in line.split()[1:])
+                        break
+    for _ in range(100):
+        uid = 120000 + secrets.randbelow(60000)
+        if uid not in busy:
+            return uid
+    return uid
 
 
 def requested_runner(value: str | None) -> str:
