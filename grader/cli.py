@@ -57,9 +57,10 @@ def _keep_private(out: Path, submissions: Path, mode: str) -> None:
         os.chmod(out, os.stat(out).st_mode & 0o700)
     except OSError:
         return  # (reported by the batch as a folder it cannot write)
-    if mode != "fallback":
-        return
-    from .sandbox import isolation
+    from .sandbox import isolation, runner
+
+    if mode != "fallback" or (runner.LANDLOCK and isolation.landlock_abi() >= 1):
+        return  # (bubblewrap, or Landlock: the worker cannot open them anyway)
 
     open_to_all = isolation.exposed([*isolation.private_dirs(), submissions])
     if open_to_all:

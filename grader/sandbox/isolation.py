@@ -51,6 +51,21 @@ def can_drop_root() -> bool:
             and os.path.isdir("/proc/self/fd"))
 
 
+@functools.cache
+def landlock_abi() -> int:
+    """The Landlock ABI version of this kernel (0: none), as a worker would get it."""
+    if not LINUX:
+        return 0
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        return max(0, int(libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))))
+    except (OSError, AttributeError):
+        return 0
+
+
 def random_uid() -> int:
     """A random unprivileged uid (also used as gid) for one worker: no file belongs to it
     and no running process has it (so no other worker: RLIMIT_NPROC then counts that
