@@ -395,39 +395,57 @@ class _Replied:
     """What the student's code returned during a check being recorded as a plan, to
     recognise a request built from it (:meth:`Sandbox.recording`): the bytes of every
     array it returned, also as each float dtype the grader may cast it to, and every
-    float. All-zero arrays and whole-number floats are left out (the grader's own
-    inputs are full of them, and they say nothing of the student's computation)."""
+    float. Left out: what the grader itself sent earlier in the check (a reply that
+    echoes an input says nothing of the student), all-zero arrays and whole-number
+    floats (the grader's own inputs are full of them, and they say nothing of the
+    student's computation)."""
 
-    __slots__ = ("arrays", "floats")
+    __slots__ = ("arrays", "floats", "sent_arrays", "sent_floats")
     CASTS = ("float16", "float32", "float64")
 
     def __init__(self):
         self.arrays: set = set()
         self.floats: set = set()
+        self.sent_arrays: set = set()
+        self.sent_floats: set = set()
+
+    def sent(self, raw) -> None:
+        """Note the values of a request the grader made from its own data."""
+        for kind, v in _leaves(raw):
+            if kind == "float":
+                self.sent_floats.add(float(v))
+            else:
+                self.sent_arrays.add((v.dtype.name, v.shape, v.tobytes()))
 
     def add(self, value) -> None:
         import numpy as np
 
         for kind, v in _leaves(value):
             if kind == "float":
-                if v == v and not float(v).is_integer():
-                    self.floats.add(float(v))
-            elif v.size and v.dtype.kind in "biuf" and np.any(v != 0):
+                f = float(v)
+                if f == f and not f.is_integer() and f not in self.sent_floats:
+                    self.floats.add(f)
+            elif v.size and v.dtype.kind in "biuf" and np.any(v != 0) \
+                    and (v.dtype.name, v.shape, v.tobytes()) not in self.sent_arrays:
                 for dt in {v.dtype.name, *self.CASTS}:
                     with np.errstate(all="ignore"):
                         c = v.astype(dt)
                     self.arrays.add((dt, c.shape, c.tobytes()))
 
     def seen_in(self, raw) -> bool:
-        """Whether the request's values hold something returned earlier."""
+        """Whether the request's values hold something returned earlier (and not sent
+        by the grader before)."""
         if not self.arrays and not self.floats:
             return False
         for kind, v in _leaves(raw):
             if kind == "float":
-                if float(v) in self.floats:
+                f = float(v)
+                if f in self.floats and f not in self.sent_floats:
                     return True
-            elif (v.dtype.name, v.shape, v.tobytes()) in self.arrays:
-                return True
+            else:
+                key = (v.dtype.name, v.shape, v.tobytes())
+                if key in self.arrays and key not in self.sent_arrays:
+                    return True
         return False
 
 
@@ -1123,6 +1141,7 @@ class Sandbox:
         if recording:
             if self._record_open and raw is not None and not self._replied.seen_in(raw):
                 self._recorded.append((body(), wire.snapshot(raw)))
+                self._replied.sent(raw)
             else:
                 # Built from what the student's code returned (or unknown): never planned,
                 # nor anything after it (a plan carries no student's data to another).
