@@ -4,10 +4,12 @@ interrupted run left behind.
 A grading process copies students' code into temporary folders (``grader-sub-*``,
 ``grader-job-*``, ``grader-work-*``, ``grader-box-*``...). A normal exit or Ctrl-C
 removes them; ``kill -9`` or a power loss cannot. Each folder's name therefore holds
-its owner: ``grader-<kind>-<pid>.<start>-<random>``, where ``<start>`` is the
+its owner: ``grader-<kind>-<pid>.<start>.<ns>-<random>``, where ``<start>`` is the
 process's start time (``/proc/<pid>/stat``), so that a reused pid is not mistaken for
-the owner. :func:`sweep` removes the folders whose owner is gone, and never one whose
-owner still runs (a concurrent ``grader grade`` or ``grader check``).
+the owner, and ``<ns>`` its pid namespace (containers sharing a /tmp see other pids).
+:func:`sweep` removes the folders whose owner is gone, and never one whose owner still
+runs (a concurrent ``grader grade`` or ``grader check``) or may run in another pid
+namespace.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-_NAME = re.compile(r"^grader-(?P<kind>[a-z]+)-(?P<pid>\d+)\.(?P<start>\d+)-")
+_NAME = re.compile(r"^grader-(?P<kind>[a-z]+)-(?P<pid>\d+)\.(?P<start>\d+)(?:\.(?P<ns>\d+))?-")
 #: The kinds :func:`sweep` removes.
 KINDS = ("sub", "job", "work", "box", "notebook", "probe")
 
@@ -38,11 +40,19 @@ def _start_time(pid: int) -> str | None:
 _MINE: str | None = None
 
 
+def _namespace() -> str:
+    """The inode of this process's pid namespace ("0" where there is none to read)."""
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "0"
+
+
 def _me() -> str:
     global _MINE
     pid = os.getpid()
     if _MINE is None or not _MINE.startswith(f"{pid}."):
-        _MINE = f"{pid}.{_start_time(pid) or 0}"
+        _MINE = f"{pid}.{_start_time(pid) or 0}.{_namespace()}"
     return _MINE
 
 
@@ -79,9 +89,10 @@ def sweep(where: str | os.PathLike | None = None) -> list[str]:
     except OSError:
         return removed
     uid = os.geteuid() if hasattr(os, "geteuid") else None
+    ns = _namespace()
     for entry in entries:
         m = _NAME.match(entry.name)
-        if not m or m["kind"] not in KINDS:
+        if not m or m["kind"] not in KINDS or (m["ns"] or ns) != ns:
             continue
         try:
             info = entry.stat(follow_symlinks=False)
@@ -108,7 +119,8 @@ def remove_own(where: str | os.PathLike | None = None) -> list[str]:
         return removed
     for entry in entries:
         m = _NAME.match(entry.name)
-        if m and f"{m['pid']}.{m['start']}" == mine and entry.is_dir(follow_symlinks=False):
+        if m and f"{m['pid']}.{m['start']}.{m['ns'] or _namespace()}" == mine \
+                and entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path, ignore_errors=True)
             removed.append(entry.name)
     return removed

@@ -264,12 +264,14 @@ def test_left_over_temporary_folders_of_dead_owners_are_removed(tmp_path):
         alive = tmp_path / f"grader-work-{sleeper.pid}.{start}-xyz"
         reused = tmp_path / f"grader-box-{sleeper.pid}.{int(start) + 1}-xyz"  # pid reused since
         other = tmp_path / "grader-sub-oldstyle"
-        for p in (dead, alive, reused, other):
+        elsewhere = tmp_path / f"grader-sub-{_dead_pid()}.12345.1-abc"  # another pid namespace
+        for p in (dead, alive, reused, other, elsewhere):
             p.mkdir()
             (p / "optimizers.py").write_text("student code\n")
         removed = tmpdirs.sweep(tmp_path)
         assert sorted(removed) == sorted([dead.name, reused.name])
-        assert mine.exists() and alive.exists() and other.exists()
+        assert mine.exists() and alive.exists() and other.exists() and elsewhere.exists()
+        assert tmpdirs.remove_own(tmp_path) == [mine.name] and not mine.exists()
     finally:
         sleeper.kill()
         sleeper.wait()
