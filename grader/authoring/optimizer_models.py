@@ -229,6 +229,13 @@ def outputs(part_id: str, args, kwargs) -> dict:
     return out
 
 
+def correct(part_id: str, args, kwargs) -> tuple:
+    """Keras's output on this input (float64)."""
+    args = [_f(a) if isinstance(a, np.ndarray) else a for a in args]
+    with np.errstate(all="ignore"):
+        return tuple(_f(o) for o in CORRECT[part_id](*args, **kwargs))
+
+
 def reproducing(part_id: str, args, kwargs, got, rtol=1e-4, atol=1e-6) -> list[str]:
     """The known mistakes whose output on this input reproduces ``got`` (the student's
     outputs, as float64 arrays; NaN where the mistake gives NaN counts as reproduced).

@@ -149,8 +149,9 @@ def record_evidence(parts=None, assignment: str = "training", root=None, log=pri
                     raise RuntimeError(f"the solution does not pass {bad}: nothing recorded")
         for part_id, _fn, k, args, kwargs in evidence.RECORDING:
             if part_id in calls and k not in calls[part_id]:
-                calls[part_id][k] = {m: ed.encode(list(outs))
-                                     for m, outs in models.outputs(part_id, args, kwargs).items()}
+                outs = dict(models.outputs(part_id, args, kwargs))
+                outs[evidence.CORRECT] = models.correct(part_id, args, kwargs)
+                calls[part_id][k] = {m: ed.encode(list(o)) for m, o in outs.items()}
     finally:
         evidence.RECORDING = None
     written = []

@@ -73,24 +73,50 @@ class Evidence:
             RECORDING.append((self.part_id, self.fn, k, list(args), dict(kwargs)))
 
     def candidates(self) -> set:
-        """The known mistakes that reproduce every call (empty when a call has no
-        recorded outputs)."""
+        """The known mistakes that reproduce every call, each one much more closely than
+        the correct output does wherever the student's output is not the correct one.
+        Empty when a call has no recorded outputs, or when the student's outputs are
+        within the tolerance of reproduction of the correct ones on every call (then no
+        mistake can explain the difference)."""
         data = recorded(self.assignment, self.part_id)
-        candidates = None
+        candidates, differs = None, False
         for k, got in self.calls:
             outputs = data.get(k)
             if outputs is None:
                 return set()
-            found = {m for m, want in outputs.items() if _reproduces(got, want)}
+            correct = outputs.get(CORRECT)
+            e_correct = _error(got, correct) if correct is not None else np.inf
+            differs = differs or e_correct > 1
+            found = set()
+            for mistake, want in outputs.items():
+                if mistake == CORRECT:
+                    continue
+                e = _error(got, want)
+                if e <= 1 and (e_correct <= 1 or e <= 0.1 * e_correct):
+                    found.add(mistake)
             candidates = found if candidates is None else candidates & found
             if not candidates:
                 return set()
-        return candidates or set()
+        return (candidates or set()) if differs else set()
 
 
-def _reproduces(got, want) -> bool:
+#: The key of the correct output among a call's recorded outputs.
+CORRECT = "__correct__"
+
+
+def _error(got, want) -> float:
+    """How far ``got`` is from ``want``, in units of the tolerance of reproduction
+    (<= 1: reproduced; NaN matches NaN only)."""
     if len(got) != len(want):
-        return False
+        return np.inf
+    worst = 0.0
     with np.errstate(all="ignore"):
-        return all(g.shape == w.shape and np.allclose(g, w, rtol=RTOL, atol=ATOL, equal_nan=True)
-                   for g, w in zip(got, want))
+        for g, w in zip(got, want):
+            if g.shape != w.shape:
+                return np.inf
+            equal = (g == w) | (np.isnan(g) & np.isnan(w))
+            err = np.where(equal, 0.0, np.abs(g - w) / (ATOL + RTOL * np.abs(w)))
+            err = np.where(np.isnan(err), np.inf, err)
+            if err.size:
+                worst = max(worst, float(err.max()))
+    return worst

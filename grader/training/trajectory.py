@@ -161,7 +161,7 @@ def _diagnosed_failure(ctx, spec, case, traj, bad) -> Failure:
     names = ("new_param", *(f"new_{s}" for s in spec.state))
     from ..checking import fmt
     fmt_tuple = lambda vals: "\n".join(f"{n} = {fmt(v)}" for n, v in zip(names, vals))  # noqa: E731
-    diagnosis = closest_mistake(case.inputs["param"], traj, case.mistakes)
+    diagnosis = closest_mistake(case.inputs["param"], traj, case.mistakes, expected=case.expected)
     msg = f"differs from Keras at step {k + 1} ({detail})"
     if case.tags:
         msg += f" [case {case.id}]"
@@ -174,27 +174,40 @@ def _narrowed(ctx, spec, cases, failing, traj) -> set:
     two of them coincide), the check's other cases decide: a mistake stays a candidate
     while it reproduces the student's trajectory on each of them (one that passes
     included). Returns the candidates left (named only when exactly one is left)."""
-    candidates = set(reproducing_mistakes(failing.inputs["param"], traj, failing.mistakes))
+    candidates = set(reproducing_mistakes(failing.inputs["param"], traj, failing.mistakes,
+                                          expected=failing.expected))
     if len(candidates) < 2:
         return candidates
     for case in cases:
         if case is failing:
             continue
         try:
-            traj_c, _ = run_steps(ctx, spec, case, case.expected)
+            traj_c, bad = run_steps(ctx, spec, case, case.expected)
         except Failure:
             continue
-        candidates &= set(reproducing_mistakes(case.inputs["param"], traj_c, case.mistakes))
+        candidates &= set(reproducing_mistakes(case.inputs["param"], traj_c, case.mistakes,
+                                               expected=case.expected if bad else None))
         if len(candidates) < 2:
             break
     return candidates
 
 
-def reproducing_mistakes(param0, traj, mistakes: dict, threshold: float = None) -> list[str]:
+def reproducing_mistakes(param0, traj, mistakes: dict, threshold: float = None,
+                         expected=None) -> list[str]:
     """Every known mistake whose recorded trajectory reproduces the student's within
     ``threshold`` (see :func:`closest_mistake`)."""
-    threshold = NAME_REL if threshold is None else threshold
+    threshold = _threshold(param0, traj, NAME_REL if threshold is None else threshold, expected)
     return [m for dev, m in _deviations(param0, traj, mistakes) if dev <= threshold]
+
+
+def _threshold(param0, traj, threshold, expected):
+    """On a failing case (``expected`` given), a mistake explains the student's
+    trajectory only if it is much closer to it than Keras's is: a mistake that is
+    nearly Keras cannot explain a small difference from Keras."""
+    if expected is None:
+        return threshold
+    ((to_keras, _),) = _deviations(param0, traj, {"": expected})
+    return min(threshold, 0.1 * to_keras)
 
 
 def _deviations(param0, traj, mistakes: dict) -> list:
@@ -219,11 +232,15 @@ def _deviations(param0, traj, mistakes: dict) -> list:
 NAME_REL = 2e-3
 
 
-def closest_mistake(param0, traj, mistakes: dict, threshold: float = NAME_REL) -> str:
+def closest_mistake(param0, traj, mistakes: dict, threshold: float = NAME_REL,
+                    expected=None) -> str:
     """The known mistake whose recorded trajectory reproduces the student's (every step
     the student's code returned: each step's displacement from the start and the state
     arrays, relative to their scale, within ``threshold``), or "" when none does, or
-    when two do about equally well (the evidence does not tell them apart)."""
+    when two do about equally well (the evidence does not tell them apart). With
+    ``expected`` (Keras's trajectory), only a mistake much closer to the student's than
+    Keras's is counts."""
+    threshold = _threshold(param0, traj, threshold, expected)
     devs = [(dev, m) for dev, m in _deviations(param0, traj, mistakes) if dev <= threshold]
     if not devs or (len(devs) > 1 and devs[1][0] <= 10 * devs[0][0] + 1e-9):
         return ""
