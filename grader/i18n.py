@@ -245,8 +245,9 @@ HINTS_KO = {
     "momentum_no_lr":
         "속도에서 학습률이 빠졌습니다. Keras의 velocity = momentum*velocity - learning_rate*grad입니다.",
     "momentum_velocity_negated":
-        "파라미터는 올바른 방향으로 움직이지만 속도의 부호가 반대입니다. Keras는 velocity = "
-        "momentum*velocity - lr*grad(내리막 방향)를 저장하고 param + velocity로 더합니다.",
+        "속도의 부호가 반대입니다: momentum*velocity + lr*grad를 저장하고 그것을 뺍니다. Keras는 "
+        "velocity = momentum*velocity - lr*grad(내리막 방향)를 저장하고 param + velocity로 "
+        "더합니다.",
     "momentum_subtracts_velocity":
         "속도를 빼서 파라미터가 오르막으로 움직입니다. Keras의 velocity = momentum*velocity - "
         "lr*grad는 이미 내리막 방향이므로 새 파라미터는 param + velocity입니다.",
