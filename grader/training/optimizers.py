@@ -97,9 +97,10 @@ HINTS = {
                                "param -= learning_rate*weight_decay*param, before the Adam step.",
     "momentum_no_lr": "Your velocity leaves out the learning rate: Keras's velocity = "
                       "momentum*velocity - learning_rate*grad.",
-    "momentum_velocity_negated": "Your parameters move the right way, but your velocity has the "
-                                 "opposite sign: Keras stores velocity = momentum*velocity - "
-                                 "lr*grad (it points downhill) and adds it, param + velocity.",
+    "momentum_velocity_negated": "Your velocity has the opposite sign: you store "
+                                 "momentum*velocity + lr*grad and subtract it. Keras stores "
+                                 "velocity = momentum*velocity - lr*grad (it points downhill) and "
+                                 "adds it, param + velocity.",
     "momentum_subtracts_velocity": "You subtract the velocity, so the parameters move uphill: "
                                    "Keras's velocity = momentum*velocity - lr*grad already points "
                                    "downhill, and the new parameter is param + velocity.",
