@@ -39,9 +39,10 @@ def _sandbox_mode(*, grading: bool = False, allow_unisolated: bool = False) -> s
         _fail_usage(f"{isolation.RUNNER_ENV}=bwrap, but {exc}")
     if grading and not allow_unisolated and not runner_isolated(mode):
         _fail_usage("refusing to grade: students' code would run without operating-system "
-                    "isolation (bubblewrap cannot run here, and without root the basic sandbox "
-                    "cannot switch to an unprivileged user); install bubblewrap, run as root, "
-                    "or pass --allow-unisolated to accept that (see SECURITY.md)")
+                    "isolation (bubblewrap cannot run here, this kernel has no Landlock, and "
+                    "without root the basic sandbox cannot switch to an unprivileged user); "
+                    "install bubblewrap, run as root, or pass --allow-unisolated to accept that "
+                    "(see SECURITY.md)")
     return mode
 
 
@@ -168,9 +169,13 @@ def grade_cmd(submissions, out, workers, regrade, dask_address, max_examples, no
         + (f" ({rate:.2f}/s)" if rate else "")
         + f", {len(batch.reused)} already in the gradebook; {n} in all, mean {mean:.1f} / {maximum:g}. "
         f"Wrote {batch.out / 'grades.csv'} and {batch.out / 'summary.html'}")
+    if batch.empty:  # graded 0: they hold no module of the assignment
+        console.print(f"[yellow]nothing to grade[/] (no module of the assignment) in: {', '.join(batch.empty)}")
     if batch.missing:  # the grader itself failed on these (not the students): try again
-        console.print(f"[red]not graded[/] (the grading process failed): {', '.join(batch.missing)}; "
-                      f"{batch.stats.get('failures', [''])[0]}. Run the same command again.")
+        from rich.markup import escape
+        console.print(f"[red]not graded[/] (the grader failed on them; nothing was recorded): "
+                      f"{', '.join(batch.missing)}; {escape(batch.stats.get('failures', [''])[0])}. "
+                      "Run the same command again.")
         sys.exit(1)
 
 
@@ -204,13 +209,13 @@ class _BatchProgress:
     def advance(self, names, result, seconds):
         if self.bar is None:
             if not self.enabled:
-                self.console.print(f"  {', '.join(names)}: {result.score:g} / {result.max_score:g}")
+                self.console.print(f"  {', '.join(names)}: {round(result.score, 2):g} / {result.max_score:g}")
             return
         self.bar.advance(self.task, len(names))
         task = self.bar.tasks[0]
         rate = task.completed / task.elapsed if task.elapsed else 0.0
         self.bar.update(self.task, rate=f"{rate:.2f}/s",
-                        last=f"{names[0]}: {result.score:g}/{result.max_score:g}")
+                        last=f"{names[0]}: {round(result.score, 2):g}/{result.max_score:g}")
 
     def stop(self):
         if self.bar is not None:

@@ -466,7 +466,7 @@ NOTES_KO = {
 
 MESSAGES_KO = [
     (r"^passed$", "통과"),
-    (r"not implemented yet \((.+?) raises NotImplementedError\)",
+    (r"not implemented yet \((.+?) raises? NotImplementedError\)",
      r"아직 구현되지 않았습니다 (\1에서 NotImplementedError 발생)"),
     (r"^(.+?) (?:is|are) not defined in this notebook yet \(run the cell that defines it\)",
      r"\1이(가) 아직 이 노트북에 정의되지 않았습니다 (정의하는 셀을 먼저 실행하세요)"),
@@ -497,6 +497,10 @@ MESSAGES_KO = [
      r"코드를 실행하는 프로세스가 충돌이나 시간 초과로 \1번 다시 시작되었습니다"),
     (r"is defined inside another function; define it at the top level of a cell",
      "이(가) 다른 함수 안에 정의되어 있습니다. 셀의 최상위 수준에서 정의하세요"),
+    ((r"^these are the public checks only: your final grade also counts hidden checks of the "
+      r"same parts, so it can be lower than this score$"),
+     ("공개 채점 항목만의 결과입니다. 최종 성적에는 같은 파트의 비공개 채점 항목도 포함되므로 "
+      "이 점수보다 낮을 수 있습니다")),
 ]
 _COMPILED = [(re.compile(p), r) for p, r in MESSAGES_KO]
 

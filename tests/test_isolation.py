@@ -201,6 +201,7 @@ def test_fallback_worker_is_confined_by_landlock(drop, tmp_path, monkeypatch):
 
 def test_a_non_root_fallback_is_not_isolated(monkeypatch, tmp_path):
     monkeypatch.setattr(isolation, "can_drop_root", lambda: False)
+    monkeypatch.setattr(runner, "LANDLOCK", False)
     with Sandbox(tmp_path, (), Limits(runner="fallback")) as box:
         assert box.mode == "fallback" and not box.isolated
     assert not runner.runner_isolated("fallback")
@@ -288,6 +289,7 @@ def test_grade_refuses_a_runner_without_isolation_unless_allowed(tmp_path, monke
     import grader.batch
 
     monkeypatch.setattr(isolation, "can_drop_root", lambda: False)
+    monkeypatch.setattr(runner, "LANDLOCK", False)
     graded = []
     monkeypatch.setattr(grader.batch, "grade_folder", lambda *a, **k: graded.append(a) or
                         (_ for _ in ()).throw(KeyboardInterrupt))
@@ -428,3 +430,25 @@ def test_box_binds_python_after_its_tmpfs(monkeypatch):
     binds = [i for i, a in enumerate(argv) if a == "--ro-bind" and argv[i + 1] == "/tmp/venv-x"]
     assert binds and binds[0] > tmpfs
     assert isolation.work_binds() == ["/tmp/venv-x"]
+
+
+def test_a_non_root_fallback_confined_by_landlock_counts_as_isolated(tmp_path, monkeypatch):
+    """Without root and bubblewrap, a kernel with Landlock still confines the worker
+    (the kernel refuses the project, OUT and other submissions): `grade` goes on
+    without --allow-unisolated there, and refuses where the kernel has no Landlock."""
+    import grader.batch
+
+    monkeypatch.setattr(isolation, "can_drop_root", lambda: False)
+    monkeypatch.setattr(isolation, "landlock_abi", lambda: 3)
+    assert runner.runner_isolated("fallback")
+    graded = []
+    monkeypatch.setattr(grader.batch, "grade_folder", lambda *a, **k: graded.append(a) or
+                        (_ for _ in ()).throw(KeyboardInterrupt))
+    env = {isolation.RUNNER_ENV: "fallback"}
+    _cli(["grade", str(tmp_path), "--out", str(tmp_path / "out")], monkeypatch, env)
+    assert len(graded) == 1
+    monkeypatch.setattr(isolation, "landlock_abi", lambda: 0)
+    assert not runner.runner_isolated("fallback")
+    result = _cli(["grade", str(tmp_path), "--out", str(tmp_path / "out2")], monkeypatch, env)
+    _one_line_usage_error(result, "--allow-unisolated", "isolation")
+    assert len(graded) == 1
