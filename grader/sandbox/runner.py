@@ -487,7 +487,8 @@ class _Proc:
     dropped: int = 0
     pending: collections.deque = field(default_factory=collections.deque)  # pipelined requests
     sent: int = 0                     # how many of them are written whole to the worker
-    partial: memoryview | None = None  # the rest of the one being written
+    partial: memoryview | None = None  # the rest of those being written
+    batch: int = 0                    # how many requests that is
 
 
 def _alive(popen: subprocess.Popen) -> bool:
@@ -926,8 +927,10 @@ class Sandbox:
             return self._died("")
 
     # -- pipelining -------------------------------------------------------------------
-    #: Planned requests written ahead of the one whose reply is awaited.
-    WINDOW = 8
+    #: Planned requests written ahead of the one whose reply is awaited (at most), and
+    #: how few may be left before more are written.
+    WINDOW = 16
+    REFILL = 4
 
     def pipeline(self, bodies) -> int:
         """Queue requests the grader expects to make next (their JSON bodies, as
@@ -956,7 +959,7 @@ class Sandbox:
         if proc is None or proc.pending:
             return 0
         proc.pending.extend(planned)
-        proc.sent, proc.partial = 0, None
+        proc.sent, proc.partial, proc.batch = 0, None, 0
         try:
             self._pump(proc)
         except OSError:
@@ -964,32 +967,38 @@ class Sandbox:
             return 0
         return len(planned)
 
+    def _fill(self, proc: _Proc, at_least: int) -> bool:
+        """Take the next planned requests to write, as one buffer (up to :data:`WINDOW`
+        written ahead of the one awaited, at least ``at_least``); False if none is left."""
+        start = proc.sent
+        stop = min(len(proc.pending), max(start + at_least, self.WINDOW))
+        if stop <= start:
+            return False
+        proc.partial = memoryview(b"".join(
+            wire._HEADER.pack(len(proc.pending[k][0])) + proc.pending[k][0] for k in range(start, stop)))
+        proc.batch = stop - start
+        return True
+
     def _pump(self, proc: _Proc) -> None:
-        """Write planned requests ahead (at most :data:`WINDOW` not yet answered), as far
-        as the pipe takes them without waiting."""
-        while True:
-            if proc.partial is None:
-                if proc.sent >= min(len(proc.pending), self.WINDOW):
-                    return
-                body = proc.pending[proc.sent][0]
-                proc.partial = memoryview(wire._HEADER.pack(len(body)) + body)
-            try:
-                n = os.write(proc.to_fd, proc.partial)
-            except BlockingIOError:
-                return
-            proc.partial = proc.partial[n:]
-            if not len(proc.partial):
-                proc.partial = None
-                proc.sent += 1
+        """Write planned requests ahead, as far as the pipe takes them without waiting:
+        a few at once when no more than :data:`REFILL` written ones are left (one write
+        for several requests, so the worker is woken once for them)."""
+        if proc.partial is None and (proc.sent > self.REFILL or not self._fill(proc, 0)):
+            return
+        try:
+            n = os.write(proc.to_fd, proc.partial)
+        except BlockingIOError:
+            return
+        proc.partial = proc.partial[n:]
+        if not len(proc.partial):
+            proc.partial = None
+            proc.sent, proc.batch = proc.sent + proc.batch, 0
 
     def _finish_write(self, proc: _Proc, deadline: float) -> None:
-        """Write the rest of the planned request being written (or the next one, whole,
-        if none is): a message is never left half written. TimeoutError, OSError."""
-        if proc.partial is None:
-            if proc.sent >= len(proc.pending):
-                return
-            body = proc.pending[proc.sent][0]
-            proc.partial = memoryview(wire._HEADER.pack(len(body)) + body)
+        """Write the rest of the planned requests being written (or the next ones, if
+        none are): a message is never left half written. TimeoutError, OSError."""
+        if proc.partial is None and not self._fill(proc, 1):
+            return
         data, proc.partial = proc.partial, None
         while len(data):
             try:
@@ -998,7 +1007,7 @@ class Sandbox:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not select.select([], [proc.to_fd], [], remaining)[1]:
                     raise TimeoutError from None
-        proc.sent += 1
+        proc.sent, proc.batch = proc.sent + proc.batch, 0
 
     def cancel_pipeline(self) -> None:
         """Drop the pipelined requests not taken: nothing more is written, and the
@@ -1017,7 +1026,7 @@ class Sandbox:
             return
         written = [body for body, _raw in list(proc.pending)[:proc.sent]]
         proc.pending.clear()
-        proc.sent, proc.partial = 0, None
+        proc.sent, proc.partial, proc.batch = 0, None, 0
         budget = _budget_for(None, proc.reader.cap)
         for planned_body in written:
             budget = _merge(budget, _budget_for(planned_body, proc.reader.cap))
