@@ -71,7 +71,37 @@ def _keep_private(out: Path, submissions: Path, mode: str) -> None:
                    "project folder) or install bubblewrap", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Exit status when the grader itself fails (not the student's code, not the user).
+INTERNAL_ERROR = 3
+
+
+class _Group(click.Group):
+    """The command group: a user error (:class:`~grader.errors.GraderError`) raised
+    anywhere below is one line and exit status 2; a failure of the grader itself is one
+    line and exit status 3 (``GRADER_DEBUG=1`` shows the traceback). Never a traceback
+    for the user to read."""
+
+    def invoke(self, ctx):
+        import os
+
+        try:
+            return super().invoke(ctx)
+        except GraderError as exc:
+            _fail_usage(str(exc))
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt,
+                SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the edge: one line, never a traceback
+            if os.environ.get("GRADER_DEBUG"):
+                raise
+            text = " ".join(str(exc).split())[:300]
+            click.echo(f"grader: internal error: {type(exc).__name__}: {text} (this is the "
+                       "grader's fault, not yours: please report it; GRADER_DEBUG=1 shows the "
+                       "details)", err=True)
+            sys.exit(INTERNAL_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="grader")
 def main():
     """Auto-grader for the "training techniques" assignment."""
@@ -316,11 +346,23 @@ def list_parts():
         click.echo(f"{p.id:22s} {p.points:>3g}  {p.module}.py: {', '.join(p.names)}")
 
 
-def run():  # pragma: no cover
+#: What the student edition (the bundle of `grader release`) offers: grading a class,
+#: recording, building releases and autograders need the instructor's grader.
+STUDENT_COMMANDS = ("check", "parts", "assignments")
+
+
+def _student_edition() -> bool:
     try:
-        main(standalone_mode=True)
-    except GraderError as exc:
-        _fail_usage(str(exc))
+        from ._edition import EDITION
+    except ImportError:
+        return False
+    return EDITION == "student"
+
+
+if _student_edition():
+    for _name in [n for n in main.commands if n not in STUDENT_COMMANDS]:
+        del main.commands[_name]
+    main.help = "Check your work on the assignment (student edition)."
 
 
 if __name__ == "__main__":  # pragma: no cover

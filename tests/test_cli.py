@@ -122,3 +122,41 @@ def test_stub_bodies_only_raise_not_implemented():
                                                      and isinstance(b.value, ast.Constant))]
                 assert len(body) == 1 and isinstance(body[0], ast.Raise), (stub.name, node.name)
                 assert "NotImplementedError" in ast.unparse(body[0])
+
+
+def test_an_internal_error_is_one_line_and_exit_3(monkeypatch):
+    """A failure of the grader itself (not the student's code, not the user's words) is
+    one line on stderr and exit status 3; GRADER_DEBUG=1 shows the traceback."""
+    from click.testing import CliRunner
+
+    import grader.engine
+    from grader.cli import INTERNAL_ERROR, main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(grader.engine, "grade", broken)
+    monkeypatch.delenv("GRADER_DEBUG", raising=False)
+    result = CliRunner().invoke(main, ["check", "adam", "--path", str(SOLUTIONS)])
+    assert result.exit_code == INTERNAL_ERROR == 3
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "internal error: RuntimeError: boom second line" in lines[0]
+    assert "Traceback" not in result.output
+    monkeypatch.setenv("GRADER_DEBUG", "1")
+    result = CliRunner().invoke(main, ["check", "adam", "--path", str(SOLUTIONS)])
+    assert isinstance(result.exception, RuntimeError)
+
+
+def test_a_grader_error_anywhere_is_a_usage_error(monkeypatch):
+    from click.testing import CliRunner
+
+    import grader.engine
+    from grader.cli import main
+    from grader.errors import UsageError
+
+    def refuses(*args, **kwargs):
+        raise UsageError("no such thing")
+
+    monkeypatch.setattr(grader.engine, "grade", refuses)
+    result = CliRunner().invoke(main, ["check", "adam", "--path", str(SOLUTIONS)])
+    assert result.exit_code == 2 and result.output.strip() == "grader: error: no such thing"

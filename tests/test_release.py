@@ -198,3 +198,22 @@ def test_released_notebook_runs_to_the_end_from_the_bundles_own_install(bundle, 
         assert not errors, errors[0]
         text = "".join(o.get("text", "") for c in cells if c.cell_type == "code" for o in c.get("outputs", []))
         assert "not implemented yet" in text
+
+
+def test_the_bundle_offers_the_student_commands_only(bundle):
+    env = in_bundle_env(bundle)
+    proc = subprocess.run([sys.executable, "-m", "grader", "--help"], cwd=bundle, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    commands = set(re.findall(r"^\s{2}([a-z][a-z-]+)\s", proc.stdout.split("Commands:")[1], re.M))
+    assert commands and commands <= {"check", "parts", "assignments"}
+    assert "check" in commands
+    for instructor in ("grade", "record", "release", "gradescope", "stubs"):
+        proc = subprocess.run([sys.executable, "-m", "grader", instructor, "--help"], cwd=bundle, env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert proc.returncode == 2 and "No such command" in proc.stderr, instructor
+    # the instructor's grader (this repository) has them all
+    proc = subprocess.run([sys.executable, "-m", "grader", "--help"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert {"grade", "record", "release", "gradescope"} <= set(
+        re.findall(r"^\s{2}([a-z][a-z-]+)\s", proc.stdout.split("Commands:")[1], re.M))

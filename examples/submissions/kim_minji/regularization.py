@@ -139,8 +139,9 @@ def dropout(x, rate, mask, training=False):
 
     * ``scale`` is computed in Python floats, then applied in ``x``'s dtype
       (``x * (1 / (1 - rate))``; ``x / (1 - rate)`` is accepted too).
-    * Keras SELECTS, it does not multiply by the mask: a dropped entry is exactly 0
-      even when ``x`` is inf or NaN there (``x * mask`` would give NaN).
+    * ``x * mask / (1 - rate)`` is correct too: inputs are finite. (Keras SELECTS
+      rather than multiplies, so its dropped entries stay exactly 0 even where ``x``
+      is inf or NaN; that is never graded, only noted.)
     * ``rate == 0`` returns ``x`` unchanged; ``rate == 1`` returns all zeros (no
       division by zero).
 
