@@ -5,6 +5,7 @@ Run by hand (not a test), from the project folder:
     python benchmarks/bench_peers.py                  # 20 submissions, medians of 3 runs
     python benchmarks/bench_peers.py --quick --repeat 1   # 6 submissions: a smoke run
     python benchmarks/bench_peers.py --venv /tmp/peers-venv --keep
+    python benchmarks/bench_peers.py --grader-commit HEAD   # a commit, not the folder as it is
 
 The work is a two-function assignment from this project's contract (docs/training.md):
 Adam's ``adam_step`` and dropout's ``dropout_mask`` / ``dropout``. Twenty student
@@ -43,10 +44,13 @@ benchmark stops an otter grading that runs over ``--cap`` seconds (default 30) a
 says so; the grader uses its own per-call and per-submission budgets.
 
 Printed: the tool versions, ``uptime`` before and after, per tool the median
-wall-clock seconds per submission in batch and one at a time (the median over the
-submissions that neither hang nor crash, each the median of its repetitions), the
-hanging and the crashing submission's times, every tool's score for every submission,
-and the ratios of the grader to each peer, all from this one run.
+wall-clock seconds per submission in batch (over all twenty, and over the eighteen
+that finish: a batch of those alone for nbgrader, the batch's time less the other two
+submissions' own times where the batch times each submission) and one at a time (the
+median over the eighteen, each the median of its repetitions), the hanging and the
+crashing submission's times, every tool's score for every submission, and the ratios
+of the grader to each peer, all from this one run. Ctrl-C (or SIGTERM) stops the run
+and reports what was measured so far.
 """
 
 from __future__ import annotations
@@ -239,13 +243,19 @@ QUICK = ("s01", "s02", "s11", "s16", HANG, CRASH)
 NORMAL_GLOB = "s*"  # the submissions that neither hang nor crash (an nbgrader --student glob)
 
 
+def _body(code: str) -> str:
+    return textwrap.indent(textwrap.dedent(code).strip("\n"), "    ") + "\n"
+
+
 def adam_source(kind: str) -> str:
-    return "import numpy as np\n\n\n" + SIG_ADAM + textwrap.indent(textwrap.dedent(ADAM[kind]).strip("\n"), "    ") + "\n"
+    """The answer cell of a student whose ``adam_step`` is ``ADAM[kind]``."""
+    return "import numpy as np\n\n\n" + SIG_ADAM + _body(ADAM[kind])
 
 
 def dropout_source(mask: str, drop: str) -> str:
-    body = lambda s: textwrap.indent(textwrap.dedent(s).strip("\n"), "    ") + "\n"  # noqa: E731
-    return "import numpy as np\n\n\n" + SIG_MASK + body(MASK[mask]) + "\n\n" + SIG_DROP + body(DROP[drop])
+    """The answer cell with ``dropout_mask`` = ``MASK[mask]``, ``dropout`` = ``DROP[drop]``."""
+    return ("import numpy as np\n\n\n" + SIG_MASK + _body(MASK[mask]) + "\n\n"
+            + SIG_DROP + _body(DROP[drop]))
 
 
 # -- the six tests, the same for every tool ---------------------------------------------------
@@ -330,7 +340,8 @@ def fill(nb: dict, student: tuple) -> dict:
     for cell in nb["cells"]:
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if cell["cell_type"] == "code" and (grade_id in ("adam", "dropout") or src.strip() == "..."):
+        is_answer = grade_id in ("adam", "dropout") or src.strip() == "..."
+        if cell["cell_type"] == "code" and is_answer:
             answers.append(cell)
     if len(answers) != 2:
         sys.exit(f"expected two answer cells in the released notebook, found {len(answers)}")
@@ -345,7 +356,7 @@ def nbgrader_source() -> dict:
                        nbgrader={"grade": False, "grade_id": grade_id, "locked": False,
                                  "schema_version": 3, "solution": True, "task": False})
 
-    cells = [nb_cell("markdown", "# Adam and dropout\n\nImplement the three functions; run the tests."),
+    cells = [nb_cell("markdown", "# Adam and dropout\n\nImplement the three functions."),
              nb_cell("code", "import numpy as np\n"),
              answer("adam", adam_source("keras")),
              answer("dropout", dropout_source("keras", "keras"))]
@@ -369,9 +380,11 @@ def otter_source() -> dict:
     cells = [nb_cell("raw", config),
              nb_cell("markdown", "# Adam and dropout\n\nImplement the three functions."),
              nb_cell("code", "import numpy as np\n")]
-    for part, code in (("adam", adam_source("keras")), ("dropout", dropout_source("keras", "keras"))):
+    answers = (("adam", adam_source("keras")), ("dropout", dropout_source("keras", "keras")))
+    for part, code in answers:
         tests = [t for t in TESTS if t[0] == part]
-        cells += [nb_cell("raw", f"# BEGIN QUESTION\nname: {part}\npoints: {POINTS_PER_TEST * len(tests)}\n"),
+        points = POINTS_PER_TEST * len(tests)
+        cells += [nb_cell("raw", f"# BEGIN QUESTION\nname: {part}\npoints: {points}\n"),
                   nb_cell("markdown", f"Implement `{part}`."),
                   nb_cell("raw", "# BEGIN SOLUTION\n"),
                   nb_cell("code", "# BEGIN SOLUTION\n" + code + "# END SOLUTION\n"),
@@ -494,7 +507,8 @@ class Nbgrader:
         write_nb(self.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", nbgrader_source())
         must(self.cmd("db", "assignment", "add", ASSIGNMENT), "nbgrader db assignment add")
         must(self.cmd("generate_assignment", ASSIGNMENT, "--force"), "nbgrader generate_assignment")
-        released = json.loads((self.root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+        released = json.loads(
+            (self.root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
         self.notebooks = {}
         for s in students:
             path = self.root / "submitted" / s[0] / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
@@ -505,7 +519,8 @@ class Nbgrader:
         return run([self.bin, *args], cwd=self.root, env=self.env, cap=cap, log=self.log)
 
     def batch(self, normal_only=False):
-        return self.cmd("autograde", ASSIGNMENT, *(["--student", NORMAL_GLOB] if normal_only else []), "--force")
+        only = ["--student", NORMAL_GLOB] if normal_only else []
+        return self.cmd("autograde", ASSIGNMENT, *only, "--force")
 
     def single(self, student):
         return self.cmd("autograde", ASSIGNMENT, "--student", student, "--force")
@@ -582,7 +597,8 @@ class Otter:
         master = self.root / "master" / f"{ASSIGNMENT}.ipynb"
         write_nb(master, otter_source())
         dist = self.root / "dist"
-        must(run([self.bin, "assign", master, dist], cwd=self.root, env=self.env, log=log), "otter assign")
+        must(run([self.bin, "assign", master, dist], cwd=self.root, env=self.env, log=log),
+             "otter assign")
         zips = sorted((dist / "autograder").glob("*.zip"))
         if not zips:
             sys.exit(f"otter assign wrote no autograder zip in {dist / 'autograder'}")
@@ -601,17 +617,19 @@ class Otter:
         out = self.root / "out" / student
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
-        res = run([self.bin, "run", "-a", self.autograder, "-o", out, "--no-logo", self.notebooks[student]],
-                  cwd=self.root, env=self.env, cap=self.cap, log=self.log)
+        res = run([self.bin, "run", "-a", self.autograder, "-o", out, "--no-logo",
+                   self.notebooks[student]], cwd=self.root, env=self.env, cap=self.cap, log=self.log)
         try:
             tests = json.loads((out / "results.json").read_text())["tests"]
-            self.single_scores[student] = float(sum(t["score"] for t in tests if t.get("score") is not None))
+            self.single_scores[student] = float(sum(t["score"] for t in tests
+                                                    if t.get("score") is not None))
         except (OSError, ValueError, KeyError, TypeError):
             self.single_scores[student] = None
         return res
 
     def batch(self, normal_only=False):
-        subs = [self.notebooks[s] for s in sorted(self.notebooks) if not normal_only or s not in (HANG, CRASH)]
+        subs = [self.notebooks[s] for s in sorted(self.notebooks)
+                if not normal_only or s not in (HANG, CRASH)]
         # the outer cap per submission is inside the driver; this one only guards the whole
         res = run([self.py, self.root / "batch.py", self.autograder, self.cap, self.root, *subs],
                   cwd=self.root, env=self.env, cap=LONG, log=self.log)
@@ -659,16 +677,18 @@ class Grader:
         self.env = dict(os.environ)
         self.env["PYTHONPATH"] = str(src)  # this grader, not another copy installed elsewhere
         self.base = [sys.executable, "-m", "grader"]
-        where = run([sys.executable, "-c", "import grader; print(grader.__file__)"], cwd=src, env=self.env).out
+        where = run([sys.executable, "-c", "import grader; print(grader.__file__)"],
+                    cwd=src, env=self.env).out
         if Path(where.strip()).resolve().parent.parent != Path(src).resolve():
             sys.exit(f"the grader imported from {src} is {where.strip()}")
         usage = run([*self.base, "grade", "--help"], cwd=src, env=self.env).out
         self.cli_parts = "PARTS" in usage.split("Options:")[0]
         self.rows = not self.cli_parts  # the driver prints each submission's time
         (self.root / "batch.py").write_text(GRADER_BATCH)
-        self.batch_mode = (f"grader grade SUBMISSIONS adam dropout --workers {workers}" if self.cli_parts else
-                           "grader.engine.grade(path, get(), parts=['adam', 'dropout'], hidden=True) for "
-                           "each submission in one process (`grader grade` takes no PART arguments)")
+        self.batch_mode = (
+            f"grader grade SUBMISSIONS adam dropout --workers {workers}" if self.cli_parts else
+            "grader.engine.grade(path, get(), parts=['adam', 'dropout'], hidden=True) for each "
+            "submission in one process (`grader grade` takes no PART arguments)")
         self.scores: dict[str, float] = {}
 
     def batch(self, normal_only=False):
@@ -676,10 +696,12 @@ class Grader:
         if self.cli_parts:
             out = self.root / ("out-normal" if normal_only else "out")
             res = run([*self.base, "grade", folder, "adam", "dropout", "--out", out, "--regrade",
-                       "--no-progress", "--workers", self.workers], cwd=self.src, env=self.env, log=self.log)
+                       "--no-progress", "--workers", self.workers],
+                      cwd=self.src, env=self.env, log=self.log)
             try:
                 for row in csv.DictReader((out / "grades.csv").open()):
-                    self.scores[Path(row["submission"]).stem] = float(row["adam"]) + float(row["dropout"])
+                    total = float(row["adam"]) + float(row["dropout"])
+                    self.scores[Path(row["submission"]).stem] = total
             except (OSError, ValueError, KeyError):
                 pass
         else:
@@ -703,7 +725,8 @@ class Grader:
 
 def uptime() -> str:
     try:
-        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+        out = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
+        return out.strip()
     except OSError:
         return "load average: " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -716,7 +739,10 @@ def med(xs):
 def grader_source(commit: str | None, scratch: Path) -> tuple[Path, str]:
     """The grader to time: the project folder as it is, or ``commit`` unpacked with
     ``git archive`` (read-only for the repository). Returns the folder and a label."""
-    git = lambda *a: subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True)  # noqa: E731
+    def git(*a):
+        return subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True,
+                              check=False)
+
     if commit is None:
         head = git("rev-parse", "--short", "HEAD").stdout.strip() or "?"
         dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
@@ -726,7 +752,8 @@ def grader_source(commit: str | None, scratch: Path) -> tuple[Path, str]:
         sys.exit(f"--grader-commit: {commit} is not a commit of {ROOT}")
     dest = scratch / "grader-src"
     dest.mkdir()
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", full.stdout.strip()], capture_output=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", full.stdout.strip()],
+                             capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
     return dest, f"commit {full.stdout.strip()[:10]} (git archive of {ROOT})"
 
@@ -742,10 +769,11 @@ def measure(r, args, names, tools, times, failed, in_batch) -> None:
         res = tool.batch()
         times.setdefault((tool.name, "batch"), []).append(res.seconds)
         failed[tool.name] = failed.get(tool.name, 0) + bool(getattr(res, "failed", False))
-        rows = {Path(row["sub"]).stem: row for row in map(json.loads, (
-            line for line in res.out.splitlines() if line.startswith('{"sub"')))} if tool.rows else {}
+        lines = [line for line in res.out.splitlines() if line.startswith('{"sub"')]
+        rows = {Path(row["sub"]).stem: row for row in map(json.loads, lines)} if tool.rows else {}
         for name, row in rows.items():
-            in_batch.setdefault((tool.name, name), []).append((row["seconds"], row.get("capped", False)))
+            in_batch.setdefault((tool.name, name), []).append(
+                (row["seconds"], row.get("capped", False)))
         print(f"  {tool.name:<8} {'batch':<13} {res.seconds:7.1f} s", flush=True)
         if rows:  # the batch timed each submission: the others' share without a second batch
             normal = res.seconds - sum(rows[s]["seconds"] for s in (HANG, CRASH) if s in rows)
@@ -758,8 +786,8 @@ def measure(r, args, names, tools, times, failed, in_batch) -> None:
             times.setdefault((tool.name, s), []).append(res.seconds)
             times.setdefault((tool.name, s, "capped"), []).append(res.capped)
             failed[tool.name] = failed.get(tool.name, 0) + bool(getattr(res, "failed", False))
-        print(f"  {tool.name:<8} {'one at a time':<13} {sum(times[(tool.name, s)][-1] for s in names):7.1f} s"
-              f" for {len(names)}", flush=True)
+        total = sum(times[(tool.name, s)][-1] for s in names)
+        print(f"  {tool.name:<8} {'one at a time':<13} {total:7.1f} s for {len(names)}", flush=True)
 
 
 def _interrupt(signum, frame):
@@ -775,22 +803,120 @@ def kill_tree_of_children() -> None:
             pass
 
 
+def ratio(peer, grader) -> str:
+    return "-" if not peer or not grader else f"{peer / grader:.1f}x"
+
+
+def score(x) -> str:
+    return "-" if x is None else f"{x:g}"
+
+
+def summarise(times, names) -> dict:
+    """Per tool: seconds per submission in batch (all, and the ones that finish), the median
+    one at a time over the ones that finish, the hanging and the crashing one's time."""
+    normal = [s for s in names if s not in (HANG, CRASH)]
+    n, k = len(names), len(normal)
+    rows = {}
+    for tool in ("nbgrader", "otter", "grader"):
+        per = {s: med(times.get((tool, s), [])) for s in names}
+        ball = med(times.get((tool, "batch"), []))
+        bnorm = med(times.get((tool, "batch normal"), []))
+        rows[tool] = {"batch all": ball / n if ball is not None else None,
+                      "batch normal": bnorm / k if bnorm is not None and k else None,
+                      "single": med([per[s] for s in normal]),
+                      "hang": per.get(HANG), "crash": per.get(CRASH),
+                      "hang capped": any(times.get((tool, HANG, "capped"), []))}
+    return rows
+
+
+def report(*, args, students, times, failed, in_batch, done, info, scores, log) -> None:
+    names = [s[0] for s in students]
+    n, k = len(names), len([s for s in names if s not in (HANG, CRASH)])
+    rows = summarise(times, names)
+    print()
+    print(f"bench_peers: {n} two-function submissions (Adam + dropout): {k} that finish (correct or "
+          f"one bug), {HANG} (adam_step loops forever), {CRASH} (dropout_mask segfaults)")
+    print(f"medians of {done} complete run(s) of {args.repeat}, wall-clock seconds; "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} CPUs, "
+          f"{os.uname().sysname} {os.uname().release}; python {sys.version.split()[0]}")
+    print(f"load before: {info['load before']}")
+    print(f"load after:  {info['load after']}")
+    print("versions: " + "; ".join(f"{tool} {v}" for tool, v in info["versions"].items()))
+    print(f"time limits: nbgrader's default, 30 s per cell (Execute.timeout); otter has none "
+          f"(otter run, otter.api): the benchmark stops it after {args.cap:g} s; the grader's own")
+    print("otter grade, otter's batch command, runs every submission in Docker (not used here): "
+          "otter's batch calls otter.api.grade_submission for each submission from one process")
+    print(f"grader batch: {info['grader batch']}")
+    print()
+    print("seconds per submission. batch: the batch's time / its submissions (the ones that "
+          "finish: a batch of them alone, or the batch's time less the other two's); one at a "
+          "time: the median over the ones that finish, then the hanging and the crashing one")
+    labels = {"nbgrader": ("nbgrader autograde", "nbgrader autograde --student X"),
+              "otter": ("otter.api loop (no Docker)", "otter run"),
+              "grader": (info["grader batch label"], "grader check adam dropout")}
+    print(f"{'tool':<9} {'batch command':<27} {'all ' + str(n):>8} {'finish ' + str(k):>9}   "
+          f"{'one at a time':<31} {'finish':>7} {HANG:>8} {CRASH:>8}")
+    for tool, r in rows.items():
+        hang = fmt(r["hang"], 1) + ("*" if r["hang capped"] else "")
+        print(f"{tool:<9} {labels[tool][0]:<27} {fmt(r['batch all']):>8} "
+              f"{fmt(r['batch normal']):>9}   {labels[tool][1]:<31} {fmt(r['single']):>7} "
+              f"{hang:>8} {fmt(r['crash'], 1):>8}")
+    if any(r["hang capped"] for r in rows.values()):
+        print(f"  * stopped by the benchmark after {args.cap:g} s: the tool has no time limit")
+    for tool in ("otter", "grader"):
+        inside = in_batch.get((tool, HANG))
+        if inside:
+            stopped = " (stopped by the benchmark)" if any(x[1] for x in inside) else ""
+            print(f"  {HANG} inside {tool}'s batch: {med([x[0] for x in inside]):.1f} s{stopped}")
+    for tool, count in failed.items():
+        if count:
+            print(f"  WARNING: {count} {tool} run(s) failed (the tool's own traceback; see {log})")
+    print()
+    g = rows["grader"]
+    for peer in ("nbgrader", "otter"):
+        p = rows[peer]
+        print(f"grader vs {peer:<8}: batch of {n} {ratio(p['batch all'], g['batch all'])}, "
+              f"batch of the {k} that finish {ratio(p['batch normal'], g['batch normal'])}, "
+              f"one at a time {ratio(p['single'], g['single'])}, "
+              f"{HANG} one at a time {ratio(p['hang'], g['hang'])}, "
+              f"{CRASH} {ratio(p['crash'], g['crash'])}  (the peer's time / the grader's)")
+    print()
+    print("scores: nbgrader and otter of 12 (the six tests, 2 points each); the grader of 22 "
+          "(adam 12 + dropout 10, public and hidden checks, from its batch); -: no grade")
+    print(f"{'':<8} {'adam_step':<20} {'dropout_mask':<14} {'dropout':<22} "
+          f"{'nbgrader':>8} {'otter':>6} {'grader':>7}")
+    for s, a, mk, d in students:
+        print(f"{s:<8} {a:<20} {mk:<14} {d:<22} {score(scores['nbgrader'].get(s)):>8} "
+              f"{score(scores['otter'].get(s)):>6} {score(scores['grader'].get(s)):>7}")
+    print()
+    print("every time (s), in run order:")
+    for tool in ("nbgrader", "otter", "grader"):
+        for label in ("batch", "batch normal"):
+            values = times.get((tool, label), [])
+            print(f"  {tool} {label}: " + ", ".join(f"{x:.1f}" for x in values))
+        print(f"  {tool} one at a time: " + "; ".join(
+            f"{s} " + "/".join(f"{x:.1f}" for x in times.get((tool, s), [])) for s in names))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--repeat", type=int, default=3, help="repetitions; medians are reported (default 3)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="repetitions; medians are reported (default 3)")
     ap.add_argument("--venv", type=Path, default=None,
-                    help="virtualenv for nbgrader and otter-grader: created if missing, reused if present "
-                         "(default: a new one in the scratch folder)")
+                    help="virtualenv for nbgrader and otter-grader: created if missing, reused if "
+                         "present (default: a new one in the scratch folder)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
-    ap.add_argument("--quick", action="store_true", help=f"only {len(QUICK)} submissions (a smoke run)")
+    ap.add_argument("--quick", action="store_true",
+                    help=f"only {len(QUICK)} submissions (a smoke run)")
     ap.add_argument("--cap", type=float, default=30.0,
-                    help="seconds after which the benchmark stops an otter grading (otter has no time "
-                         "limit of its own; default 30, nbgrader's default per cell)")
+                    help="seconds after which the benchmark stops an otter grading (otter has no "
+                         "time limit of its own; default 30, nbgrader's default per cell)")
     ap.add_argument("--workers", type=int, default=1,
-                    help="grading processes for `grader grade` (default 1: nbgrader's batch is one process)")
+                    help="grading processes for `grader grade` when it takes PART arguments "
+                         "(default 1: nbgrader's batch is one process)")
     ap.add_argument("--grader-commit", metavar="REV", default=None,
-                    help="time this commit of the grader (unpacked with git archive) instead of the "
-                         "project folder as it is")
+                    help="time this commit of the grader (unpacked with git archive) instead of "
+                         "the project folder as it is")
     args = ap.parse_args(argv)
     if sys.platform != "linux":
         sys.exit("bench_peers.py runs on Linux (it walks /proc to stop Jupyter kernels)")
@@ -798,25 +924,28 @@ def main(argv=None) -> int:
 
     students = [s for s in SUBMISSIONS if not args.quick or s[0] in QUICK]
     names = [s[0] for s in students]
-    normal = [s for s in names if s not in (HANG, CRASH)]
     scratch = Path(tempfile.mkdtemp(prefix="bench_peers_"))
     log = scratch / "commands.log"
-    load_before = uptime()
+    info = {"load before": uptime()}
     print(f"scratch folder {scratch} (every command and its output: {log})")
     try:
         src, grader_label = grader_source(args.grader_commit, scratch)
         venv = (args.venv or scratch / "venv").resolve()
         py = ensure_venv(venv, log)
-        versions = {"nbgrader": version(py, "nbgrader"), "otter-grader": version(py, "otter-grader"),
-                    "nbclient": version(py, "nbclient"), "ipykernel": version(py, "ipykernel"),
-                    "grader": grader_label}
+        info["versions"] = {"nbgrader": version(py, "nbgrader"),
+                            "otter-grader": version(py, "otter-grader"),
+                            "nbclient": version(py, "nbclient"),
+                            "ipykernel": version(py, "ipykernel"), "grader": grader_label}
         print("building the assignment for each tool ...", flush=True)
         nbg = Nbgrader(venv, scratch, students, log)
         ott = Otter(venv, scratch, students, log, args.cap)
         grd = Grader(scratch, students, nbg.notebooks, log, args.workers, src)
+        info["grader batch"] = grd.batch_mode
+        info["grader batch label"] = ("grader grade adam dropout" if grd.cli_parts
+                                      else "grader.engine.grade loop")
         print(f"grader batch: {grd.batch_mode}")
 
-        # one untimed warm-up per command: disk caches, a first kernel, the grader's examples on disk
+        # one untimed warm-up per command: disk caches, a first kernel, the grader's examples
         print("warming up ...", flush=True)
         for tool in (nbg, ott, grd):
             tool.single(names[0])
@@ -831,92 +960,13 @@ def main(argv=None) -> int:
                 measure(r, args, names, (nbg, ott, grd), times, failed, in_batch)
                 done += 1
         except KeyboardInterrupt:  # report what has been measured so far
-            print(f"interrupted: the report covers the {done} complete run(s) and the part of run "
-                  f"{done + 1} measured so far", flush=True)
+            print(f"interrupted: the report covers the {done} complete run(s) and the part of "
+                  f"run {done + 1} measured so far", flush=True)
             kill_tree_of_children()
-        load_after = uptime()
-        nb_scores = nbg.scores()
-
-        # -- report --
-        n, k = len(names), len(normal)
-        print()
-        print(f"bench_peers: {n} two-function submissions (Adam + dropout): {k} that finish "
-              f"(correct or one bug), {HANG} (adam_step loops forever), {CRASH} (dropout_mask segfaults); "
-              f"medians of {args.repeat} run(s), wall-clock seconds")
-        print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {os.cpu_count()} CPUs, "
-              f"{os.uname().sysname} {os.uname().release}; python {sys.version.split()[0]}")
-        print(f"load before: {load_before}")
-        print(f"load after:  {load_after}")
-        print("versions: " + "; ".join(f"{k_} {v}" for k_, v in versions.items()))
-        print(f"time limits: nbgrader's default, 30 s per cell (Execute.timeout); otter has none (otter run, "
-              f"otter.api), the benchmark stops it after {args.cap:g} s; the grader's own budgets")
-        print("otter grade, otter's batch command, runs every submission in Docker (not used here): "
-              "otter's batch rows call otter.api.grade_submission for each submission from one Python process")
-        print(f"grader batch: {grd.batch_mode}")
-        print()
-        rows = {}
-        for tool, batch_label, single_label in (
-                ("nbgrader", "nbgrader autograde", "nbgrader autograde --student X"),
-                ("otter", "otter.api loop (no Docker)", "otter run"),
-                ("grader", "grader grade adam dropout" if grd.cli_parts else "grader.engine.grade loop",
-                 "grader check adam dropout")):
-            per = {s: med(times.get((tool, s), [])) for s in names}
-            ball, bnorm = med(times.get((tool, "batch"), [])), med(times.get((tool, "batch normal"), []))
-            rows[tool] = {
-                "batch all": ball / n if ball is not None else None,
-                "batch normal": bnorm / k if bnorm is not None and k else None,
-                "single": med([per[s] for s in normal]),
-                "hang": per.get(HANG), "crash": per.get(CRASH),
-                "hang capped": any(times.get((tool, HANG, "capped"), [])),
-                "labels": (batch_label, single_label)}
-        head = (f"{'tool':<9} {'batch command':<27} {'all ' + str(n):>8} {'finish ' + str(k):>9}   "
-                f"{'one at a time':<31} {'finish':>7} {HANG:>8} {CRASH:>8}")
-        print("seconds per submission: batch = the batch's time / its submissions; one at a time = the median "
-              "over the submissions that finish, and the hanging and the crashing one on their own")
-        print(head)
-        for tool, r in rows.items():
-            hang = fmt(r["hang"], 1) + ("*" if r["hang capped"] else "")
-            print(f"{tool:<9} {r['labels'][0]:<27} {fmt(r['batch all']):>8} {fmt(r['batch normal']):>9}   "
-                  f"{r['labels'][1]:<31} {fmt(r['single']):>7} {hang:>8} {fmt(r['crash'], 1):>8}")
-        if any(r["hang capped"] for r in rows.values()):
-            print(f"  * stopped by the benchmark after {args.cap:g} s: the tool has no time limit")
-        for tool in ("otter", "grader"):
-            inside = in_batch.get((tool, HANG))
-            if inside:
-                secs = med([x[0] for x in inside])
-                capped = any(x[1] for x in inside)
-                print(f"  {HANG} inside {tool}'s batch: {secs:.1f} s{' (stopped by the benchmark)' if capped else ''}")
-        for tool, count in failed.items():
-            if count:
-                print(f"  WARNING: {count} {tool} run(s) failed (a traceback of the tool itself; see {log})")
-        print()
-        g = rows["grader"]
-        ratio = lambda a, b: "-" if not a or not b else f"{a / b:.1f}x"  # noqa: E731
-        for peer in ("nbgrader", "otter"):
-            p = rows[peer]
-            print(f"grader vs {peer:<8}: batch of {n} {ratio(p['batch all'], g['batch all'])}, "
-                  f"batch of the {k} that finish {ratio(p['batch normal'], g['batch normal'])}, "
-                  f"one at a time {ratio(p['single'], g['single'])}, "
-                  f"{HANG} one at a time {ratio(p['hang'], g['hang'])}, "
-                  f"{CRASH} {ratio(p['crash'], g['crash'])}  (the peer's time / the grader's)")
-        print()
-        print("scores: nbgrader and otter of 12 (the six tests, 2 points each); the grader of 22 "
-              "(adam 12 + dropout 10, public and hidden checks, from its batch); "
-              "-: the tool gave no grade")
-        kinds = {s[0]: s for s in students}
-        sc = lambda x: "-" if x is None else f"{x:g}"  # noqa: E731
-        print(f"{'':<8} {'adam_step':<20} {'dropout_mask':<14} {'dropout':<22} {'nbgrader':>8} {'otter':>6} {'grader':>7}")
-        for s in names:
-            _, a, mk, d = kinds[s]
-            print(f"{s:<8} {a:<20} {mk:<14} {d:<22} {sc(nb_scores.get(s)):>8} "
-                  f"{sc(ott.single_scores.get(s)):>6} {sc(grd.scores.get(s)):>7}")
-        print()
-        print("every time (s), in run order:")
-        for tool in ("nbgrader", "otter", "grader"):
-            for label in ("batch", "batch normal"):
-                print(f"  {tool} {label}: " + ", ".join(f"{x:.1f}" for x in times.get((tool, label), [])))
-            print(f"  {tool} one at a time: " + "; ".join(
-                f"{s} " + "/".join(f"{x:.1f}" for x in times.get((tool, s), [])) for s in names))
+        info["load after"] = uptime()
+        scores = {"nbgrader": nbg.scores(), "otter": ott.single_scores, "grader": grd.scores}
+        report(args=args, students=students, times=times, failed=failed, in_batch=in_batch,
+               done=done, info=info, scores=scores, log=log)
         return 0
     finally:
         if args.keep:
