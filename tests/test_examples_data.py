@@ -346,3 +346,50 @@ def test_example_submissions_score_the_same_under_the_oldest_numpy_and_hypothesi
     assert old.pop("versions") == ["1.24.4", "6.100.0"]
     assert new.pop("versions")[0] == np.__version__
     assert old == new
+
+
+PLANTER = '''
+import os
+
+DATA = {data!r}
+for attempt in ("fifo", "write", "replace", "unlink", "symlink"):
+    target = os.path.join(DATA, "adam.examples.json")
+    try:
+        if attempt == "fifo":
+            os.mkfifo(target + ".planted")
+        elif attempt == "write":
+            with open(target, "w") as f:
+                f.write("{{}}")
+        elif attempt == "replace":
+            with open("/tmp/x.json", "w") as f:
+                f.write("{{}}")
+            os.replace("/tmp/x.json", target)
+        elif attempt == "unlink":
+            os.unlink(target)
+        else:
+            os.symlink("/dev/zero", target + ".link")
+        print("PLANTED", attempt)
+    except BaseException as exc:
+        print("refused", attempt, type(exc).__name__)
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("runner", ["fallback", pytest.param("bwrap", marks=pytest.mark.skipif(
+    not __import__("grader.sandbox.runner", fromlist=["bwrap_status"]).bwrap_status()[0],
+    reason="bubblewrap cannot run here"))])
+def test_a_worker_cannot_plant_anything_in_the_recorded_data(runner, tmp_path):
+    """The recorded examples are out of every worker's reach: a submission trying to
+    plant a FIFO, overwrite, replace, delete or link them changes nothing."""
+    from grader.sandbox.runner import Limits
+
+    data = DATA / "training"
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    sub = copy_solutions(tmp_path / "sub")
+    (sub / "optimizers.py").write_text((sub / "optimizers.py").read_text(encoding="utf-8")
+                                       + PLANTER.format(data=str(data)), encoding="utf-8")
+    result = grade_path(sub, parts=["adam"], hidden=False, settings=Settings(max_examples=5),
+                        limits=Limits(runner=runner, submission_seconds=60))
+    assert "PLANTED" not in result.output, result.output
+    assert {p.name: p.read_bytes() for p in data.iterdir()} == before
+    assert result.part("adam").full
