@@ -493,8 +493,8 @@ def test_a_reply_that_does_not_fit_its_request_is_refused_before_it_is_parsed(ki
 
     from grader.sandbox import runner as r
 
-    request = body_of_a_call = json.dumps({"op": "call", "args": [[1.0, 2.0]]}).encode()
-    budget = r._budget_for(body_of_a_call, 64 * r.MB)
+    request = json.dumps({"op": "call", "args": [[1.0, 2.0]]}).encode()
+    budget = r._budget_for(request, 64 * r.MB)
     reply = _hostile_reply(kind, budget.size - 1000)
     assert len(reply) < budget.size
     read, write = os.pipe()
@@ -516,9 +516,9 @@ def test_a_reply_that_does_not_fit_its_request_is_refused_before_it_is_parsed(ki
         tracemalloc.stop()
         os.close(read)
     t.join(5)
-    assert kind_ == "bad" and "WireError" in why and "for this request" in why or "deep" in why, why
+    assert kind_ == "bad" and "WireError" in why, why
+    assert "for this request" in why or "levels deep" in why, why
     assert peak < 4 * len(reply) + 4 * r.MB, peak  # the bytes themselves, a copy, no expansion
-    assert request  # (the request it answers)
 
 
 HOSTILE_REPLY = '''
@@ -530,7 +530,7 @@ def sgd_momentum_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
     body = b"[" + b"[]," * (KIB * 1024 // 3) + b"[]]"
     for fd in range(3, 40):
         try:
-            if stat.S_ISFIFO(os.fstat(fd).st_mode) and os.get_blocking(fd) is not None:
+            if stat.S_ISFIFO(os.fstat(fd).st_mode):
                 os.write(fd, struct.pack("!I", len(body)) + body)
         except OSError:
             pass
