@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import tmpdirs
 from . import isolation, wire, zygote
 
 WORKER = Path(__file__).with_name("worker.py")
@@ -150,8 +151,12 @@ def _probe_bwrap() -> tuple[bool, str]:
 
 
 def runner_isolated(mode: str) -> bool:
-    """Whether a runner gives operating-system isolation here (see Sandbox.isolated)."""
-    return mode == "bwrap" or isolation.can_drop_root()
+    """Whether a runner gives operating-system isolation here: bubblewrap; or the
+    fallback, when its worker drops to an unprivileged user (root) or confines itself
+    with the kernel's Landlock (every fallback worker does where the kernel has it:
+    it then cannot open the project, OUT or other submissions, nor connect out)."""
+    return (mode == "bwrap" or isolation.can_drop_root()
+            or (LANDLOCK and isolation.landlock_abi() >= 1))
 
 
 def choose_runner(limits: Limits) -> tuple[str, str]:
@@ -531,7 +536,7 @@ class Sandbox:
         self._record_open = False
         self._replied = _Replied()
         self.token = f"gsbx{os.getpid()}x{secrets.token_hex(6)}"
-        self._tmp = Path(tempfile.mkdtemp(prefix="grader-work-"))
+        self._tmp = tmpdirs.mkdtemp("work")  # its owner in its name: see tmpdirs.sweep
         self._work = self._tmp / "work"
         self._work.mkdir()
         self._closed = False

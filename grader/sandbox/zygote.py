@@ -36,11 +36,11 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
+from .. import tmpdirs
 from . import isolation
 
 #: Whether this process's sandboxes may share a box (``share_boxes``); off by default.
@@ -148,7 +148,7 @@ class Zygote:
         self.token = f"gsbx{os.getpid()}x{secrets.token_hex(6)}"
         self._lock = threading.Lock()
         self._exits: dict = {}
-        self._tmp = Path(tempfile.mkdtemp(prefix="grader-box-"))
+        self._tmp = tmpdirs.mkdtemp("box")  # its owner in its name: see tmpdirs.sweep
         self.folder = self._tmp / "submission"
         self.folder.mkdir(mode=0o755)
         os.chmod(self.folder, 0o755)
