@@ -9,7 +9,8 @@ It also records the examples of every property check (:func:`record_examples`, a
 with ``grader record --examples``, which needs no TensorFlow): hypothesis draws them
 here, once, and grading reads them from
 ``grader/reference_data/<assignment>/<part>.examples[.hidden].json``
-(see :mod:`grader.examples_data`).
+(see :mod:`grader.examples_data`), then what the trusted models of the known
+mistakes do on those examples (:func:`_record_derived`). One command records it all.
 """
 
 from __future__ import annotations
@@ -112,6 +113,19 @@ def record(assignment: str = "training", parts=None, root=None, log=print,
     return written + record_examples(assignment, parts, root, log)
 
 
+def _record_derived(assignment, parts, root, log) -> list:
+    """What the property checks read besides their examples, computed on them by the
+    trusted models (so it is recorded after them, in this order): the optimizers'
+    mistakes' outputs on every property call, and early stopping's outcomes of every
+    property script."""
+    from . import record_early_stopping, record_optimizers
+
+    written = list(record_optimizers.record_evidence(parts, assignment, root, log))
+    if not parts or "early_stopping" in parts:
+        written.append(record_early_stopping.record_outcomes(assignment, root, log))
+    return written
+
+
 def record_examples(assignment: str = "training", parts=None, root=None, log=print) -> list:
     """Draw the examples of every property of every check (public and hidden) once, and
     write them as the assignment's recorded data.
@@ -169,7 +183,7 @@ def record_examples(assignment: str = "training", parts=None, root=None, log=pri
             log(f"recorded the examples of {n:2d} {'hidden' if hidden else 'public'} "
                 f"properties of {part_id} -> {path}")
             written.append(path)
-    return written
+    return written + _record_derived(assignment, parts, root, log)
 
 
 def rng_array(rng: np.random.Generator, shape, dtype, lo=-2.0, hi=2.0):
