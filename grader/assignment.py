@@ -66,6 +66,9 @@ class Part:
     points: float
     checks: tuple[Check, ...]
     probes: tuple[Probe, ...] = ()   # ignored-argument probes, see :class:`Probe`
+    #: Wall-time budget of one call to each of the part's functions, in seconds; None:
+    #: derived from the evidence recorded with the assignment (see grader/budgets.py).
+    call_seconds: float | None = None
 
     def selected(self, hidden: bool) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if hidden or not c.hidden)

@@ -40,6 +40,7 @@ def grade(path, assignment: Assignment, *, parts=None, hidden: bool = False,
                 result = _nothing_to_grade(folder, assignment, selected, hidden, name, notes)
             else:
                 with Sandbox(folder, assignment.modules, limits or Limits()) as sandbox:
+                    _set_budgets(sandbox, assignment, selected)
                     result = _grade_in(sandbox, assignment, selected, hidden, settings, name, notes)
             if extra:
                 result = replace(result, notes=(*result.notes, *extra))
@@ -48,6 +49,18 @@ def grade(path, assignment: Assignment, *, parts=None, hidden: bool = False,
         msg = f"the submission could not be read: {exc}"
         return clean_result(SubmissionResult(name=name, notes=(msg,), parts=tuple(
             _zero(p, hidden, msg) for p in selected)), folder)
+
+
+def _set_budgets(sandbox, assignment: Assignment, selected) -> None:
+    """Each function's time budget, and the whole submission's, from the evidence
+    recorded with the assignment (see :mod:`grader.budgets`); the sandbox's Limits are
+    the ceilings, and what applies where nothing is recorded."""
+    from . import budgets
+
+    lim = sandbox.limits
+    sandbox.budgets = budgets.budgets_of(assignment, selected, lim.call_seconds)
+    sandbox.submission_seconds = budgets.submission_seconds(assignment.name, selected,
+                                                            lim.submission_seconds)
 
 
 _SWEPT: list = []

@@ -10,7 +10,8 @@ with ``grader record --examples``, which needs no TensorFlow): hypothesis draws 
 here, once, and grading reads them from
 ``grader/reference_data/<assignment>/<part>.examples[.hidden].json``
 (see :mod:`grader.examples_data`), then what the trusted models of the known
-mistakes do on those examples (:func:`_record_derived`). One command records it all.
+mistakes do on those examples (:func:`_record_derived`), and the time budgets of
+every part (:mod:`grader.authoring.budgets`). One command records it all.
 """
 
 from __future__ import annotations
@@ -120,9 +121,12 @@ def _record_derived(assignment, parts, root, log) -> list:
     property script."""
     from . import record_early_stopping, record_optimizers
 
+    from .budgets import record_budgets
+
     written = list(record_optimizers.record_evidence(parts, assignment, root, log))
     if not parts or "early_stopping" in parts:
         written.append(record_early_stopping.record_outcomes(assignment, root, log))
+    written.append(record_budgets(assignment, parts, root, log))
     return written
 
 

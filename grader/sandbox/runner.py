@@ -49,16 +49,20 @@ LANDLOCK = True
 #: CPU seconds used by workers forked in a shared box (they are not this process's
 #: children, so RUSAGE_CHILDREN does not count them); read before each is killed.
 FORKED_CPU = [0.0]
+#: When a list, every sandbox appends ``(op, module, name, units, seconds)`` for each
+#: request to a student's function (grader.authoring.budgets times the loop solution).
+TIMINGS: list | None = None
 
 
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of one submission's worker (generous: far above a correct solution)."""
 
-    call_seconds: float = 10.0        # wall time of one call
+    call_seconds: float = 10.0        # wall time of one call, at most (the engine gives each
+    #                                   function a budget recorded from evidence, see budgets.py)
     load_seconds: float = 30.0        # wall time of starting the worker / importing one module
-    submission_seconds: float = 1200.0  # wall time of the whole submission (above what even a
-    #                                     submission that times out in every check needs)
+    submission_seconds: float = 300.0  # wall time of the whole submission, at most (the engine
+    #                                    sizes it to the selected parts, see budgets.py)
     memory_mb: int = 3072             # address space of each process, and resident memory of all
     cpu_seconds: int = 600            # CPU time of one worker process
     file_mb: int = 16                 # size of any file it writes
@@ -66,19 +70,28 @@ class Limits:
     processes: int = 16               # processes (and threads) it may run at once
     output_bytes: int = 64 * 1024     # stdout/stderr kept (the rest is counted and dropped)
     reply_mb: int = 64                # size of one reply
-    max_restarts: int = 50            # restarts after crashes/timeouts before giving up
+    max_restarts: int = 12            # restarts after crashes/timeouts before giving up
     runner: str | None = None         # "auto", "bwrap" or "fallback"; None: $GRADER_SANDBOX or auto
 
 
 class CallFailed(Exception):
     """A request to the worker did not return a value. ``kind`` says why."""
 
-    def __init__(self, kind: str, message: str, trace: str = "", forbidden=()):
+    def __init__(self, kind: str, message: str, trace: str = "", forbidden=(),
+                 by_budget: bool = False):
         super().__init__(message)
         self.kind = kind          # exception | timeout | crash | forbidden | unsupported | protocol
         self.message = message
         self.trace = trace
         self.forbidden = tuple(forbidden)
+        self.by_budget = by_budget  # the submission's whole budget ran out (not the call's)
+
+
+#: A function that crashed the worker this many times is not called again in the
+#: same submission (a function that hung, after its first time).
+CRASH_TRIES = 3
+#: How a check fails once the whole submission's time budget is used up.
+BUDGET_USED_UP = "not run: time budget used up"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -531,6 +544,18 @@ class Sandbox:
         self.load_report: dict | None = None
         self.restarts = 0
         self._no_batch = False  # set after a batched request crashed or timed out
+        #: {(module, function name): budgets.Budget}: each function's time budget (set by
+        #: the engine from the recorded evidence); others get ``limits.call_seconds``.
+        self.budgets: dict = {}
+        #: {(module, function name): message}: functions not called again (they hung,
+        #: or crashed the worker CRASH_TRIES times), with what their callers are told.
+        self.stopped: dict = {}
+        self._crashes: dict = {}
+        self._first: dict = {}
+        self.timings: list | None = TIMINGS  # (op, module, name, units, seconds) when set
+        #: The whole submission's budget (set by the engine, sized to the parts graded);
+        #: None: ``limits.submission_seconds``.
+        self.submission_seconds: float | None = None
         self._no_pipeline = False  # set after pipelined requests had to be abandoned
         self._recorded: list | None = None
         self._record_open = False
@@ -695,7 +720,7 @@ class Sandbox:
         if self.proc is not None:
             return self.load_report
         if self._deadline is None:
-            self._deadline = time.monotonic() + self.limits.submission_seconds
+            self._deadline = time.monotonic() + self._submission_seconds
         self._check_budget("could not run")
         if self.restarts > self.limits.max_restarts:
             raise CallFailed("crash", f"could not run: its process was restarted too often "
@@ -836,14 +861,19 @@ class Sandbox:
         return text + (f"\n[... {dropped} more bytes of output dropped]" if dropped else "")
 
     # -- requests ------------------------------------------------------------------
+    @property
+    def _submission_seconds(self) -> float:
+        return self.submission_seconds or self.limits.submission_seconds
+
     def _remaining(self) -> float:
         return float("inf") if self._deadline is None else self._deadline - time.monotonic()
 
     def _check_budget(self, what: str):
         if self._remaining() <= 0:
             self.kill()
-            raise CallFailed("timeout", f"{what}: the time budget for the whole submission "
-                             f"({self.limits.submission_seconds:g} s) was used up")
+            raise CallFailed("timeout", f"{BUDGET_USED_UP} (the whole submission may take "
+                             f"{self._submission_seconds:g} s; {what} for this check)",
+                             by_budget=True)
 
     @staticmethod
     def _body(req: dict) -> bytes:
@@ -1029,15 +1059,16 @@ class Sandbox:
         except (TimeoutError, OSError):
             self._abandon()
             return
-        written = [body for body, _raw in list(proc.pending)[:proc.sent]]
+        written_raw = list(proc.pending)[:proc.sent]
+        written = [body for body, _raw in written_raw]
         proc.pending.clear()
         proc.sent, proc.partial, proc.batch = 0, None, 0
         budget = _budget_for(None, proc.reader.cap)
         for planned_body in written:
             budget = _merge(budget, _budget_for(planned_body, proc.reader.cap))
         proc.reader.budget = budget
-        for _ in written:
-            timeout, _ = self._timeout(self.limits.call_seconds)
+        for _body, planned in written_raw:
+            timeout, _ = self._timeout(self._budget(planned))
             try:
                 kind, value = proc.reader.get(timeout)
             except queue.Empty:
@@ -1073,7 +1104,7 @@ class Sandbox:
         self._record_open = False
         self._replied = _Replied()
 
-    def _take(self, body, raw):
+    def _take(self, body, raw, budget: float):
         """The reply to the request if it is the next pipelined one, else None (after
         cancelling what was pipelined). Matched on its values (``raw``) where they are
         certainly the planned ones (:func:`wire.same`: no encoding needed), else on
@@ -1086,7 +1117,7 @@ class Sandbox:
                 and planned_body != body():
             self.cancel_pipeline()
             return None
-        timeout, by_budget = self._timeout(self.limits.call_seconds)
+        timeout, by_budget = self._timeout(budget)
         deadline = time.monotonic() + timeout
         try:
             if proc.sent == 0:  # not written whole yet: it is this request's turn now
@@ -1105,8 +1136,8 @@ class Sandbox:
         self.kill()
         self.restarts += 1
         if by_budget:
-            raise CallFailed("timeout", "did not finish: the time budget for the whole submission "
-                             f"({self.limits.submission_seconds:g} s) ran out")
+            raise CallFailed("timeout", f"did not finish: {BUDGET_USED_UP} (the whole submission "
+                             f"may take {self._submission_seconds:g} s)", by_budget=True)
         raise CallFailed("timeout", f"did not finish within {timeout:g} s "
                          "(an infinite loop, or far too slow)")
 
@@ -1160,17 +1191,32 @@ class Sandbox:
                 # Built from what the student's code returned (or unknown): never planned,
                 # nor anything after it (a plan carries no student's data to another).
                 self._record_open = False
-        reply = None
-        if self.proc is not None and self.proc.pending:
-            self._check_budget("could not run")
-            if timeout:  # a request with a time limit of its own is never taken from a plan
-                self.cancel_pipeline()
-            else:
-                reply = self._take(body, raw)
-        if reply is None:
-            self.start()
-            self._check_budget("could not run")
-            reply = self._request(body(), timeout or self.limits.call_seconds)
+        key = (raw[1], raw[2]) if raw is not None and len(raw) > 2 and raw[0] in PLANNED else None
+        if key in self.stopped:
+            kind, message = self.stopped[key]
+            first = self._first.pop(key, None)  # the check whose batch hung replays it
+            raise CallFailed(kind, first or message)
+        budget = timeout or self._budget(raw)
+        started = time.monotonic()
+        try:
+            reply = None
+            if self.proc is not None and self.proc.pending:
+                self._check_budget("could not run")
+                if timeout:  # a request with a time limit of its own is never taken from a plan
+                    self.cancel_pipeline()
+                else:
+                    reply = self._take(body, raw, budget)
+            if reply is None:
+                self.start()
+                self._check_budget("could not run")
+                started = time.monotonic()
+                reply = self._request(body(), budget)
+        except CallFailed as exc:
+            if key is not None:
+                self._stop_if_broken(key, raw, exc, budget)
+            raise
+        if self.timings is not None and key is not None:
+            self.timings.append((raw[0], key[0], key[1], _units(raw), time.monotonic() - started))
         if reply.get("ok") is not True:
             kind = reply.get("kind")
             raise CallFailed(kind if kind in KINDS else "exception",
@@ -1183,6 +1229,40 @@ class Sandbox:
         if recording and self._record_open:
             self._replied.add(value)
         return value
+
+    def _budget(self, raw) -> float:
+        """The time budget of the request built from ``raw``: its function's budget
+        (sized by the number of steps or epochs it runs), else ``limits.call_seconds``."""
+        if raw is None or len(raw) < 3 or raw[0] not in PLANNED:
+            return self.limits.call_seconds
+        budget = self.budgets.get((raw[1], raw[2]))
+        if budget is None:
+            return self.limits.call_seconds
+        return budget.call if raw[0] == "call" else budget.of(_units(raw))
+
+    def _stop_if_broken(self, key, raw, exc: CallFailed, budget: float) -> None:
+        """Remember a function that hung (once) or crashed the worker CRASH_TRIES times:
+        it is not called again in this submission, and what calls it is told why."""
+        if exc.kind == "timeout" and not exc.by_budget:
+            what = f"did not finish within its time budget ({budget:.3g} s: an infinite loop, or far too slow)"
+            kind = "timeout"
+        elif exc.kind == "crash" and raw[0] != "steps":  # (a batch is replayed call by call)
+            self._crashes[key] = self._crashes.get(key, 0) + 1
+            if self._crashes[key] < CRASH_TRIES:
+                return
+            what = f"stopped the process running your code {self._crashes[key]} times ({exc.message})"
+            kind = "crash"
+        else:
+            return
+        try:
+            shown = _describe(raw)
+        except Exception:  # noqa: BLE001 - the message must not depend on rendering
+            shown = f"`{key[1]}`"
+        self.stopped[key] = (kind, f"was not run: earlier in this submission, {shown} {what}; "
+                             f"`{key[1]}` is not called again, and the remaining checks that call "
+                             "it were not run")
+        if raw[0] == "steps":  # its check replays the batch call by call: it is told this
+            self._first[key] = f"{what} on {shown}; `{key[1]}` is not called again in this submission"
 
     def call(self, module: str, name: str, *args, rngs: dict | None = None, **kwargs):
         rngs = rngs or {}
@@ -1215,8 +1295,9 @@ class Sandbox:
                 self._no_batch = True
                 # The replay one call at a time meets the same problem and restarts the
                 # worker itself: count that one only, so that feedback does not depend
-                # on batching.
-                self.restarts = max(0, self.restarts - 1)
+                # on batching (unless it is not called again: see _stop_if_broken).
+                if (module, name) not in self.stopped:
+                    self.restarts = max(0, self.restarts - 1)
             return None
         if not isinstance(value, dict) or value.get("complete") is not True \
                 or not isinstance(value.get("outputs"), list):
@@ -1228,6 +1309,33 @@ class Sandbox:
                                      "init": wire.encode(init), "runs": wire.encode(runs),
                                      "initial_weights": wire.encode(initial_weights)},
                             raw=("callback", module, name, init, runs, initial_weights))
+
+
+def _units(raw) -> int:
+    """How many steps (a trajectory in one request) or epochs (an early-stopping script)
+    a request runs; 1 for a call."""
+    try:
+        if raw[0] == "steps":
+            return max(1, len(raw[4]))
+        if raw[0] == "callback":
+            return max(1, sum(len(run.get("logs", ())) for run in raw[4]))
+    except (TypeError, AttributeError, IndexError):
+        pass
+    return 1
+
+
+def _describe(raw) -> str:
+    """The call a request made, for a student: ``adam_step(array([...]), ...)``."""
+    from ..checking import call_text
+
+    op, name = raw[0], raw[2]
+    if op == "call":
+        return str(call_text(name, raw[3], raw[4]))
+    if op == "steps":
+        param, grads, state, kwargs, uses_t = raw[3], raw[4], raw[5], raw[6], raw[7]
+        first = call_text(name, (param, grads[0], *state, *((1,) if uses_t else ())), kwargs)
+        return f"{first} (the first of {len(grads)} steps run in one go)"
+    return f"{call_text(name, (), raw[3])} (on {len(raw[4])} training run(s))"
 
 
 # -- validating what the worker says ------------------------------------------------------------

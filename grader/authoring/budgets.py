@@ -1,0 +1,87 @@
+"""Recording the time budgets (part of ``grader record`` and ``grader record --examples``).
+
+The correct solution written with Python loops (``grader/authoring/loops/``: element
+by element, the slowest style the student contract accepts) is graded on every check
+of every part, public and hidden, with the sandbox timing each request to a student's
+function. ``budgets.json`` keeps, per part: ``call``, the longest call; ``unit``, the
+longest time per step of a trajectory run in one request (or per epoch of an
+early-stopping script); ``total``, the time to grade the part. Each figure is the
+smallest of :data:`RUNS` runs (a loaded machine only adds time). :mod:`grader.budgets`
+turns them into budgets (a generous multiple, with a floor).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+LOOPS = Path(__file__).with_name("loops")
+RUNS = 2
+
+
+def measure(assignment: str = "training", parts=None, folder: Path = LOOPS) -> dict:
+    """``{part id: {"call", "unit", "total"}}`` measured on the solution in ``folder``."""
+    from .. import budgets
+    from ..assignments import get
+    from ..engine import grade
+    from ..sandbox import runner
+
+    spec = get(assignment)
+    selected = [p for p in spec.parts if not parts or p.id in parts]
+    limits = runner.Limits(call_seconds=120, submission_seconds=3600)
+    runs: list = []
+    budgets.APPLY[0] = False
+    try:
+        grade(folder, spec, parts=[p.id for p in selected], hidden=True, limits=limits)  # warm up
+        for _ in range(RUNS):
+            figures = {}
+            for part in selected:
+                runner.TIMINGS = timings = []
+                started = time.monotonic()
+                result = grade(folder, spec, parts=[part.id], hidden=True, limits=limits)
+                total = time.monotonic() - started
+                runner.TIMINGS = None
+                wrong = [c.name for p in result.parts for c in p.checks if not c.passed]
+                if wrong:
+                    raise RuntimeError(f"the loop solution fails {part.id}: {', '.join(wrong)}")
+                mine = [t for t in timings if t[1] == part.module and t[2] in part.names]
+                calls = [t[4] for t in mine if t[0] == "call"]
+                units = [t[4] / t[3] for t in mine if t[0] != "call"]
+                figures[part.id] = {"call": max(calls, default=0.0),
+                                    "unit": max(units, default=0.0), "total": total}
+            runs.append(figures)
+    finally:
+        runner.TIMINGS = None
+        budgets.APPLY[0] = True
+    return {pid: {k: round(min(r[pid][k] for r in runs), 6) for k in ("call", "unit", "total")}
+            for pid in runs[0]}
+
+
+def record_budgets(assignment: str = "training", parts=None, root=None, log=print) -> Path:
+    """Measure (the selected parts; the others keep what was recorded) and write
+    ``budgets.json``."""
+    from .. import budgets
+
+    path = budgets.path_for(assignment, root)
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))["parts"]
+    except (OSError, ValueError, KeyError, TypeError):
+        kept = {}
+    kept.update(measure(assignment, parts))
+    doc = {"meta": {"solution": "grader/authoring/loops", "python": platform.python_version(),
+                    "machine": platform.machine(), "cpus": os.cpu_count(),
+                    "multiple": budgets.MULTIPLE, "floor": budgets.FLOOR},
+           "parts": dict(sorted(kept.items()))}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    budgets._load.cache_clear()
+    for pid, f in sorted(kept.items()):
+        log(f"budget of {pid}: loop solution's longest call {f['call'] * 1000:.1f} ms, "
+            f"per step {f['unit'] * 1000:.2f} ms, all checks {f['total']:.2f} s")
+    log(f"recorded the time budgets -> {path}")
+    return path
