@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from html import escape as _html_escape
 
 from .results import CheckResult, PartResult, SubmissionResult
 
@@ -158,11 +157,33 @@ def to_gradescope(result: SubmissionResult) -> dict:
 
 # -- Markdown feedback --------------------------------------------------------------------
 
+#: What Markdown may interpret inside a line of text: emphasis (``*`` ``_``), code spans,
+#: links and images, GFM's strike-through and table cells, and the backslash itself.
+_MD_INLINE = re.compile(r"([\\`*_!~|#])")
+#: What it may read as a block marker where a line of text starts (the renderers put a
+#: prefix before it, but a list item or a block quote may hold a list of its own): a
+#: bullet or an ordered-list number (``1.`` / ``1)``).
+_MD_LEADING = re.compile(r"^(\s*)(?:([-+])|(\d+)([.)]))")
+
+
 def md_text(text) -> str:
-    """Text from a result (an exception's message, what the student's code printed...) as
-    Markdown that shows it and runs nothing: HTML escaped, links and images disarmed."""
-    text = _html_escape(str(text), quote=False)
-    return text.replace("[", "&#91;").replace("]", "&#93;").replace("|", "&#124;")
+    """Text from a result (a name, a message, what the student's code printed...) as
+    Markdown that shows it literally and runs nothing: ``&``, ``<`` and ``>`` become
+    entities (every Markdown flavour honours them; so do ``[`` and ``]``, which makes
+    no link or image), what Markdown could read as
+    emphasis, code, a link, an image or a list marker is backslash-escaped (CommonMark
+    lets any ASCII punctuation be), and line breaks become spaces."""
+    text = " ".join(str(text).split("\n"))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_INLINE.sub(r"\\\1", text).replace("[", "&#91;").replace("]", "&#93;")
+    return _MD_LEADING.sub(lambda m: m.group(1) + (f"\\{m.group(2)}" if m.group(2)
+                                                   else f"{m.group(3)}\\{m.group(4)}"), text)
+
+
+def _trusted(text: str) -> str:
+    """A check's name, written by the assignment's author: its `code spans` are meant,
+    only ``&``, ``<`` and ``>`` are made entities."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _md_block(text: str) -> list[str]:
@@ -183,10 +204,9 @@ def to_markdown(result: SubmissionResult) -> str:
         lines.append("> " + md_text(note).replace("\n", "\n> "))
     if result.notes:
         lines.append("")
-    lines += ["| part | points | checks passed |", "|---|---:|---:|"]
-    for p in result.parts:
-        lines.append(f"| {md_text(p.id)} | {_num(p.score)} / {_num(p.max_score)} | "
-                     f"{sum(c.passed for c in p.checks)} / {len(p.checks)} |")
+    for p in result.parts:  # a list, not a table: CommonMark has no tables
+        lines.append(f"- {md_text(p.id)}: {_num(p.score)} / {_num(p.max_score)} "
+                     f"({sum(c.passed for c in p.checks)} of {len(p.checks)} checks passed)")
     for p in result.parts:
         lines += ["", f"## {md_text(p.id)}: {md_text(p.title)} ({_num(p.score)} / {_num(p.max_score)})", ""]
         if p.error:
@@ -196,7 +216,7 @@ def to_markdown(result: SubmissionResult) -> str:
                 lines += [*_md_block(rest), ""]
             continue
         for c in p.checks:
-            lines.append(f"- {'✅' if c.passed else '❌'} {_html_escape(c.name, quote=False)}"
+            lines.append(f"- {'✅' if c.passed else '❌'} {_trusted(c.name)}"
                          + (" *(hidden)*" if c.hidden else "")
                          + f" ({_num(c.points)} / {_num(c.max_points)})")
             if not c.passed or c.note:
