@@ -11,9 +11,6 @@ Each ``tests/corpus/<name>/`` is one submission with an ``EXPECTED.json``:
   ``"zip"`` (zip the folder's contents into tmp_path at test time and grade the zip);
 * ``limits`` (optional): ``Limits`` fields to grade with, e.g. ``{"call_seconds": 2}``
   for the submissions that hang (the defaults would cost 10-30 s per timeout);
-* ``known_issues`` (optional): ``{part: {"aspect": "score" | "message", "reason": ...}}``,
-  an expectation the grader does not meet yet; that aspect is left out of the main test
-  and checked by its own ``xfail(strict=True)`` test, so a fix shows up as XPASS.
 
 Parts the grader does not implement yet (or whose reference is not recorded) are
 skipped, not failed.
@@ -49,9 +46,6 @@ CATEGORIES = ("full", "zero", "partial_or_zero")
 def expected(name: str) -> dict:
     return json.loads((CORPUS / name / "EXPECTED.json").read_text(encoding="utf-8"))
 
-
-KNOWN = [(name, part, issue) for name in SUBMISSIONS
-         for part, issue in sorted(expected(name).get("known_issues", {}).items())]
 
 
 @functools.lru_cache(maxsize=None)
@@ -149,17 +143,13 @@ ASPECTS = {"score": score_problem, "message": message_problem}
 
 
 def problems(name: str, result) -> list[str]:
-    """Every expectation ``result`` breaks, leaving out parts not implemented yet and the
-    aspects recorded as known grader issues."""
+    """Every expectation ``result`` breaks, leaving out parts not implemented yet."""
     exp = expected(name)
-    known = exp.get("known_issues", {})
     out = []
     for part in result.parts:
         if part.id not in ready_parts():
             continue
-        for aspect, check in ASPECTS.items():
-            if known.get(part.id, {}).get("aspect") == aspect:
-                continue
+        for check in ASPECTS.values():
             bad = check(exp, part)
             if bad:
                 out.append(bad)
@@ -180,11 +170,10 @@ def test_expectation_is_well_formed(name):
     assert exp["description"]
     listed = [p for cat in CATEGORIES for p in exp[cat]]
     assert sorted(listed) == sorted(CONTRACT_PARTS), "every part id exactly once"
-    for key in ("messages", "notes", "known_issues"):
+    for key in ("messages", "notes"):
         assert set(exp.get(key, {})) <= set(CONTRACT_PARTS), key
     assert set(exp["messages"]) <= set(exp["zero"]) | set(exp["partial_or_zero"])
-    for issue in exp.get("known_issues", {}).values():
-        assert issue["aspect"] in ASPECTS and issue["reason"]
+    assert "known_issues" not in exp, "the grader must meet every expectation of the corpus"
     assert exp.get("layout", "folder") in ("folder", "notebook", "zip")
     Limits(**exp.get("limits", {}))
 
@@ -209,18 +198,6 @@ def test_submission_is_graded_as_expected(graded, name):
     assert {p.id for p in result.parts} == set(get().part_ids)
     bad = problems(name, result)
     assert not bad, f"{name} ({exp['description']}):\n" + "\n".join(bad)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name,part,issue", [
-    pytest.param(n, p, i, id=f"{n}-{p}", marks=pytest.mark.xfail(strict=True, reason=i["reason"]))
-    for n, p, i in KNOWN])
-def test_known_grader_issue(graded, name, part, issue):
-    if part not in ready_parts():
-        pytest.skip(f"{part} is not implemented yet")
-    result = graded(name)
-    bad = ASPECTS[issue["aspect"]](expected(name), result.part(part))
-    assert bad is None, bad
 
 
 @pytest.mark.slow
