@@ -39,13 +39,15 @@ APPLY = [True]
 class Budget:
     """The wall-time budget of one function's requests: ``call`` seconds for one call;
     a trajectory of n steps in one request (or an early-stopping script of n epochs)
-    gets ``call + n * unit``."""
+    gets ``call + n * unit``, at most ``cap`` (the Limits' ceiling; None: no cap)."""
 
     call: float
     unit: float = 0.0
+    cap: float | None = None
 
     def of(self, units: int) -> float:
-        return self.call + max(0, units) * self.unit
+        total = self.call + max(0, units) * self.unit
+        return total if self.cap is None else min(self.cap, total)
 
 
 def path_for(assignment: str, root=None) -> Path:
@@ -85,9 +87,9 @@ def for_part(assignment: str, part, ceiling: float) -> Budget:
         return Budget(float(own), float(own) / 10)
     measured = recorded(assignment).get(part.id) if APPLY[0] else None
     if not measured:
-        return Budget(ceiling, ceiling / 10)
+        return Budget(ceiling, 0.0, ceiling)
     call = min(ceiling, max(FLOOR, MULTIPLE * measured["call"]))
-    return Budget(call, MULTIPLE * measured["unit"])
+    return Budget(call, MULTIPLE * measured["unit"], ceiling)
 
 
 def submission_seconds(assignment: str, parts, ceiling: float) -> float:

@@ -142,7 +142,12 @@ def test_a_planned_request_that_hangs_times_out_as_it_would_alone(box):
     assert box.pipeline([body(box, "slow", 1000), body(box, "slow", 1)]) == 2
     failed = outcome(box, "slow", 1000)
     assert failed[:2] == ("failed", "timeout") and box.restarts == 1
-    assert outcome(box, "slow", 1) == ("value", 1)
+    # a function that hung is not called again in the submission (issue 15.2) ...
+    again = outcome(box, "slow", 1)
+    assert again[:2] == ("failed", "timeout") and again[2].startswith("was not run: earlier")
+    assert "slow(1000)" in again[2] and box.restarts == 1
+    # ... the others still run, in a fresh worker
+    assert outcome(box, "scale", np.array([1.0]), k=2.0) == ("value", [2.0])
 
 
 @pytest.mark.parametrize("box", _runners(), indirect=True)

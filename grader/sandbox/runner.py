@@ -551,7 +551,6 @@ class Sandbox:
         #: or crashed the worker CRASH_TRIES times), with what their callers are told.
         self.stopped: dict = {}
         self._crashes: dict = {}
-        self._first: dict = {}
         self.timings: list | None = TIMINGS  # (op, module, name, units, seconds) when set
         #: The whole submission's budget (set by the engine, sized to the parts graded);
         #: None: ``limits.submission_seconds``.
@@ -1138,7 +1137,7 @@ class Sandbox:
         if by_budget:
             raise CallFailed("timeout", f"did not finish: {BUDGET_USED_UP} (the whole submission "
                              f"may take {self._submission_seconds:g} s)", by_budget=True)
-        raise CallFailed("timeout", f"did not finish within {timeout:g} s "
+        raise CallFailed("timeout", f"did not finish within {timeout:.3g} s "
                          "(an infinite loop, or far too slow)")
 
     def _died(self, when: str):
@@ -1194,8 +1193,7 @@ class Sandbox:
         key = (raw[1], raw[2]) if raw is not None and len(raw) > 2 and raw[0] in PLANNED else None
         if key in self.stopped:
             kind, message = self.stopped[key]
-            first = self._first.pop(key, None)  # the check whose batch hung replays it
-            raise CallFailed(kind, first or message)
+            raise CallFailed(kind, message)
         budget = timeout or self._budget(raw)
         started = time.monotonic()
         try:
@@ -1243,10 +1241,12 @@ class Sandbox:
     def _stop_if_broken(self, key, raw, exc: CallFailed, budget: float) -> None:
         """Remember a function that hung (once) or crashed the worker CRASH_TRIES times:
         it is not called again in this submission, and what calls it is told why."""
+        if raw[0] == "steps":  # a batch that failed is replayed call by call (see steps)
+            return
         if exc.kind == "timeout" and not exc.by_budget:
-            what = f"did not finish within its time budget ({budget:.3g} s: an infinite loop, or far too slow)"
+            what = f"did not finish within {budget:.3g} s (an infinite loop, or far too slow)"
             kind = "timeout"
-        elif exc.kind == "crash" and raw[0] != "steps":  # (a batch is replayed call by call)
+        elif exc.kind == "crash":
             self._crashes[key] = self._crashes.get(key, 0) + 1
             if self._crashes[key] < CRASH_TRIES:
                 return
@@ -1261,8 +1261,9 @@ class Sandbox:
         self.stopped[key] = (kind, f"was not run: earlier in this submission, {shown} {what}; "
                              f"`{key[1]}` is not called again, and the remaining checks that call "
                              "it were not run")
-        if raw[0] == "steps":  # its check replays the batch call by call: it is told this
-            self._first[key] = f"{what} on {shown}; `{key[1]}` is not called again in this submission"
+        if kind == "timeout":
+            exc.message = f"{exc.message} on {shown}; `{key[1]}` is not called again in this submission"
+            exc.args = (exc.message,)
 
     def call(self, module: str, name: str, *args, rngs: dict | None = None, **kwargs):
         rngs = rngs or {}
@@ -1295,9 +1296,8 @@ class Sandbox:
                 self._no_batch = True
                 # The replay one call at a time meets the same problem and restarts the
                 # worker itself: count that one only, so that feedback does not depend
-                # on batching (unless it is not called again: see _stop_if_broken).
-                if (module, name) not in self.stopped:
-                    self.restarts = max(0, self.restarts - 1)
+                # on batching.
+                self.restarts = max(0, self.restarts - 1)
             return None
         if not isinstance(value, dict) or value.get("complete") is not True \
                 or not isinstance(value.get("outputs"), list):
