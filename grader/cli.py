@@ -46,6 +46,24 @@ def _sandbox_mode(*, grading: bool = False, allow_unisolated: bool = False) -> s
     return mode
 
 
+def _probe_early() -> None:
+    """Start finding out whether bubblewrap can run here (it starts a worker) in a thread,
+    while the assignment is imported; :func:`_sandbox_mode` then waits for the answer
+    (cached per process). Nothing is decided differently, only sooner."""
+    import threading
+
+    from .sandbox import isolation
+
+    try:
+        if isolation.requested_runner(None) == "fallback":
+            return
+    except ValueError:
+        return  # (said by _sandbox_mode)
+    from .sandbox.runner import bwrap_status
+
+    threading.Thread(target=bwrap_status, name="grader-probe").start()
+
+
 def _keep_private(out: Path, submissions: Path, mode: str) -> None:
     """As root: OUT is made readable by root only (the workers run as other users), and
     what an unprivileged worker of the basic sandbox could still read is named."""
@@ -119,6 +137,7 @@ def main():
               help="Language of the feedback: en (English) or ko (Korean, 한국어).")
 def check(parts, path, as_json, verbose, max_examples, lang):
     """Check your work on the public checks of PARTS (default: all parts)."""
+    _probe_early()
     from .checking import Settings
     from .engine import grade
     from .report import render_terminal, to_json

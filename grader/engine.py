@@ -63,6 +63,37 @@ def _set_budgets(sandbox, assignment: Assignment, selected) -> None:
                                                             lim.submission_seconds)
 
 
+_PREFETCHED: set = set()
+
+
+def _prefetch(assignment: Assignment, selected, hidden: bool):
+    """Read the recorded data of the selected parts (reference cases, property examples)
+    in a thread while the worker starts (it waits on the worker's process: the two
+    overlap); once per process and part. Returns the thread to join, or None. What
+    cannot be read is left for the check that needs it to report."""
+    wanted = [(p.id, h) for p in selected for h in ((False, True) if hidden else (False,))
+              if (assignment.name, p.id, h) not in _PREFETCHED]
+    if not wanted:
+        return None
+    _PREFETCHED.update((assignment.name, pid, h) for pid, h in wanted)
+
+    def read():
+        from . import examples_data
+        from .reference import load_cases
+
+        for pid, h in wanted:
+            for load in (load_cases, examples_data.load):
+                try:
+                    load(assignment.name, pid, h)
+                except Exception:  # noqa: BLE001 - reported by the check that reads it
+                    pass
+    import threading
+
+    thread = threading.Thread(target=read, name="grader-prefetch", daemon=True)
+    thread.start()
+    return thread
+
+
 _SWEPT: list = []
 
 
@@ -116,12 +147,17 @@ def _grade_in(sandbox, assignment, selected, hidden, settings, name, notes) -> S
     notes_in, notes = notes, list(notes)
     if sandbox.note:  # the fallback runner was used: say so once, plainly
         notes.append(sandbox.note)
+    prefetch = _prefetch(assignment, selected, hidden)
     try:
         report = sandbox.start()
     except CallFailed as exc:
+        if prefetch is not None:
+            prefetch.join()
         msg = f"importing your modules failed: {exc.message}"
         return SubmissionResult(name=name, notes=(*notes, msg), output=sandbox.output,
                                 parts=tuple(_zero(p, hidden, msg) for p in selected))
+    if prefetch is not None:
+        prefetch.join()
     results = []
     unreadable = getattr(notes_in, "modules", {})
     for part in selected:

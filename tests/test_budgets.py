@@ -198,3 +198,37 @@ def test_a_submission_that_never_hangs_grades_as_with_the_flat_budgets():
         finally:
             budgets.APPLY[0] = True
         assert now == before, folder.name
+
+
+# -- item 4: feedback sooner (the same feedback) --------------------------------------------------
+
+def test_recorded_data_is_read_while_the_worker_starts_once_per_process(monkeypatch):
+    from grader import engine, reference
+
+    monkeypatch.setattr(engine, "_PREFETCHED", set())
+    reference._load.cache_clear()
+    spec = get()
+    thread = engine._prefetch(spec, [spec.part("adam"), spec.part("dropout")], hidden=False)
+    assert thread is not None
+    thread.join()
+    hits = reference._load.cache_info().hits
+    reference.load_cases(spec.name, "adam", False)
+    assert reference._load.cache_info().hits == hits + 1  # already read by the thread
+    assert engine._prefetch(spec, [spec.part("adam")], hidden=False) is None
+
+
+def test_check_probes_bubblewrap_early_only_when_it_may_use_it(monkeypatch):
+    import threading
+
+    from grader import cli
+
+    started = []
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self.name))
+    monkeypatch.setenv("GRADER_SANDBOX", "fallback")
+    cli._probe_early()
+    monkeypatch.setenv("GRADER_SANDBOX", "nonsense")
+    cli._probe_early()
+    assert started == []
+    monkeypatch.setenv("GRADER_SANDBOX", "auto")
+    cli._probe_early()
+    assert started == ["grader-probe"]
