@@ -108,6 +108,9 @@ def trajectories(part_id: str, submission, *, assignment=None) -> dict | None:
     try:
         with open_submission(Path(submission), assignment.modules) as (folder, _notes), \
                 Sandbox(folder, assignment.modules, Limits()) as sandbox:
+            from .budgets import budgets_of
+
+            sandbox.budgets = budgets_of(assignment, [part], sandbox.limits.call_seconds)
             sandbox.start()
             param, state = inp["param"], list(inp["state"])
             dtype = param.dtype
