@@ -15,7 +15,7 @@ from .checking import Context, Settings
 from .errors import Failure, SubmissionError
 from .loading import open_submission, submission_name
 from .results import CheckResult, PartResult, SubmissionResult, clean_result
-from .sandbox.runner import CallFailed, Limits, Sandbox
+from .sandbox.runner import BUDGET_USED_UP, STOPPED, CallFailed, Limits, Sandbox
 
 
 def grade(path, assignment: Assignment, *, parts=None, hidden: bool = False,
@@ -220,6 +220,9 @@ def _check_result(ctx: Context, check, weight: float) -> CheckResult:
     try:
         note = check.run(ctx)
     except Failure as f:
+        if STOPPED in f.message or BUDGET_USED_UP in f.message:
+            # nothing ran: no example, no mistake named
+            f.example, f.diagnosis, f.hint = None, "", ""
         return CheckResult(passed=False, points=0.0, message=f.message, example=f.example,
                            diagnosis=f.diagnosis, hint=f.hint or check.hints.get(f.diagnosis, ""),
                            **base)

@@ -92,6 +92,8 @@ class CallFailed(Exception):
 CRASH_TRIES = 3
 #: How a check fails once the whole submission's time budget is used up.
 BUDGET_USED_UP = "not run: time budget used up"
+#: How a check fails that calls a function not called again (see Sandbox.stopped).
+STOPPED = "was not run: earlier in this submission"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -871,8 +873,7 @@ class Sandbox:
         if self._remaining() <= 0:
             self.kill()
             raise CallFailed("timeout", f"{BUDGET_USED_UP} (the whole submission may take "
-                             f"{self._submission_seconds:g} s; {what} for this check)",
-                             by_budget=True)
+                             f"{self._submission_seconds:.3g} s)", by_budget=True)
 
     @staticmethod
     def _body(req: dict) -> bytes:
@@ -1135,8 +1136,9 @@ class Sandbox:
         self.kill()
         self.restarts += 1
         if by_budget:
-            raise CallFailed("timeout", f"did not finish: {BUDGET_USED_UP} (the whole submission "
-                             f"may take {self._submission_seconds:g} s)", by_budget=True)
+            raise CallFailed("timeout", "did not finish before the time budget of the whole "
+                             f"submission ({self._submission_seconds:.3g} s) ran out; the checks "
+                             "after this one are not run", by_budget=True)
         raise CallFailed("timeout", f"did not finish within {timeout:.3g} s "
                          "(an infinite loop, or far too slow)")
 
@@ -1258,7 +1260,7 @@ class Sandbox:
             shown = _describe(raw)
         except Exception:  # noqa: BLE001 - the message must not depend on rendering
             shown = f"`{key[1]}`"
-        self.stopped[key] = (kind, f"was not run: earlier in this submission, {shown} {what}; "
+        self.stopped[key] = (kind, f"{STOPPED}, {shown} {what}; "
                              f"`{key[1]}` is not called again, and the remaining checks that call "
                              "it were not run")
         if kind == "timeout":
