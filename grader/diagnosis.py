@@ -52,8 +52,23 @@ def _quoted(names, joiner: str) -> str:
     return ", ".join(names[:-1]) + f" {joiner} " + names[-1]
 
 
+#: The diagnosis id of a function whose result changes between two calls with the same
+#: arguments (it keeps state between calls: a global step counter, a global RNG...).
+STATEFUL = "stateful"
+
+
 def hint(diagnosis: str, lang: str = "en") -> str:
-    """The sentence shown for an ignored-argument diagnosis id ("" for other ids)."""
+    """The sentence shown for a generated diagnosis id (an ignored argument, or
+    :data:`STATEFUL`); "" for other ids."""
+    if diagnosis == STATEFUL:
+        if lang == "ko":
+            return ("같은 인자로 두 번 호출했는데 결과가 달랐습니다: 함수가 호출 사이에 무언가를 "
+                    "기억하고 있습니다(전역 변수, 직접 센 단계 수 등). 결과는 인자만으로 정해져야 "
+                    "합니다(예: 단계 번호는 인자 `t`를 쓰세요).")
+        return ("Calling your function twice with the same arguments gave different results: it "
+                "keeps something between calls (a global variable, a step counter of its own...). "
+                "Its result must depend on its arguments only (e.g. use the argument `t` for the "
+                "step number).")
     names = ignored_names(diagnosis)
     if not names:
         return ""
@@ -70,20 +85,58 @@ def hint(diagnosis: str, lang: str = "en") -> str:
 
 # -- the evidence of several checks ------------------------------------------------------------
 
-def note_candidates(ctx, failure, candidates) -> None:
+def note_candidates(ctx, failure, candidates, considered=None) -> None:
     """Record, for a check that is about to raise ``failure``, the known mistakes that
     reproduce everything it saw (its evidence). :func:`explain` then names a mistake on
     the checks that could not tell it apart on their own, when it is the only one that
-    explains every failing check of the part that recorded its evidence. Call it with
-    the final ``failure`` (its message and example are how the result is matched)."""
-    ctx.__dict__.setdefault("_diagnosis_candidates", []).append((failure, frozenset(candidates)))
+    explains every failing check of the part that recorded its evidence; and it drops a
+    name shown on another failing check when this evidence rules it out: every mistake
+    in ``considered`` (default: every mistake) that is not a candidate. Pass
+    ``considered`` when the check could only compare its evidence with some mistakes
+    (those recorded for its cases). Call it with the final ``failure`` (its message and
+    example are how the result is matched)."""
+    ctx.__dict__.setdefault("_diagnosis_candidates", []).append(
+        (failure, frozenset(candidates), None if considered is None else frozenset(considered)))
+
+
+def _noted(ctx, result):
+    for failure, candidates, considered in ctx.__dict__.get("_diagnosis_candidates", ()):
+        if failure.example is result.example and failure.message == result.message:
+            return candidates, considered
+    return None
 
 
 def _candidates_of(ctx, result):
-    for failure, candidates in ctx.__dict__.get("_diagnosis_candidates", ()):
-        if failure.example is result.example and failure.message == result.message:
-            return candidates
-    return None
+    noted = _noted(ctx, result)
+    return None if noted is None else noted[0]
+
+
+def _ruled_out(ctx, checks, mistake: str) -> bool:
+    """Does the recorded evidence of a failing check rule ``mistake`` out?"""
+    for c in checks:
+        if c.passed:
+            continue
+        noted = _noted(ctx, c)
+        if noted is None:
+            continue
+        candidates, considered = noted
+        if mistake not in candidates and (considered is None or mistake in considered):
+            return True
+    return False
+
+
+def _without_ruled_out(ctx, checks):
+    """A name shown on a failing check is dropped when another failing check of the part
+    has evidence that rules that mistake out (issue 11.4: a name must explain ALL the
+    evidence, not the one check where two mistakes happen to coincide). Generated
+    diagnoses (ignored arguments, stateful) are not mistakes of the catalogue: kept."""
+    out = []
+    for c in checks:
+        if (not c.passed and c.diagnosis and not c.diagnosis.startswith(PREFIX)
+                and c.diagnosis != STATEFUL and _ruled_out(ctx, checks, c.diagnosis)):
+            c = dataclasses.replace(c, diagnosis="", hint="")
+        out.append(c)
+    return tuple(out)
 
 
 def _by_all_evidence(ctx, part, checks):
@@ -159,11 +212,13 @@ def _run(ctx, probe, kwargs):
     return ctx.call(probe.fn, *probe.args, **dict(kwargs))
 
 
-def ignored_arguments(ctx, part) -> list[tuple[object, str]]:
+def ignored_arguments(ctx, part, stateful=None) -> list[tuple[object, str]]:
     """``[(probe, argument name)]`` for every declared argument whose change leaves the
     student's output unchanged. A probe whose first call fails (raises, hangs, returns
     something non-finite) proves nothing and is skipped; so is an alternative whose
-    call fails."""
+    call fails. The first call is made twice: when the two results differ, the function
+    keeps state between calls, nothing can be concluded about its arguments, and the
+    probe is added to ``stateful`` (a list) if given."""
     found = []
     for probe in part.probes:
         try:
@@ -171,6 +226,14 @@ def ignored_arguments(ctx, part) -> list[tuple[object, str]]:
         except CallFailed:
             continue
         if not _finite(base):
+            continue
+        try:
+            again = _run(ctx, probe, probe.kwargs)
+        except CallFailed:
+            continue
+        if not same(base, again):
+            if stateful is not None:
+                stateful.append(probe)
             continue
         for name, value in probe.alternatives.items():
             kwargs = dict(probe.kwargs)
@@ -193,12 +256,19 @@ def explain(ctx, part, checks):
     checks = tuple(checks)
     if all(c.passed for c in checks):
         return checks
+    checks = _without_ruled_out(ctx, checks)
     checks = _by_all_evidence(ctx, part, checks)
     if not getattr(part, "probes", ()):
         return checks
     if any(TIMEOUT in c.message for c in checks if not c.passed):
         return checks    # code that hangs would only hang again (a full time budget per call)
-    found = ignored_arguments(ctx, part)
+    stateful: list = []
+    found = ignored_arguments(ctx, part, stateful)
+    if stateful and not found:
+        # the same call gave two results: every failing check that names nothing says so
+        text = hint(STATEFUL)
+        return tuple(c if c.passed or c.diagnosis
+                     else dataclasses.replace(c, diagnosis=STATEFUL, hint=text) for c in checks)
     if not found:
         return checks
     names: list[str] = []

@@ -314,3 +314,70 @@ def test_correct_implementations_get_full_marks_and_no_hint(tmp_path, variant):
     for part in result.parts:
         assert part.full, (part.id, [c.message for c in part.checks if not c.passed])
         assert not any(c.diagnosis or c.hint for c in part.checks), part.id
+
+
+# -- a name is dropped when another failing check's evidence rules it out (round 2, finding 6) --
+
+def test_a_name_ruled_out_by_another_failing_check_is_dropped():
+    """Adam with t fixed at 1 coincides with "no bias correction" on the lecture's betas
+    only: the defaults check, which no known mistake explains, rules the name out."""
+    ctx = FakeCtx(None)
+    checks = (_failed(ctx, "lecture", "m1", {"a"}, named="a"),
+              _failed(ctx, "defaults", "m2", set()))
+    out = diagnosis.explain(ctx, _hinted_part(), checks)
+    assert [c.diagnosis for c in out] == ["", ""] and [c.hint for c in out] == ["", ""]
+
+
+def test_a_name_stays_when_the_other_check_could_not_compare_it():
+    ctx = FakeCtx(None)
+    checks = (_failed(ctx, "c1", "m1", {"a"}, named="a"),
+              _failed(ctx, "c2", "m2", set(), named=""))
+    # c2 compared its evidence with "b" only: it says nothing about "a"
+    ctx._diagnosis_candidates[-1] = (ctx._diagnosis_candidates[-1][0], frozenset(), frozenset({"b"}))
+    out = diagnosis.explain(ctx, _hinted_part(), checks)
+    assert out[0].diagnosis == "a" and out[0].hint == "hint a"
+
+
+def test_a_name_stays_when_every_failing_check_is_consistent_with_it():
+    ctx = FakeCtx(None)
+    checks = (_failed(ctx, "c1", "m1", {"a"}, named="a"), _failed(ctx, "c2", "m2", {"a", "b"}),
+              _failed(ctx, "c3", "m3", None, named="a"))
+    out = diagnosis.explain(ctx, _hinted_part(), checks)
+    assert [c.diagnosis for c in out] == ["a", "a", "a"]
+
+
+def test_a_ruled_out_kept_name_does_not_spread_and_the_ignored_argument_shows():
+    """"returns its inputs" (kept: it ignores arguments) seen on one check, ruled out by
+    another whose parameter moved: the ignored-argument diagnosis shows instead."""
+    probe = Probe(fn="f", args=(np.array([1.0]),), kwargs={"lr": 0.1, "mom": 0.9},
+                  alternatives={"lr": 0.5, "mom": 0.5}, keeps=("a",))
+    ctx = FakeCtx(lambda x, lr, mom: x - lr * x)             # ignores mom
+    checks = (_failed(ctx, "coasting", "m1", {"a", "b"}, named=""),
+              _failed(ctx, "mom0", "m2", {"b"}),
+              _failed(ctx, "ref", "m3", set(), named="a"))
+    part = SimpleNamespace(id="p", probes=(probe,), checks=_hinted_part().checks)
+    out = diagnosis.explain(ctx, part, checks)
+    assert [c.diagnosis for c in out] == ["ignores:mom"] * 3
+    assert not any(c.hint == "hint a" for c in out)
+
+
+def test_a_function_that_keeps_state_between_calls_is_told_so():
+    """Adam counting its own steps instead of using t: two identical calls differ."""
+    calls = []
+
+    def counter(x, lr, eps):
+        calls.append(1)
+        return x * len(calls)
+
+    ctx = FakeCtx(counter)
+    out = diagnosis.explain(ctx, _part((PROBE,)), _checks("", "named", "", passed={2}))
+    assert [c.diagnosis for c in out] == [diagnosis.STATEFUL, "named", ""]
+    assert "twice with the same arguments" in out[0].hint
+    ko = diagnosis.hint(diagnosis.STATEFUL, "ko")
+    assert "`t`" in ko and re.search("[가-힣]", ko)
+
+
+def test_deterministic_code_is_never_called_stateful():
+    ctx = FakeCtx(lambda x, lr, eps: x - lr * x / (np.sqrt(x * x) + eps))
+    failing = _checks("")
+    assert diagnosis.explain(ctx, _part((PROBE,)), failing) == failing
