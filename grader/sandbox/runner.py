@@ -1248,7 +1248,7 @@ class Sandbox:
         if exc.kind == "timeout" and not exc.by_budget:
             what = f"did not finish within {budget:.3g} s (an infinite loop, or far too slow)"
             kind = "timeout"
-        elif exc.kind == "crash":
+        elif exc.kind == "crash" and not exc.message.startswith("could not run"):
             self._crashes[key] = self._crashes.get(key, 0) + 1
             if self._crashes[key] < CRASH_TRIES:
                 return
