@@ -233,3 +233,21 @@ def test_check_probes_bubblewrap_early_only_when_it_may_use_it(monkeypatch):
     monkeypatch.setenv("GRADER_SANDBOX", "auto")
     cli._probe_early()
     assert started == ["grader-probe"]
+
+
+def test_a_trajectory_or_an_early_stopping_script_gets_a_budget_sized_by_its_length(tmp_path):
+    import numpy as np
+
+    with Sandbox(tmp_path, (), Limits(call_seconds=10.0)) as box:
+        box.budgets = {("optimizers", "adam_step"): budgets.Budget(1.0, 0.05, 10.0),
+                       ("early_stopping", "EarlyStopping"): budgets.Budget(1.0, 0.01, 10.0)}
+        grads = [np.zeros(2)] * 12
+        assert box._budget(("call", "optimizers", "adam_step", (), {}, {})) == 1.0
+        assert box._budget(("steps", "optimizers", "adam_step", np.zeros(2), grads, [], {}, True)) \
+            == pytest.approx(1.0 + 12 * 0.05)
+        assert box._budget(("steps", "optimizers", "adam_step", np.zeros(2), grads * 50, [], {},
+                            True)) == 10.0  # never above the Limits' ceiling
+        runs = [{"logs": [{}] * 7, "weights": []}, {"logs": [{}] * 3, "weights": []}]
+        assert box._budget(("callback", "early_stopping", "EarlyStopping", {}, runs, [])) \
+            == pytest.approx(1.0 + 10 * 0.01)
+        assert box._budget(("call", "optimizers", "nesterov_step", (), {}, {})) == 10.0  # unknown
