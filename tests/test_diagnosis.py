@@ -191,7 +191,8 @@ def test_optimizer_probes_cover_every_hyper_parameter():
 #: (part, argument, the literal a student wrote in its place)
 LITERALS = [(pid, arg, lit) for pid in OPTIMIZER_PARTS for arg, lit in (
     ("learning_rate", "0.01"), ("momentum", "0.9"), ("rho", "0.9"), ("beta_1", "0.9"),
-    ("beta_2", "0.999"), ("weight_decay", "0.004"), ("epsilon", "1e-7"), ("epsilon", "10e-7"))
+    ("beta_2", "0.999"), ("weight_decay", "0.004"), ("epsilon", "1e-7"), ("epsilon", "10e-7"),
+    ("t", "1"))
     if arg in _HPARAMS[pid]]
 
 

@@ -324,3 +324,159 @@ def test_property_evidence_needs_a_mistake_much_closer_than_the_correct_output(m
     assert cands(("k1", a * (1 + 3e-5))) == set()
     assert cands(("k1", a * 1.2)) == set()                  # explained by no mistake
     assert cands(("k3", a * 1.5)) == set()                  # a call with no recorded outputs
+
+
+# -- the second review's forms (round 2): the name shown is the real one ------------------------
+
+def _redefined(dest, code):
+    """The solutions, with some step functions redefined by ``code`` (appended)."""
+    sub = copy_solutions(dest)
+    path = sub / "optimizers.py"
+    path.write_text(path.read_text(encoding="utf-8") + "\n\n" + code, encoding="utf-8")
+    return sub
+
+
+_STATE_ARGS = {"momentum": "velocity", "nesterov": "velocity", "adagrad": "accumulator",
+               "rmsprop": "velocity", "adam": "m, v, t", "adamw": "m, v, t"}
+_OLD_STATE = {"momentum": "velocity", "nesterov": "velocity", "adagrad": "accumulator",
+              "rmsprop": "velocity", "adam": "m, v", "adamw": "m, v"}
+
+
+def _sgd_old_state(part, lr_factor=""):
+    fn = SPECS[part].fn
+    lr = 0.01 if part in ("momentum", "nesterov") else 0.001     # the signature's default
+    return (f"def {fn}(param, grad, {_STATE_ARGS[part]}, learning_rate={lr}, **hparams):\n"
+            f"    return param - {lr_factor}learning_rate * grad, {_OLD_STATE[part]}\n")
+
+
+@pytest.mark.parametrize("part", OPTIMIZER_PARTS)
+def test_plain_sgd_with_the_old_state_is_named_plain_sgd_not_returns_inputs(tmp_path, part):
+    """`return param - learning_rate*grad, <old state>` was told on nesterov and adamw
+    "Your function returns its inputs unchanged: the parameter never moves" (finding 5)."""
+    result = grade_path(_redefined(tmp_path / "s", _sgd_old_state(part)), parts=[part])
+    assert result.part(part).score == 0
+    assert diagnoses(result, part) == {f"{part}_plain_sgd"}
+    failing = [c for c in result.part(part).checks if not c.passed]
+    assert all(c.diagnosis == f"{part}_plain_sgd" for c in failing), [
+        (c.name, c.diagnosis) for c in failing]
+    assert not any("returns its inputs" in c.hint for c in result.part(part).checks)
+
+
+@pytest.mark.parametrize("part", ["nesterov", "adamw"])
+def test_a_parameter_that_moves_is_never_said_to_be_returned_unchanged(tmp_path, part):
+    """An unknown step that moves the parameter (half an SGD step, old state): whatever
+    is said, never "returns its inputs" nor "parameter not updated"."""
+    result = grade_path(_redefined(tmp_path / "s", _sgd_old_state(part, "0.5 * ")), parts=[part])
+    assert not result.part(part).full
+    found = diagnoses(result, part)
+    assert not any(d.endswith(("_returns_inputs", "_param_not_updated")) for d in found), found
+    assert not any("returns its inputs" in c.hint or "parameter unchanged" in c.hint
+                   for c in result.part(part).checks)
+
+
+#: (part, the reviewer's form of a mistake (other formulas than the catalogue's), its name)
+REVIEW_FORMS = [
+    ("adam", """
+def adam_step(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    new_m = m + (1 - beta_2) * (grad - m)
+    new_v = v + (1 - beta_1) * (np.square(grad) - v)
+    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    return param - alpha * new_m / (np.sqrt(new_v) + epsilon), new_m, new_v
+""", "adam_swapped_betas_keras_form"),
+    ("adam", """
+def adam_step(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad * grad
+    alpha = learning_rate * (1 - beta_2 ** t) ** 0.5 / (1 - beta_1 ** t)
+    return param - alpha * m / (v + epsilon), m, v
+""", "adam_no_sqrt_keras_form"),
+    ("adamw", """
+def adamw_step(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004, beta_1=0.9,
+               beta_2=0.999, epsilon=1e-7):
+    param = param - learning_rate * weight_decay * grad
+    return adam_step(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+""", "adamw_decay_uses_grad"),
+    ("nesterov", """
+def nesterov_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    velocity = momentum * velocity - learning_rate * grad
+    return param + momentum * velocity - 0.01 * grad, velocity
+""", "nesterov_fixed_lr_in_step"),
+    ("momentum", """
+def sgd_momentum_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v_prev = velocity
+    velocity = momentum * velocity - learning_rate * grad
+    return param - momentum * v_prev + (1 + momentum) * velocity, velocity   # CS231n Nesterov
+""", "momentum_is_nesterov"),
+    ("momentum", """
+def sgd_momentum_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    velocity = momentum * velocity - learning_rate * grad
+    param = param + momentum * velocity - learning_rate * grad
+    return param, velocity
+""", "momentum_is_nesterov"),
+]
+
+
+@pytest.mark.parametrize("part,code,name", REVIEW_FORMS, ids=[n for _, _, n in REVIEW_FORMS])
+def test_the_reviewers_forms_are_named(tmp_path, part, code, name):
+    result = grade_path(_redefined(tmp_path / "s", code), parts=[part])
+    assert not result.part(part).full
+    assert diagnoses(result, part) == {name}
+    failing = [c for c in result.part(part).checks if not c.passed]
+    assert {c.diagnosis for c in failing} == {name}, [(c.name, c.diagnosis) for c in failing]
+    assert {c.hint for c in failing} == {HINTS[name]}
+
+
+def test_adam_with_t_fixed_at_1_is_not_called_no_bias_correction(tmp_path):
+    """With the lecture's betas (0.9, 0.99), t fixed at 1 coincides with "no bias
+    correction"; the other checks rule that out: the name is dropped, and the probe of
+    `t` names the real cause (finding 6)."""
+    code = """
+def adam_step(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad ** 2
+    alpha = learning_rate * np.sqrt(1 - beta_2 ** 1) / (1 - beta_1 ** 1)
+    return param - alpha * m / (np.sqrt(v) + epsilon), m, v
+"""
+    result = grade_path(_redefined(tmp_path / "s", code), parts=["adam"])
+    for part in ("adam",):
+        failing = [c for c in result.part(part).checks if not c.passed]
+        assert failing and {c.diagnosis for c in failing} == {"ignores:t"}, [
+            (c.name, c.diagnosis) for c in failing]
+        assert all("`t`" in c.hint for c in failing)
+
+
+def test_adam_counting_its_own_steps_is_told_it_keeps_state(tmp_path):
+    code = """
+_steps = 0
+
+def adam_step(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    global _steps
+    _steps += 1
+    t = _steps
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad ** 2
+    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    return param - alpha * m / (np.sqrt(v) + epsilon), m, v
+"""
+    from grader.diagnosis import STATEFUL
+
+    result = grade_path(_redefined(tmp_path / "s", code), parts=["adam"])
+    failing = [c for c in result.part("adam").checks if not c.passed]
+    assert failing and {c.diagnosis for c in failing} == {STATEFUL}, [
+        (c.name, c.diagnosis) for c in failing]
+    assert "adam_no_bias_correction" not in diagnoses(result, "adam")
+
+
+def test_a_float32_step_far_below_the_parameters_size_is_still_recognised():
+    """A step of ~1e-6 on float32 parameters of size ~1 is only known to a few percent
+    (rounding of the stored parameter): that rounding is not a deviation."""
+    from grader.training.trajectory import _deviations
+
+    p0 = np.array([1.6574033, -1.052758], np.float32)
+    ref = {"params": [np.array([1.6574024, -1.052757], np.float32)], "states": [[]]}
+    got = ([np.array([1.65740235, -1.05275698])], [[]])
+    ((dev, _),) = _deviations(p0, got, {"m": ref})
+    assert dev < 1e-3
+    far = ([np.array([1.6574014, -1.052756])], [[]])
+    ((dev, _),) = _deviations(p0, far, {"m": ref})
+    assert dev > 0.5

@@ -261,6 +261,63 @@ def rmsprop_no_square(param, grad, velocity, learning_rate=0.001, rho=0.9, epsil
         return param - learning_rate * grad / np.sqrt(v + epsilon), v
 
 
+# -- forms seen in an independent review (issue 11, round 2) ---------------------------------
+def momentum_is_nesterov(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v = momentum * velocity - learning_rate * grad
+    return param + momentum * v - learning_rate * grad, v
+
+
+def nesterov_fixed_lr_in_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v = momentum * velocity - learning_rate * grad
+    return param + momentum * v - 0.01 * grad, v
+
+
+def nesterov_fixed_lr_in_velocity(param, grad, velocity, learning_rate=0.01, momentum=0.0):
+    v = momentum * velocity - 0.01 * grad
+    return param + momentum * v - learning_rate * grad, v
+
+
+def adam_swapped_betas_keras_form(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9,
+                                  beta_2=0.999, epsilon=1e-7):
+    m = beta_2 * m + (1 - beta_2) * grad          # the moments swap their betas,
+    v = beta_1 * v + (1 - beta_1) * grad ** 2     # the bias correction does not
+    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    return param - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+
+def adam_no_sqrt_keras_form(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9,
+                            beta_2=0.999, epsilon=1e-7):
+    m, v = _moments(grad, m, v, beta_1, beta_2)
+    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    return param - alpha * m / (v + epsilon), m, v
+
+
+def adamw_decay_uses_grad(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004,
+                          beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    return _keras_adam(param - learning_rate * weight_decay * grad, grad, m, v, t,
+                       learning_rate, beta_1, beta_2, epsilon)
+
+
+def adamw_fixed_lr_in_decay(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004,
+                            beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    return _keras_adam(param - 0.001 * weight_decay * param, grad, m, v, t,
+                       learning_rate, beta_1, beta_2, epsilon)
+
+
+def _plain_sgd(part, n, default_lr):
+    def step(param, grad, *rest, learning_rate=default_lr, **hparams):   # the state is unused
+        return (param - learning_rate * grad, *rest[:n])
+
+    step.__name__ = step.__qualname__ = f"{part}_plain_sgd"
+    return step
+
+
+PLAIN_SGD = {part: _plain_sgd(part, n, lr) for part, n, lr in (
+    ("nesterov", 1, 0.01), ("adagrad", 1, 0.001), ("rmsprop", 1, 0.001), ("adam", 2, 0.001),
+    ("adamw", 2, 0.001))}
+globals().update({fn.__name__: fn for fn in PLAIN_SGD.values()})
+
+
 # -- trivial variants: each must score 0 in its part -----------------------------------------
 def _sgd(param, grad, velocity, learning_rate=0.01, momentum=0.0):
     v = momentum * velocity - learning_rate * grad
@@ -339,6 +396,12 @@ MISTAKES = {
     "adamw": [adamw_coupled_l2, adamw_decay_without_lr, adamw_decay_after_step, adamw_no_decay,
               adamw_decay_scales_grad],
 }
+MISTAKES["momentum"].append(momentum_is_nesterov)
+MISTAKES["nesterov"] += [nesterov_fixed_lr_in_step, nesterov_fixed_lr_in_velocity]
+MISTAKES["adam"] += [adam_swapped_betas_keras_form, adam_no_sqrt_keras_form]
+MISTAKES["adamw"] += [adamw_decay_uses_grad, adamw_fixed_lr_in_decay]
+for _part, _fn in PLAIN_SGD.items():
+    MISTAKES[_part].append(_fn)
 for _part, _fns in TRIVIAL.items():
     MISTAKES[_part] = MISTAKES[_part] + _fns
 TEXTBOOK = {"adagrad": adagrad_textbook, "rmsprop": rmsprop_textbook, "adam": adam_textbook,

@@ -94,6 +94,10 @@ def _adamw_variant(kind):
     def step(p, g, m, v, t, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
              epsilon=1e-7):
         hp = (learning_rate, beta_1, beta_2, epsilon)
+        if kind == "uses_grad":
+            return keras_adam(p - learning_rate * weight_decay * g, g, m, v, t, *hp)
+        if kind == "fixed_lr":
+            return keras_adam(p - 0.001 * weight_decay * p, g, m, v, t, *hp)
         if kind == "coupled_l2":
             return keras_adam(p, g + weight_decay * p, m, v, t, *hp)
         if kind == "scales_grad":
@@ -170,8 +174,44 @@ MODELS = {
     "adamw": {f"adamw_{k}": _adamw_variant(v) for k, v in (
         ("coupled_l2", "coupled_l2"), ("decay_without_lr", "without_lr"),
         ("decay_after_step", "after"), ("no_decay", "none"),
-        ("decay_scales_grad", "scales_grad"))},
+        ("decay_scales_grad", "scales_grad"), ("decay_uses_grad", "uses_grad"),
+        ("fixed_lr_in_decay", "fixed_lr"))},
 }
+MODELS["momentum"]["momentum_is_nesterov"] = nesterov
+MODELS["nesterov"]["nesterov_fixed_lr_in_step"] = (
+    lambda p, g, v, learning_rate=0.01, momentum=0.0: (
+        p + momentum * (momentum * v - learning_rate * g) - 0.01 * g,
+        momentum * v - learning_rate * g))
+MODELS["nesterov"]["nesterov_fixed_lr_in_velocity"] = (
+    lambda p, g, v, learning_rate=0.01, momentum=0.0: (
+        p + momentum * (momentum * v - 0.01 * g) - learning_rate * g, momentum * v - 0.01 * g))
+
+
+def _keras_form(p, g, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                *, swap=False, sqrt=True):
+    """Keras's folded bias correction (alpha = lr*sqrt(1-beta_2**t)/(1-beta_1**t)), with
+    the moments' betas swapped or without the square root."""
+    b_m, b_v = (beta_2, beta_1) if swap else (beta_1, beta_2)
+    m = b_m * m + (1 - b_m) * g
+    v = b_v * v + (1 - b_v) * g ** 2
+    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    with np.errstate(all="ignore"):
+        return p - alpha * m / ((np.sqrt(v) if sqrt else v) + epsilon), m, v
+
+
+MODELS["adam"]["adam_swapped_betas_keras_form"] = lambda *a, **k: _keras_form(*a, **k, swap=True)
+MODELS["adam"]["adam_no_sqrt_keras_form"] = lambda *a, **k: _keras_form(*a, **k, sqrt=False)
+
+
+def _plain_sgd(n, default_lr):
+    def step(p, g, *rest, learning_rate=default_lr, **hp):
+        return (p - learning_rate * g, *rest[:n])
+    return step
+
+
+for _pid in ("nesterov", "adagrad", "rmsprop", "adam", "adamw"):
+    MODELS[_pid][f"{_pid}_plain_sgd"] = _plain_sgd(N_STATE[_pid],
+                                                   0.01 if _pid == "nesterov" else 0.001)
 
 
 def _adam_variant(p, g, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,

@@ -72,6 +72,22 @@ class Evidence:
         if RECORDING is not None:
             RECORDING.append((self.part_id, self.fn, k, list(args), dict(kwargs)))
 
+    def considered(self) -> set:
+        """The known mistakes whose outputs were compared with the student's on every call
+        (empty when a call has no recorded outputs, or when the student's outputs are
+        the correct ones within reproduction everywhere: then nothing is ruled out)."""
+        data = recorded(self.assignment, self.part_id)
+        names, differs = None, False
+        for k, got in self.calls:
+            outputs = data.get(k)
+            if outputs is None:
+                return set()
+            correct = outputs.get(CORRECT)
+            differs = differs or correct is None or _error(got, correct) > 1
+            here = set(outputs) - {CORRECT}
+            names = here if names is None else names & here
+        return (names or set()) if differs else set()
+
     def candidates(self) -> set:
         """The known mistakes that reproduce every call, each one much more closely than
         the correct output does wherever the student's output is not the correct one.

@@ -125,7 +125,32 @@ HINTS = {
                                       "correction is only for this step's update.",
     "adam_v_uses_beta_1": "v is averaged with beta_2, not beta_1: v = beta_2*v + "
                           "(1-beta_2)*grad**2.",
+    "momentum_is_nesterov": "This is Nesterov momentum: you move by momentum*new_velocity - "
+                            "lr*grad (a look-ahead). Plain SGD momentum moves by the new "
+                            "velocity itself: velocity = momentum*velocity - lr*grad, then "
+                            "param + velocity.",
+    "nesterov_fixed_lr_in_step": "Your velocity uses learning_rate, but the parameter step uses "
+                                 "a fixed number instead (0.01, the default?): Keras moves by "
+                                 "momentum*new_velocity - learning_rate*grad.",
+    "nesterov_fixed_lr_in_velocity": "Your parameter step uses learning_rate, but the velocity "
+                                     "uses a fixed number instead (0.01, the default?): "
+                                     "velocity = momentum*velocity - learning_rate*grad.",
+    "adam_swapped_betas_keras_form": "beta_1 belongs to the first moment m (the mean of grad) and "
+                                     "beta_2 to the second moment v (the mean of grad**2): your m "
+                                     "averages with beta_2 and your v with beta_1.",
+    "adam_no_sqrt_keras_form": "Adam divides by sqrt(v) (the RMS of the gradient), not by v: "
+                               "param - alpha*m / (sqrt(v) + epsilon).",
+    "adamw_decay_uses_grad": "Your decay subtracts learning_rate*weight_decay*grad: the decay "
+                             "shrinks the parameter itself, param -= "
+                             "learning_rate*weight_decay*param, before the Adam step.",
+    "adamw_fixed_lr_in_decay": "Your Adam step uses learning_rate, but the weight decay uses a "
+                               "fixed number instead (0.001, the default?): param -= "
+                               "learning_rate*weight_decay*param.",
 }
+
+#: Parts (other than momentum, which has momentum_plain_sgd) with a "plain SGD" mistake:
+#: ``param - learning_rate*grad`` with the state returned unchanged.
+PLAIN_SGD = ("nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 #: Trivial variants of every part (each must score 0): the ids are ``<part>_<kind>``.
 TRIVIAL_KINDS = ("returns_inputs", "returns_zeros", "param_times_zero", "param_not_updated",
@@ -150,6 +175,12 @@ TRIVIAL_HINTS = {
 for _pid, _word in _STATE_WORDS.items():
     for _kind, _text in TRIVIAL_HINTS.items():
         HINTS[f"{_pid}_{_kind}"] = _text.format(state=_word)
+for _pid in PLAIN_SGD:
+    HINTS[f"{_pid}_plain_sgd"] = (
+        f"This is plain SGD: your parameter moves by -learning_rate*grad and your "
+        f"{_STATE_WORDS[_pid]} {'are' if _pid in ('adam', 'adamw') else 'is'} returned "
+        f"unchanged. {TITLES[_pid]} updates the {_STATE_WORDS[_pid]} first and moves the "
+        "parameter using {them}.".replace("{them}", "them" if _pid in ("adam", "adamw") else "it"))
 
 
 # -- properties (no reference needed) ---------------------------------------------------
@@ -190,7 +221,7 @@ def _run_named(part_id, strategy, body, ctx, describe):
         if failure.diagnosis == _PENDING:
             candidates = evidence.candidates()
             failure.diagnosis = next(iter(candidates)) if len(candidates) == 1 else ""
-            note_candidates(ctx, failure, candidates)
+            note_candidates(ctx, failure, candidates, evidence.considered())
         raise
 
 
@@ -464,31 +495,47 @@ _PROBE_STATE = {"momentum": [np.array([0.25, -0.5, 0.125])],
                 "nesterov": [np.array([0.25, -0.5, 0.125])],
                 "adagrad": [np.array([0.1, 0.5, 1.0])],
                 "rmsprop": [np.array([0.25, 0.5, 1.0])],
-                "adam": [np.array([0.25, -0.5, 0.5]), np.array([0.5, 0.25, 1.0]), 3],
-                "adamw": [np.array([0.25, -0.5, 0.5]), np.array([0.5, 0.25, 1.0]), 3]}
+                "adam": [np.array([0.25, -0.5, 0.5]), np.array([0.5, 0.25, 1.0])],
+                "adamw": [np.array([0.25, -0.5, 0.5]), np.array([0.5, 0.25, 1.0])]}
 #: The base value and a clearly different one of every hyper-parameter; epsilon's
-#: alternative is large next to the probe's gradients, so the solution's output changes.
+#: alternative is large next to the probe's gradients, so the solution's output changes;
+#: t (the step number) changes the bias correction since m and v are not zero.
 _ALTERNATIVES = {"learning_rate": (0.1, 0.02), "momentum": (0.9, 0.5), "rho": (0.9, 0.5),
                  "beta_1": (0.9, 0.6), "beta_2": (0.999, 0.9), "epsilon": (1e-7, 0.5),
-                 "weight_decay": (0.004, 0.2)}
+                 "weight_decay": (0.004, 0.2), "t": (3, 1)}
 _HPARAMS = {"momentum": ("learning_rate", "momentum"), "nesterov": ("learning_rate", "momentum"),
             "adagrad": ("learning_rate", "epsilon"), "rmsprop": ("learning_rate", "rho", "epsilon"),
-            "adam": ("learning_rate", "beta_1", "beta_2", "epsilon"),
-            "adamw": ("learning_rate", "weight_decay", "beta_1", "beta_2", "epsilon")}
-#: Known mistakes that ignore a hyper-parameter themselves: their name stands (so do the
+            "adam": ("t", "learning_rate", "beta_1", "beta_2", "epsilon"),
+            "adamw": ("t", "learning_rate", "weight_decay", "beta_1", "beta_2", "epsilon")}
+#: Known mistakes that ignore an argument themselves: their name stands (so do the
 #: trivial variants' names, but "state not updated", whose parameter uses them all).
 _IGNORING = {"momentum": ("momentum_no_lr", "momentum_plain_sgd"), "rmsprop": ("rmsprop_no_decay",),
+             "adam": ("adam_no_bias_correction",),
              "adamw": ("adamw_no_decay",)}
+
+
+def _call_with_t(fn, args):
+    """Probe calls of a step taking ``t``: t goes in its place, positionally (as the
+    checks pass it), whatever the student named it."""
+    def run(ctx, kwargs):
+        kwargs = dict(kwargs)
+        t = kwargs.pop("t")
+        return ctx.call(fn, *args, t, **kwargs)
+    return run
 
 
 def probes(part_id) -> tuple[Probe, ...]:
     names = _HPARAMS[part_id]
-    return (Probe(fn=SPECS[part_id].fn, args=(_P, _G, *_PROBE_STATE[part_id]),
+    spec = SPECS[part_id]
+    args = (_P, _G, *_PROBE_STATE[part_id])
+    keeps = _IGNORING.get(part_id, ()) + tuple(
+        f"{part_id}_{kind}" for kind in TRIVIAL_KINDS if kind != "state_not_updated") + (
+        (f"{part_id}_plain_sgd",) if part_id in PLAIN_SGD else ())
+    return (Probe(fn=spec.fn, args=args,
                   kwargs={n: _ALTERNATIVES[n][0] for n in names},
                   alternatives={n: _ALTERNATIVES[n][1] for n in names},
-                  keeps=_IGNORING.get(part_id, ()) + tuple(
-                      f"{part_id}_{kind}" for kind in TRIVIAL_KINDS
-                      if kind != "state_not_updated")),)
+                  run=_call_with_t(spec.fn, args) if spec.uses_t else None,
+                  keeps=keeps),)
 
 
 def parts() -> list[Part]:

@@ -142,11 +142,17 @@ def reference_check(spec: StepSpec, *, tag=None, hidden=False, textbook_note: st
                     break
             else:
                 failure = _diagnosed_failure(ctx, spec, case, traj, bad)
-                candidates = {failure.diagnosis} if failure.diagnosis else _narrowed(
-                    ctx, spec, cases, case, traj)
-                if len(candidates) == 1:
+                # every known mistake that reproduces this case and the check's others
+                # (the evidence that rules a name out on another check, see diagnosis.py)
+                candidates = _narrowed(ctx, spec, cases, case, traj)
+                if failure.diagnosis and failure.diagnosis not in candidates:
+                    failure.diagnosis = ""     # the check's other cases rule it out
+                if not failure.diagnosis and len(candidates) == 1:
                     failure.diagnosis = next(iter(candidates))
-                note_candidates(ctx, failure, candidates)
+                considered = set(case.mistakes)
+                for other in cases:
+                    considered &= set(other.mistakes)
+                note_candidates(ctx, failure, candidates, considered)
                 raise failure
         if used_variant and textbook_note:
             return textbook_note
@@ -170,13 +176,13 @@ def _diagnosed_failure(ctx, spec, case, traj, bad) -> Failure:
 
 
 def _narrowed(ctx, spec, cases, failing, traj) -> set:
-    """When several known mistakes reproduce the failing case (e.g. on a one-step case
-    two of them coincide), the check's other cases decide: a mistake stays a candidate
-    while it reproduces the student's trajectory on each of them (one that passes
-    included). Returns the candidates left (named only when exactly one is left)."""
+    """The known mistakes that reproduce the failing case AND the check's other cases: a
+    mistake stays a candidate while it reproduces the student's trajectory on each of
+    them (one that passes included), e.g. when two mistakes coincide on a one-step case.
+    Returns the candidates left (named only when exactly one is left)."""
     candidates = set(reproducing_mistakes(failing.inputs["param"], traj, failing.mistakes,
                                           expected=failing.expected))
-    if len(candidates) < 2:
+    if not candidates:
         return candidates
     for case in cases:
         if case is failing:
@@ -187,7 +193,7 @@ def _narrowed(ctx, spec, cases, failing, traj) -> set:
             continue
         candidates &= set(reproducing_mistakes(case.inputs["param"], traj_c, case.mistakes,
                                                expected=case.expected if bad else None))
-        if len(candidates) < 2:
+        if not candidates:
             break
     return candidates
 
@@ -210,9 +216,33 @@ def _threshold(param0, traj, threshold, expected):
     return min(threshold, 0.1 * to_keras)
 
 
+def _displacement_deviation(got, ref, start, dtype) -> float:
+    """relative_deviation of the steps ``got - start`` and ``ref - start``, where the
+    parameters themselves are stored in ``dtype``: a few units in the last place of the
+    parameter are rounding, not a difference (a step of 1e-6 on a float32 parameter of
+    size 1 is only known to ~5%)."""
+    got = np.asarray(got, np.float64)
+    ref = np.asarray(ref, np.float64)
+    if got.shape != ref.shape or np.dtype(dtype) == np.float64:
+        return relative_deviation(got - start, ref - start)
+    d_got, d_ref = got - start, ref - start
+    nan_g, nan_r = np.isnan(d_got), np.isnan(d_ref)
+    if np.any(nan_g != nan_r):
+        return np.inf
+    keep = ~nan_g
+    if not keep.any():
+        return 0.0
+    with np.errstate(all="ignore"):
+        slack = 2 * np.spacing(np.abs(ref).astype(dtype)).astype(np.float64)
+        diff = np.maximum(np.abs(d_got - d_ref) - slack, 0.0)
+        dev = np.max(diff[keep]) / (np.max(np.abs(d_ref[keep])) + 1e-12)
+    return float(dev) if np.isfinite(dev) else np.inf
+
+
 def _deviations(param0, traj, mistakes: dict) -> list:
     params, states = traj
     start = np.asarray(param0, dtype=np.float64)
+    dtype = np.asarray(param0).dtype
     devs = []
     for mistake_id, ref in mistakes.items():
         dev = 0.0
@@ -220,7 +250,7 @@ def _deviations(param0, traj, mistakes: dict) -> list:
             if i >= len(ref["params"]):
                 dev = np.inf
                 break
-            dev = max(dev, relative_deviation(params[i] - start, np.asarray(ref["params"][i], np.float64) - start))
+            dev = max(dev, _displacement_deviation(params[i], ref["params"][i], start, dtype))
             for got, exp in zip(states[i], ref["states"][i]):
                 dev = max(dev, relative_deviation(got, exp))
         devs.append((dev, mistake_id))
