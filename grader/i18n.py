@@ -428,6 +428,38 @@ _TRIVIAL_KO = {
 for _pid, _word in _STATE_KO.items():
     for _kind, _text in _TRIVIAL_KO.items():
         HINTS_KO[f"{_pid}_{_kind}"] = _text.format(state=_word)
+# optimizer mistakes of the second review (H-G)
+_TITLE_KO = {"nesterov": "네스테로프 모멘텀", "adagrad": "Adagrad", "rmsprop": "RMSprop",
+             "adam": "Adam", "adamw": "AdamW"}
+for _pid, _title in _TITLE_KO.items():
+    HINTS_KO[f"{_pid}_plain_sgd"] = (
+        f"이것은 일반 SGD입니다: 파라미터를 -learning_rate*grad만큼 움직이고 {_STATE_KO[_pid]}는 "
+        f"그대로 돌려줍니다. {_title}은(는) {_STATE_KO[_pid]}를 먼저 갱신하고 그것으로 파라미터를 "
+        "움직입니다.")
+HINTS_KO.update({
+    "momentum_is_nesterov":
+        "이것은 네스테로프 모멘텀입니다: momentum*new_velocity - lr*grad만큼(앞을 내다보며) "
+        "움직였습니다. 일반 SGD 모멘텀은 새 속도 자체만큼 움직입니다: velocity = "
+        "momentum*velocity - lr*grad, 그리고 param + velocity.",
+    "nesterov_fixed_lr_in_step":
+        "속도에는 learning_rate를 썼지만 파라미터 스텝에는 고정된 숫자(기본값 0.01?)를 썼습니다. "
+        "Keras는 momentum*new_velocity - learning_rate*grad만큼 움직입니다.",
+    "nesterov_fixed_lr_in_velocity":
+        "파라미터 스텝에는 learning_rate를 썼지만 속도에는 고정된 숫자(기본값 0.01?)를 썼습니다: "
+        "velocity = momentum*velocity - learning_rate*grad.",
+    "adam_swapped_betas_keras_form":
+        "beta_1은 1차 모멘트 m(grad의 평균), beta_2는 2차 모멘트 v(grad**2의 평균)에 쓰입니다. "
+        "m을 beta_2로, v를 beta_1로 평균했습니다.",
+    "adam_no_sqrt_keras_form":
+        "Adam은 v가 아니라 sqrt(v)(그래디언트의 RMS)로 나눕니다: param - alpha*m / (sqrt(v) + "
+        "epsilon).",
+    "adamw_decay_uses_grad":
+        "감쇠로 learning_rate*weight_decay*grad를 뺐습니다. 감쇠는 파라미터 자체를 줄입니다: Adam "
+        "스텝 전에 param -= learning_rate*weight_decay*param.",
+    "adamw_fixed_lr_in_decay":
+        "Adam 스텝에는 learning_rate를 썼지만 가중치 감쇠에는 고정된 숫자(기본값 0.001?)를 "
+        "썼습니다: param -= learning_rate*weight_decay*param.",
+})
 
 # -- notes on passing checks (keyed by the English text) ---------------------------------------
 
