@@ -44,9 +44,10 @@ def test_mistake_loses_points_only_here(cls, tmp_path):
     lost = lost_points(result)
     assert set(lost) == {PART}, lost
     assert 0 < lost[PART], lost
-    if cls is not M.EarlyStoppingPatienceZeroNeverStops:   # patience=0 is the default: every
-        assert lost[PART] < 17, lost                         # check has such cases; others
-                                                              # lose a sensible share only
+    # patience=0 is the default and best_epoch is compared by every check: those two lose
+    # everything; the others lose a sensible share only
+    if cls not in (M.EarlyStoppingPatienceZeroNeverStops, M.EarlyStoppingBestEpochNotSet):
+        assert lost[PART] < 17, lost
     mid = M.mistake_id(cls)
     # named by its failing checks, and no other mistake is named (issue 11.4): e.g. a
     # class ignoring start_from_epoch was called "non-strict improvement", one never
@@ -338,9 +339,12 @@ def test_summaries_compare_float32_best():
     assert difference(summarize(res), summarize(ref)) is None
     res[0]["attrs"]["stopped_epoch"] = 3.0
     assert "stopped_epoch" in difference(summarize(res), summarize(ref))
-    # nothing monitored: Keras keeps best=None; an initial +-inf means the same
+    # nothing monitored: Keras 3 keeps best=None; tf.keras 2.x's initial +-inf is not that
+    # (review round 2: a class starting at inf was given full marks)
     res[0]["attrs"].update(stopped_epoch=2.0, best=float("inf"))
     ref[0]["attrs"]["best"] = None
+    assert "`best` is inf" in difference(summarize(res), summarize(ref))
+    res[0]["attrs"]["best"] = None
     assert difference(summarize(res), summarize(ref)) is None
     res[0]["attrs"]["best"] = {"missing": True}
     assert "<no such attribute>" in difference(summarize(res), summarize(ref))
@@ -373,3 +377,155 @@ def test_keras_auto_mode_needs_the_compiled_metric(tf):
     with pytest.raises(ValueError):
         run_callback_script(lambda: keras.callbacks.EarlyStopping(monitor="val_accuracy"),
                             runs, [np.zeros(1)])
+
+
+# -- review round 2 (issue 11): the reviewer's forms, each named -------------------------------
+
+REVIEW_FORMS = {
+    # a baseline test without min_delta, written out (not via the improvement helper)
+    "early_stopping_baseline_ignores_min_delta": (
+        "if self.baseline is None or self._is_improvement(current, self.baseline):",
+        "if self.baseline is None or (current < self.baseline if self.mode == 'min' "
+        "else current > self.baseline):"),
+    # tf.keras 2.x's start
+    "early_stopping_best_starts_at_infinity": (
+        "    def on_train_begin(self, logs=None):\n        self.wait = 0\n"
+        "        self.stopped_epoch = 0\n        self.best = None",
+        "    def on_train_begin(self, logs=None):\n        self.wait = 0\n"
+        "        self.stopped_epoch = 0\n"
+        "        self.best = float('inf') if self.mode == 'min' else -float('inf')"),
+    "early_stopping_best_epoch_not_set": (
+        "            self.best = current\n            self.best_epoch = epoch\n",
+        "            self.best = current\n"),
+    "early_stopping_snapshot_taken_once": (
+        "            if self.restore_best_weights:\n"
+        "                self.best_weights = self.model.get_weights()",
+        "            if self.restore_best_weights and self.best_weights is None:\n"
+        "                self.best_weights = self.model.get_weights()"),
+}
+
+REVIEW_BASE = """
+class EarlyStopping:
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, mode="auto",
+                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+        self.monitor = monitor
+        self.min_delta = abs(min_delta)
+        self.patience = patience
+        self.baseline = baseline
+        self.restore_best_weights = restore_best_weights
+        self.start_from_epoch = start_from_epoch
+        if mode == "auto":
+            base = monitor[4:] if monitor.startswith("val_") else monitor
+            mode = "min" if base == "loss" else "max"
+        self.mode = mode
+        self.model = None
+        self.on_train_begin()
+
+    def set_model(self, model):
+        self.model = model
+
+    def _is_improvement(self, current, reference):
+        if reference is None:
+            return True
+        if self.mode == "min":
+            return current + self.min_delta < reference
+        return current - self.min_delta > reference
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = None
+        self.best_epoch = 0
+        self.best_weights = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        current = logs.get(self.monitor)
+        if current is None or epoch < self.start_from_epoch:
+            return
+        self.wait += 1
+        if self._is_improvement(current, self.best):
+            self.best = current
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._is_improvement(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.restore_best_weights and self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+"""
+
+
+def test_review_base_class_scores_full_marks(tmp_path):
+    sub = copy_solutions(tmp_path / "sub")
+    (sub / "early_stopping.py").write_text(REVIEW_BASE, encoding="utf-8")
+    part = grade_path(sub, parts=[PART]).part(PART)
+    assert part.full, [(c.name, c.message) for c in part.checks if not c.passed]
+    assert not any(c.diagnosis for c in part.checks)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mid", sorted(REVIEW_FORMS))
+def test_review_forms_lose_points_and_are_named(tmp_path, mid):
+    """Review round 2: a baseline test without min_delta and best=inf got 17/17; best_epoch
+    never set and a snapshot taken only once were not named. Each loses points, is named
+    by its own id on a public check, and nothing else is named."""
+    from grader.training.early_stopping import HINTS
+
+    old, new = REVIEW_FORMS[mid]
+    assert old in REVIEW_BASE
+    sub = copy_solutions(tmp_path / "sub")
+    (sub / "early_stopping.py").write_text(REVIEW_BASE.replace(old, new), encoding="utf-8")
+    result = grade_path(sub, parts=[PART])
+    assert PART in lost_points(result)
+    assert diagnoses(result, PART) == {mid}, diagnoses(result, PART)
+    assert any(c.diagnosis == mid and not c.hidden for c in result.part(PART).checks)
+    assert HINTS[mid] in {c.hint for c in result.part(PART).checks}
+
+
+def test_baseline_with_min_delta_and_nothing_monitored_are_recorded():
+    """Public and hidden cases where min_delta changes the baseline test and where no
+    epoch is monitored (Keras keeps best=None)."""
+    for hidden in (False, True):
+        cases = load_cases("training", PART, hidden)
+        for mid in ("early_stopping_baseline_ignores_min_delta",
+                    "early_stopping_best_starts_at_infinity"):
+            assert any(difference(c.mistakes[mid], c.expected) for c in cases
+                       if hidden or {"baseline", "start_missing"} & set(c.tags)), (mid, hidden)
+        assert any(r["best"] is None for c in cases for r in c.expected["runs"]), hidden
+
+
+@pytest.mark.tf
+def test_keras_baseline_uses_min_delta_and_keeps_best_none(tf):
+    """What the new cases rest on, straight from Keras 3: the baseline test subtracts
+    min_delta (the reviewer's example stops at epoch 2, not 3), and after a training that
+    monitored no epoch best is None, best_epoch 0, wait 0, best_weights None."""
+    import keras
+
+    from grader.sandbox.drivers import run_callback_script
+
+    def run(init, values):
+        made = {}
+
+        def make():
+            made["cb"] = keras.callbacks.EarlyStopping(**init)
+            return made["cb"]
+
+        runs = [{"logs": [{"val_loss": v} for v in values],
+                 "weights": [[np.full(1, float(e))] for e in range(len(values))]}]
+        raw = run_callback_script(make, runs, [np.zeros(1)])
+        return raw[0], made["cb"]
+
+    raw, cb = run({"patience": 2, "baseline": 0.79, "min_delta": 0.05},
+                  [1.0, .77, .76, .75, .74, .8, .9])
+    assert (raw["epochs_run"], cb.stopped_epoch, cb.best_epoch, cb.wait) == (3, 2, 1, 3)
+    raw, cb = run({"start_from_epoch": 20, "restore_best_weights": True}, [0.5] * 12)
+    assert raw["epochs_run"] == 12
+    assert (cb.best, cb.best_epoch, cb.wait, cb.stopped_epoch, cb.best_weights) == \
+        (None, 0, 0, 0, None)

@@ -20,7 +20,9 @@ MODEL_MISTAKES = (
     "early_stopping_missing_counts_as_wait", "early_stopping_no_reset_on_train_begin",
     "early_stopping_one_based_stopped_epoch", "early_stopping_accuracy_minimised",
     "early_stopping_patience_zero_never_stops", "early_stopping_stops_at_epoch_zero",
-    "early_stopping_stop_test_after_improvement",
+    "early_stopping_stop_test_after_improvement", "early_stopping_baseline_ignores_min_delta",
+    "early_stopping_best_starts_at_infinity", "early_stopping_best_epoch_not_set",
+    "early_stopping_snapshot_taken_once",
 )
 
 
@@ -61,8 +63,12 @@ def simulate(inputs: dict, mistake: str = "") -> dict:
     runs = []
     for r, logs in enumerate(inputs["logs"]):
         if r == 0 or m != "no_reset_on_train_begin":
-            state = {"wait": 0, "stopped": 0, "best": baseline if m == "baseline_seeds_best"
-                     else None, "best_epoch": 0, "snapshot": None}
+            first = None
+            if m == "baseline_seeds_best":
+                first = baseline
+            elif m == "best_starts_at_infinity":
+                first = float("inf") if mode == "min" else -float("inf")
+            state = {"wait": 0, "stopped": 0, "best": first, "best_epoch": 0, "snapshot": None}
         weights, epochs_run = initial_weights(), 0
         for epoch, lg in enumerate(logs):
             weights = epoch_weights(r, epoch)
@@ -78,10 +84,17 @@ def simulate(inputs: dict, mistake: str = "") -> dict:
             else:
                 state["wait"] += 1
                 if improves(cur, state["best"]):
-                    state["best"], state["best_epoch"] = cur, epoch
-                    if restore:
+                    state["best"] = cur
+                    if m != "best_epoch_not_set":
+                        state["best_epoch"] = epoch
+                    if restore and (m != "snapshot_taken_once" or state["snapshot"] is None):
                         state["snapshot"] = weights
-                    if baseline is None or m == "ignores_baseline" or improves(cur, baseline):
+                    if m == "baseline_ignores_min_delta" and baseline is not None:
+                        resets = cur < baseline if mode == "min" else cur > baseline
+                    else:
+                        resets = (baseline is None or m == "ignores_baseline"
+                                  or improves(cur, baseline))
+                    if resets:
                         state["wait"] = 0
                     elif m == "stops_at_epoch_zero":
                         stop = patience_over(state["wait"])

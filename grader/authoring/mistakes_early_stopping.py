@@ -250,6 +250,43 @@ class EarlyStoppingStopTestAfterImprovement(_MistakeBase):
             self._stop(epoch)
 
 
+class EarlyStoppingBaselineIgnoresMinDelta(_MistakeBase):
+    """Tests the baseline without min_delta (``current < baseline``): an improvement
+    that beats the baseline by less than min_delta still resets ``wait``."""
+
+    def _resets_wait(self, current):
+        if self.baseline is None:
+            return True
+        return current < self.baseline if self.mode == "min" else current > self.baseline
+
+
+class EarlyStoppingBestStartsAtInfinity(_MistakeBase):
+    """tf.keras 2.x's start: ``best = inf`` (``-inf`` in max mode) instead of None, so
+    ``best`` is inf, not None, when no epoch was monitored."""
+
+    def _start_best(self):
+        return float("inf") if self.mode == "min" else -float("inf")
+
+
+class EarlyStoppingBestEpochNotSet(_MistakeBase):
+    """Never records the best epoch: ``best_epoch`` stays 0."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        self.best_epoch = 0
+
+
+class EarlyStoppingSnapshotTakenOnce(_MistakeBase):
+    """Snapshots the weights only at the first improvement (``if self.best_weights is
+    None``): restoring gives that epoch's weights, not the best one's."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        kept = self.best_weights
+        super().on_epoch_end(epoch, logs)
+        if kept is not None:
+            self.best_weights = kept
+
+
 # -- trivial mutants: each must score 0 in the part ----------------------------------------
 class EarlyStoppingNeverStops:
     """Does nothing at all (the attributes keep their initial values)."""
@@ -295,7 +332,9 @@ MISTAKES = {
         EarlyStoppingMissingCountsAsWait, EarlyStoppingNoResetOnTrainBegin,
         EarlyStoppingOneBasedStoppedEpoch, EarlyStoppingAccuracyMinimised,
         EarlyStoppingPatienceZeroNeverStops, EarlyStoppingStopsAtEpochZero,
-        EarlyStoppingStopTestAfterImprovement,
+        EarlyStoppingStopTestAfterImprovement, EarlyStoppingBaselineIgnoresMinDelta,
+        EarlyStoppingBestStartsAtInfinity, EarlyStoppingBestEpochNotSet,
+        EarlyStoppingSnapshotTakenOnce,
     ],
 }
 

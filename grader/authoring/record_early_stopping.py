@@ -89,6 +89,10 @@ def _fixed():
         # (not at epoch 0, and not at an improving epoch)
         _one("baseline", {**VL, "baseline": 0.5, "patience": 1}, [0.75, 0.625, 0.5625, 0.53125]),
         _one("baseline", {**VA, "baseline": 0.875, "patience": 0}, [0.5, 0.625, 0.75, 0.625]),
+        # an improvement beating the baseline by less than min_delta does not reset `wait`
+        # (keras: stops at epoch 2; a baseline test without min_delta stops at epoch 3)
+        _one("baseline", {**VL, "baseline": 0.75, "min_delta": 1 / 16, "patience": 2},
+             [1.0, 0.71875, 0.6875, 0.65625, 0.625, 0.8125, 0.90625]),
         _one("restore", {**VL, "restore_best_weights": True}, [1.0, 0.5, 0.7, 0.8, 0.4]),
         _one("restore", {**VL, "patience": 10, "restore_best_weights": True}, [1.0, 0.5, 0.7]),
         _one("start_missing", {**VL, "restore_best_weights": True, "start_from_epoch": 2},
@@ -96,6 +100,9 @@ def _fixed():
         _one("start_missing", VL, [1.0, None, 0.9, None, 0.95, 0.97], TRAIN_LOSS),
         _one("start_missing", {**VL, "start_from_epoch": 3}, [None, None, None, None, 0.5, 0.75],
              TRAIN_LOSS),
+        # no epoch monitored: `best` stays None (Keras 3), not inf
+        _one("start_missing", {**VL, "start_from_epoch": 5}, [0.5, 0.25, 0.75, 0.125]),
+        _one("start_missing", {**VA, "mode": "max"}, [None, None, None], TRAIN_ACC),
         ("reuse", _case(L, _logs("val_loss", [1.0, 0.5, 0.6]),
                         _logs("val_loss", [0.9, 0.8, 0.7, 0.75]))),
         ("reuse", _case({**VL, "restore_best_weights": True},
@@ -221,7 +228,7 @@ def _public():
 
 def _hidden_fixed():
     """Fixed hidden cases: a tie in max mode, auc, min_delta with a baseline, reuse
-    with a missing value."""
+    with a missing value, no epoch monitored."""
     return [_case({"monitor": "val_accuracy"},
                   _logs("val_accuracy", [0.5, 0.6, 0.6, 0.7], TRAIN_ACC)),
             _case({"monitor": "auc", "patience": 1, "restore_best_weights": True},
@@ -233,7 +240,12 @@ def _hidden_fixed():
                   _logs("val_loss", [0.875, None, 0.75, 0.875, 0.625])),
             _case({"monitor": "val_loss", "patience": 0, "baseline": 0.25,
                    "restore_best_weights": True},
-                  _logs("val_loss", [0.5, 0.375, 0.75, 0.25, 0.125]))]
+                  _logs("val_loss", [0.5, 0.375, 0.75, 0.25, 0.125])),
+            _case({"monitor": "val_accuracy", "mode": "max", "min_delta": 1 / 16, "patience": 2,
+                   "baseline": 0.5},
+                  _logs("val_accuracy", [0.25, 0.53125, 0.5625, 0.59375, 0.625, 0.5, 0.375])),
+            _case({"monitor": "val_loss", "start_from_epoch": 20, "restore_best_weights": True},
+                  _logs("val_loss", [1.0 - k / 64 for k in range(12)]))]
 
 
 def _hidden():

@@ -76,6 +76,20 @@ HINTS = {
     "early_stopping_accuracy_minimised":
         "mode='auto' maximises accuracy (names whose base is accuracy, acc or auc) and minimises "
         "loss; you minimised an accuracy.",
+    "early_stopping_baseline_ignores_min_delta":
+        "The baseline test uses min_delta too: an improvement resets `wait` only when it beats "
+        "the baseline by more than min_delta (current + min_delta < baseline in min mode, "
+        "current - min_delta > baseline in max mode), the same test as for `best`.",
+    "early_stopping_best_starts_at_infinity":
+        "Keras 3 starts `best` at None (not inf or -inf) and the first monitored epoch always "
+        "becomes best; when no epoch is monitored (start_from_epoch past the last epoch, or the "
+        "monitored key always missing), `best` is still None after training.",
+    "early_stopping_best_epoch_not_set":
+        "Record the epoch of each improvement: `best_epoch = epoch` whenever `best` changes "
+        "(0-based, as fit passes it); yours stays 0.",
+    "early_stopping_snapshot_taken_once":
+        "Take a new snapshot (`best_weights = model.get_weights()`) at EVERY improvement, not "
+        "only the first: restore_best_weights restores the weights of the best epoch.",
 }
 
 
@@ -124,8 +138,8 @@ def summarize(results) -> dict:
 
 
 def _same_value(field, got, exp) -> bool:
-    if field == "best" and exp is None and isinstance(got, float) and np.isinf(got):
-        return True        # nothing monitored: an initial best of +-inf means "none yet" too
+    # `best` is None after a training that monitored no epoch (Keras 3 starts it at None):
+    # an initial +-inf (tf.keras 2.x) is not Keras's value (a named mistake)
     if isinstance(got, float) and isinstance(exp, float):
         if field == "best":
             return bool(np.isclose(got, exp, rtol=BEST_RTOL, atol=0.0))
