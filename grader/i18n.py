@@ -407,6 +407,42 @@ HINTS_KO = {
         "best를 개선한 에포크에서는 학습을 멈추지 않습니다. Keras 3는 개선을 기록한 뒤 바로 "
         "return하고, 개선이 없는 에포크만 `wait >= patience and epoch > 0` 검사를 합니다(예전 "
         "tf.keras는 매 에포크 검사했기 때문에 patience=0이면 개선 중에도 에포크 1에서 멈췄습니다).",
+    # H-H (issue 11, review round 2)
+    "l1_penalty_not_summed":
+        "페널티는 숫자 '하나'입니다: 모든 가중치에 대한 l1 * sum(|w|). 지금은 원소마다 l1 * |w|를 "
+        "반환합니다(합을 구하세요).",
+    "l2_penalty_not_summed":
+        "페널티는 숫자 '하나'입니다: 모든 가중치에 대한 l2 * sum(w**2). 지금은 원소마다 l2 * w**2를 "
+        "반환합니다(합을 구하세요).",
+    "dropout_mask_meaning_inverted":
+        "마스크에서 True는 '남기는' 원소입니다: out = where(mask, x / (1 - rate), 0). 지금은 마스크가 "
+        "남기는 원소를 0으로 만들고 버리는 원소를 남깁니다.",
+    "dropout_masked_at_inference":
+        "추론 시(training=False, 기본값) Dropout은 아무것도 하지 않고 x를 반환합니다: 어떤 원소도 "
+        "버리지 않으며, 마스크는 학습 중에만 씁니다.",
+    "dropout_inference_multiplies_keep_prob":
+        "추론 시(training=False, 기본값) Keras는 x 그대로를 반환합니다: inverted 드롭아웃에서는 학습 "
+        "중의 1/(1-rate) 스케일링이 이미 기댓값을 유지하므로, 추론 시 x*(1 - rate)는 없습니다.",
+    "batchnorm_moving_variance_is_std":
+        "출력은 맞지만 이동 분산에 표준편차 sqrt(var + epsilon)을 평균하고 있습니다. Keras는 배치 "
+        "'분산' 자체를 평균합니다: moving_variance = momentum*moving_variance + (1 - momentum)*var.",
+    "batchnorm_uncentred_variance":
+        "분산은 x**2의 평균이 아니라 배치에 대한 (x - mean)**2의 평균입니다: 제곱하기 전에 배치 "
+        "평균을 빼세요(np.var가 그렇게 합니다).",
+    "early_stopping_baseline_ignores_min_delta":
+        "baseline 검사에도 min_delta를 씁니다: 개선이 baseline을 min_delta보다 크게 넘어야만 "
+        "`wait`를 초기화합니다(min 모드에서는 current + min_delta < baseline, max 모드에서는 "
+        "current - min_delta > baseline). `best`와 같은 검사입니다.",
+    "early_stopping_best_starts_at_infinity":
+        "Keras 3는 `best`를 inf나 -inf가 아니라 None으로 시작하고, 처음 모니터링한 에포크가 항상 "
+        "best가 됩니다. 모니터링한 에포크가 하나도 없으면(start_from_epoch가 마지막 에포크보다 "
+        "크거나 모니터링하는 키가 늘 없을 때) 학습이 끝난 뒤에도 `best`는 None입니다.",
+    "early_stopping_best_epoch_not_set":
+        "개선할 때마다 그 에포크를 기록하세요: `best`가 바뀔 때마다 `best_epoch = epoch`(fit이 "
+        "넘기는 0부터 시작하는 번호)입니다. 지금은 0에 머뭅니다.",
+    "early_stopping_snapshot_taken_once":
+        "개선할 때마다 새 스냅샷(`best_weights = model.get_weights()`)을 남기세요. 첫 개선에서만 "
+        "남기면 안 됩니다: restore_best_weights는 가장 좋은 에포크의 가중치를 복원합니다.",
 }
 
 # trivial variants of the optimizer parts (optimizers.TRIVIAL_HINTS), one per part and kind
