@@ -426,6 +426,9 @@ HINTS_KO = {
     "batchnorm_moving_variance_is_std":
         "출력은 맞지만 이동 분산에 표준편차 sqrt(var + epsilon)을 평균하고 있습니다. Keras는 배치 "
         "'분산' 자체를 평균합니다: moving_variance = momentum*moving_variance + (1 - momentum)*var.",
+    "batchnorm_moving_variance_is_std_no_eps":
+        "출력은 맞지만 이동 분산에 표준편차 sqrt(var)(np.std)를 평균하고 있습니다. Keras는 배치 "
+        "'분산' 자체를 평균합니다: moving_variance = momentum*moving_variance + (1 - momentum)*var.",
     "batchnorm_uncentred_variance":
         "분산은 x**2의 평균이 아니라 배치에 대한 (x - mean)**2의 평균입니다: 제곱하기 전에 배치 "
         "평균을 빼세요(np.var가 그렇게 합니다).",

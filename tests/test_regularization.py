@@ -272,6 +272,7 @@ def test_every_recorded_mistake_differs_from_keras_on_some_public_case():
     """The recording can tell each mistake from Keras (else the reference checks cannot
     name it). Mistakes that are correct in training mode are caught by properties."""
     by_properties = {"dropout_scaled_at_inference", "dropout_rate_one_nan",
+                     "dropout_masked_at_inference", "dropout_inference_multiplies_keep_prob",
                      "dropout_mask_keeps_rate", "dropout_mask_ignores_rng", "dropout_mask_float"}
     assert "dropout_multiplies_nan" not in HINTS     # x * mask is correct (issue 11.1)
     for part in PARTS:
@@ -357,3 +358,102 @@ def test_keras_facts_the_properties_rely_on(tf):
     decoupled = tf.Variable(w0)
     keras.optimizers.SGD(0.1, weight_decay=0.1).apply_gradients([(tf.constant(g), decoupled)])
     np.testing.assert_allclose(coupled.numpy(), decoupled.numpy(), rtol=1e-6, atol=1e-7)
+
+
+# -- review round 2 (issue 11) ------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_dropout_times_mask_earns_nothing_for_dropout(tmp_path):
+    """`return x * mask` ignores training and rate: with a correct dropout_mask it keeps
+    only the mask checks' points (it got 0.625 from "rate=0 returns x and rate=1 returns
+    zeros", which it satisfies: that check now also wants the scaling at rate 0.75), and
+    is named "not inverted" (or an ignored argument), nothing else."""
+    sub = copy_solutions(tmp_path / "sub")
+    path = sub / "regularization.py"
+    path.write_text(path.read_text(encoding="utf-8") + "\n\n# --- trivial ---\n"
+                    + Path(M.__file__).read_text(encoding="utf-8")
+                    + "\ndropout = trivial_dropout_x_times_mask\n", encoding="utf-8")
+    part = grade_path(sub, parts=["dropout"]).part("dropout")
+    mask_checks = [c for c in part.checks if c.name.startswith("dropout_mask")]
+    assert len(mask_checks) == 2 and all(c.passed for c in mask_checks)
+    for c in part.checks:
+        assert c.passed == (c in mask_checks), (c.name, c.message)
+    edge = next(c for c in part.checks if c.name.startswith("in training, rate=0"))
+    assert "rate=0.75" in edge.message and edge.diagnosis == "dropout_not_inverted"
+    assert all(c.diagnosis in ("", "dropout_not_inverted") or c.diagnosis.startswith("ignores:")
+               for c in part.checks), [c.diagnosis for c in part.checks]
+
+
+REVIEW_DROPOUT = {   # the reviewer's forms, on a correct inverted dropout
+    "dropout_masked_at_inference": ("    if not training:\n        return x\n",
+                                    "    if not training:\n"
+                                    "        return np.where(mask, x, 0).astype(x.dtype)\n"),
+    "dropout_inference_multiplies_keep_prob": ("    if not training:\n        return x\n",
+                                               "    if not training:\n"
+                                               "        return x * (1.0 - rate)\n"),
+    "dropout_mask_meaning_inverted": ("np.where(mask, x * (1.0 / (1.0 - rate)), 0)",
+                                      "np.where(mask, 0, x * (1.0 / (1.0 - rate)))"),
+    "l1_penalty_not_summed": ("return l1 * np.sum(np.abs(weights))",
+                              "return l1 * np.abs(weights)"),
+    "l2_penalty_not_summed": ("return l2 * np.sum(np.square(weights))",
+                              "return l2 * np.square(weights)"),
+}
+
+REVIEW_BASE = """
+import numpy as np
+
+
+def l1_penalty(weights, l1=0.01):
+    return l1 * np.sum(np.abs(weights))
+
+
+def l1_grad(weights, l1=0.01):
+    return l1 * np.sign(weights)
+
+
+def l2_penalty(weights, l2=0.01):
+    return l2 * np.sum(np.square(weights))
+
+
+def l2_grad(weights, l2=0.01):
+    return 2 * l2 * weights
+
+
+def dropout_mask(shape, rate, rng):
+    return rng.random(shape) >= rate
+
+
+def dropout(x, rate, mask, training=False):
+    if not training:
+        return x
+    if rate >= 1:
+        return np.zeros_like(x)
+    return np.where(mask, x * (1.0 / (1.0 - rate)), 0).astype(x.dtype)
+"""
+
+
+def test_review_base_scores_full_marks(tmp_path):
+    sub = copy_solutions(tmp_path / "sub")
+    (sub / "regularization.py").write_text(REVIEW_BASE, encoding="utf-8")
+    result = grade_path(sub, parts=PARTS)
+    for part in result.parts:
+        assert part.full, [(c.name, c.message) for c in part.checks if not c.passed]
+        assert not any(c.diagnosis for c in part.checks)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mid", sorted(REVIEW_DROPOUT))
+def test_review_forms_are_named(tmp_path, mid):
+    """Review round 2: dropout masking or scaling at inference, a mask read the wrong way
+    round and an L1 penalty not summed lost points with no name. Each is named by its own
+    id on a public check, and nothing else is named."""
+    old, new = REVIEW_DROPOUT[mid]
+    assert old in REVIEW_BASE
+    sub = copy_solutions(tmp_path / "sub")
+    (sub / "regularization.py").write_text(REVIEW_BASE.replace(old, new), encoding="utf-8")
+    result = grade_path(sub, parts=PARTS)
+    part = "l1_l2" if mid.startswith("l") else "dropout"
+    assert set(lost_points(result)) == {part}, lost_points(result)
+    assert diagnoses(result, part) == {mid}, diagnoses(result, part)
+    assert any(c.diagnosis == mid and not c.hidden for c in result.part(part).checks)
+    assert HINTS[mid] in {c.hint for c in result.part(part).checks}

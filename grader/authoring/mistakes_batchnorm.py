@@ -91,6 +91,33 @@ def batchnorm_train_no_gamma_beta(x, gamma, beta, moving_mean, moving_variance,
             _moving(moving_variance, var, momentum))
 
 
+def batchnorm_moving_variance_is_std(x, gamma, beta, moving_mean, moving_variance,
+                                     momentum=0.99, epsilon=1e-3):
+    # The moving variance averages the standard deviation sqrt(var + epsilon).
+    mean = np.mean(x, axis=_axes(x))
+    var = np.var(x, axis=_axes(x))
+    return (_normalise(x, mean, var, gamma, beta, epsilon), _moving(moving_mean, mean, momentum),
+            _moving(moving_variance, np.sqrt(var + epsilon), momentum))
+
+
+def batchnorm_moving_variance_is_std_no_eps(x, gamma, beta, moving_mean, moving_variance,
+                                            momentum=0.99, epsilon=1e-3):
+    # The same mistake written with np.std: the moving variance averages sqrt(var).
+    mean = np.mean(x, axis=_axes(x))
+    var = np.var(x, axis=_axes(x))
+    return (_normalise(x, mean, var, gamma, beta, epsilon), _moving(moving_mean, mean, momentum),
+            _moving(moving_variance, np.std(x, axis=_axes(x)), momentum))
+
+
+def batchnorm_uncentred_variance(x, gamma, beta, moving_mean, moving_variance,
+                                 momentum=0.99, epsilon=1e-3):
+    # The "variance" is the mean of x**2, not of (x - mean)**2.
+    mean = np.mean(x, axis=_axes(x))
+    var = np.mean(x ** 2, axis=_axes(x))
+    return (_normalise(x, mean, var, gamma, beta, epsilon), _moving(moving_mean, mean, momentum),
+            _moving(moving_variance, var, momentum))
+
+
 # -- batchnorm_inference -------------------------------------------------------------------
 def batchnorm_inference_uses_batch_stats(x, gamma, beta, moving_mean, moving_variance,
                                          epsilon=1e-3):
@@ -120,7 +147,9 @@ MISTAKES = {
     "batchnorm_train": [batchnorm_unbiased_variance, batchnorm_moving_uses_unbiased_variance,
                         batchnorm_eps_outside_sqrt, batchnorm_momentum_swapped,
                         batchnorm_stats_over_wrong_axis, batchnorm_stats_over_features,
-                        batchnorm_train_uses_moving_stats, batchnorm_train_no_gamma_beta],
+                        batchnorm_train_uses_moving_stats, batchnorm_train_no_gamma_beta,
+                        batchnorm_moving_variance_is_std, batchnorm_moving_variance_is_std_no_eps,
+                        batchnorm_uncentred_variance],
     "batchnorm_inference": [batchnorm_inference_uses_batch_stats,
                             batchnorm_inference_eps_outside_sqrt, batchnorm_inference_no_sqrt,
                             batchnorm_inference_no_gamma_beta,
@@ -184,8 +213,18 @@ def trivial_inference_zeros(x, gamma, beta, moving_mean, moving_variance, epsilo
     return np.zeros_like(x)
 
 
+def trivial_inference_beta(x, gamma, beta, moving_mean, moving_variance, epsilon=1e-3):
+    return np.broadcast_to(beta, x.shape).copy()
+
+
+def trivial_inference_x_times_zero_plus_beta(x, gamma, beta, moving_mean, moving_variance,
+                                             epsilon=1e-3):
+    return x * 0 + beta
+
+
 TRIVIAL = {
     "batchnorm_train": [trivial_train_returns_inputs, trivial_train_zeros,
                         trivial_train_old_moving_stats],
-    "batchnorm_inference": [trivial_inference_returns_x, trivial_inference_zeros],
+    "batchnorm_inference": [trivial_inference_returns_x, trivial_inference_zeros,
+                            trivial_inference_beta, trivial_inference_x_times_zero_plus_beta],
 }

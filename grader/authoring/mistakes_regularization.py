@@ -39,6 +39,14 @@ def l1_penalty_mean(weights, l1=0.01):
     return l1 * np.mean(np.abs(weights))
 
 
+def l1_penalty_not_summed(weights, l1=0.01):
+    return l1 * np.abs(weights)
+
+
+def l2_penalty_not_summed(weights, l2=0.01):
+    return l2 * np.square(weights)
+
+
 # -- dropout ---------------------------------------------------------------------------------
 def dropout_not_inverted(x, rate, mask, training=False):
     if not training:
@@ -72,6 +80,33 @@ def dropout_rate_one_nan(x, rate, mask, training=False):
         return np.where(mask, x * scale, np.zeros((), x.dtype)) if rate < 1 else x * mask * scale
 
 
+def dropout_mask_meaning_inverted(x, rate, mask, training=False):
+    # drops the entries the mask keeps (True taken as "dropped")
+    if not training:
+        return x
+    if rate >= 1:
+        return np.zeros_like(x)
+    return np.where(mask, np.zeros((), x.dtype), x * np.asarray(1 / (1 - rate), x.dtype))
+
+
+def dropout_masked_at_inference(x, rate, mask, training=False):
+    # right in training; at inference still applies the mask (without scaling)
+    if not training:
+        return np.where(mask, x, np.zeros((), x.dtype))
+    if rate >= 1:
+        return np.zeros_like(x)
+    return np.where(mask, x * np.asarray(1 / (1 - rate), x.dtype), np.zeros((), x.dtype))
+
+
+def dropout_inference_multiplies_keep_prob(x, rate, mask, training=False):
+    # right in training; at inference scales by 1 - rate as non-inverted dropout does
+    if not training:
+        return x * np.asarray(1 - rate, x.dtype)
+    if rate >= 1:
+        return np.zeros_like(x)
+    return np.where(mask, x * np.asarray(1 / (1 - rate), x.dtype), np.zeros((), x.dtype))
+
+
 def dropout_mask_keeps_rate(shape, rate, rng):
     return rng.random(shape) < rate
 
@@ -86,9 +121,11 @@ def dropout_mask_float(shape, rate, rng):
 
 MISTAKES = {
     "l1_l2": [l2_with_half, l2_grad_missing_factor_2, l1_grad_sign_wrong_at_zero,
-              l1_grad_nan_at_zero, l1_penalty_squares, l1_penalty_mean, l2_penalty_norm],
+              l1_grad_nan_at_zero, l1_penalty_squares, l1_penalty_mean, l2_penalty_norm,
+              l1_penalty_not_summed, l2_penalty_not_summed],
     "dropout": [dropout_not_inverted, dropout_scaled_at_inference, dropout_multiplies_keep_prob,
-                dropout_divides_by_rate,
+                dropout_divides_by_rate, dropout_mask_meaning_inverted,
+                dropout_masked_at_inference, dropout_inference_multiplies_keep_prob,
                 dropout_rate_one_nan, dropout_mask_keeps_rate, dropout_mask_ignores_rng,
                 dropout_mask_float],
 }
@@ -102,6 +139,11 @@ TARGET = {
     "l1_penalty_squares": "l1_penalty",
     "l1_penalty_mean": "l1_penalty",
     "l2_penalty_norm": "l2_penalty",
+    "l1_penalty_not_summed": "l1_penalty",
+    "l2_penalty_not_summed": "l2_penalty",
+    "dropout_mask_meaning_inverted": "dropout",
+    "dropout_masked_at_inference": "dropout",
+    "dropout_inference_multiplies_keep_prob": "dropout",
     "dropout_not_inverted": "dropout",
     "dropout_scaled_at_inference": "dropout",
     "dropout_multiplies_keep_prob": "dropout",
@@ -140,6 +182,11 @@ def trivial_returns_x(x, rate, mask, training=False):
 
 def trivial_dropout_zeros(x, rate, mask, training=False):
     return np.zeros_like(x)
+
+
+def trivial_dropout_x_times_mask(x, rate, mask, training=False):
+    # ignores training and rate (issue 11, review round 2): earns nothing for `dropout`
+    return x * mask
 
 
 #: {part: {trivial id: {student name: replacement}}}

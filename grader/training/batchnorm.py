@@ -67,6 +67,17 @@ HINTS = {
     "batchnorm_train_no_gamma_beta":
         "After normalising, scale by gamma and shift by beta: y = x_hat * gamma + beta (they are "
         "the layer's learned parameters); your y is x_hat itself.",
+    "batchnorm_moving_variance_is_std":
+        "Your output is right but your moving variance averages the standard deviation "
+        "sqrt(var + epsilon): Keras averages the batch VARIANCE itself: "
+        "moving_variance = momentum*moving_variance + (1 - momentum)*var.",
+    "batchnorm_moving_variance_is_std_no_eps":
+        "Your output is right but your moving variance averages the standard deviation "
+        "sqrt(var) (np.std): Keras averages the batch VARIANCE itself: "
+        "moving_variance = momentum*moving_variance + (1 - momentum)*var.",
+    "batchnorm_uncentred_variance":
+        "The variance is the mean of (x - mean)**2 over the batch, not the mean of x**2: "
+        "subtract the batch mean before squaring (np.var does).",
     "batchnorm_inference_uses_batch_stats":
         "At inference Keras normalises with the MOVING mean and variance, never with the batch's "
         "own statistics, so an example's output does not depend on the rest of the batch.",
@@ -346,6 +357,13 @@ def _train_models(x, gamma, beta, mm, mv, momentum, eps) -> dict:
             "batchnorm_train_no_gamma_beta": (_norm(x, mean, var, 1.0, 0.0, eps),
                                               move(mm, mean), move(mv, var)),
         }
+        out["batchnorm_moving_variance_is_std"] = (_norm(x, mean, var, gamma, beta, eps),
+                                                   move(mm, mean), move(mv, np.sqrt(var + eps)))
+        out["batchnorm_moving_variance_is_std_no_eps"] = (
+            _norm(x, mean, var, gamma, beta, eps), move(mm, mean), move(mv, np.sqrt(var)))
+        raw = np.square(x).mean(axis=axes)
+        out["batchnorm_uncentred_variance"] = (_norm(x, mean, raw, gamma, beta, eps),
+                                               move(mm, mean), move(mv, raw))
         m0, v0 = x.mean(axis=0), x.var(axis=0)
         out["batchnorm_stats_over_wrong_axis"] = (_norm(x, m0, v0, gamma, beta, eps),
                                                   move(mm, m0), move(mv, v0))
@@ -628,10 +646,15 @@ def inference_per_example():
                               part_args[0].shape)
             bad = mismatch(y_part, y[:k], RTOL, ATOL_PER_TERM * term_scale(*args, kw["epsilon"]))
             if not bad:
-                # ... and not because the output ignores the statistics (x, or zeros): an
-                # example equal to moving_mean is normalised to 0, so its output is beta
+                # ... and not because the output ignores the statistics (x, zeros, or a
+                # constant such as beta): an example equal to moving_mean is normalised to 0
+                # (output beta), one a standard deviation above it to 1 (gamma + beta)
                 gamma, beta, mm, mv = args[1:]
-                x0 = np.broadcast_to(mm, (1,) + x.shape[1:]).astype(x.dtype)
+                f64 = lambda a: np.asarray(a, np.float64)  # noqa: E731
+                shape = (2,) + x.shape[1:]
+                x0 = np.stack([np.broadcast_to(f64(mm), shape[1:]),
+                               np.broadcast_to(f64(mm) + np.sqrt(f64(mv) + kw["epsilon"]),
+                                               shape[1:])]).astype(x.dtype)
                 args0 = [x0, gamma, beta, mm, mv]
                 out0 = ctx.call(INFER, *args0, **kw)
                 diag = reproducing((_raw(out0),), _inference_models(*args0, kw["epsilon"]))
@@ -640,11 +663,14 @@ def inference_per_example():
                 except Failure as f:
                     f.diagnosis = diag
                     raise
-                want0 = np.broadcast_to(np.asarray(beta, np.float64), x0.shape)
+                want0 = ((f64(x0) - f64(mm)) / np.sqrt(f64(mv) + kw["epsilon"]) * f64(gamma)
+                         + f64(beta))
                 bad0 = mismatch(y0, want0, RTOL, ATOL_PER_TERM * term_scale(*args0, kw["epsilon"]))
                 if bad0:
                     raise Failure("an example equal to moving_mean is normalised to 0, so its "
-                                  f"output must be beta: {bad0}",
+                                  "output must be beta, and one a standard deviation "
+                                  "sqrt(moving_variance + epsilon) above it is normalised to 1, "
+                                  f"so its output must be gamma + beta: {bad0}",
                                   example=example(call_text(INFER, args0, kw),
                                                   expected=fmt(want0), got=fmt(y0)),
                                   diagnosis=diag)

@@ -52,6 +52,21 @@ HINTS = {
                        "penalty grows with the layer's size.",
     "l2_penalty_norm": "Keras's L2 penalty is l2 * sum(w**2), the SQUARED norm: no square "
                        "root (L2(0.5)([1, 2]) = 2.5, not 0.5*sqrt(5)).",
+    "l1_penalty_not_summed": "The penalty is ONE number: l1 * sum(|w|) over every weight; "
+                             "yours returns l1 * |w| entry by entry (sum it).",
+    "l2_penalty_not_summed": "The penalty is ONE number: l2 * sum(w**2) over every weight; "
+                             "yours returns l2 * w**2 entry by entry (sum it).",
+    "dropout_mask_meaning_inverted": "In the mask True means KEPT: out = where(mask, "
+                                     "x / (1 - rate), 0). You zero the entries the mask keeps "
+                                     "and keep the ones it drops.",
+    "dropout_masked_at_inference": "At inference (training=False, the default) Dropout does "
+                                   "nothing and returns x: no entry is dropped, the mask is "
+                                   "only used in training.",
+    "dropout_inference_multiplies_keep_prob": "At inference (training=False, the default) Keras "
+                                              "returns x itself: with inverted dropout the "
+                                              "1/(1-rate) scaling in training already keeps the "
+                                              "expectation, so there is no x*(1 - rate) at "
+                                              "inference.",
     "dropout_divides_by_rate": "The kept entries are divided by the KEEP probability 1 - rate, "
                                "not by rate: out = where(mask, x / (1 - rate), 0).",
     "dropout_not_inverted": "Keras uses inverted dropout: during training the kept entries are "
@@ -147,6 +162,27 @@ L1L2_MODELS = {
     "l2_grad_missing_factor_2": ("l2_grad", lambda w, c: c * w),
 }
 
+#: Penalties returned entry by entry (not summed): trusted formulas, float64.
+NOT_SUMMED = {"l1_penalty": ("l1_penalty_not_summed", lambda w, c: c * np.abs(w)),
+              "l2_penalty": ("l2_penalty_not_summed", lambda w, c: c * np.square(w))}
+
+
+def as_penalty(value, what: str, name: str, weights, coef) -> float:
+    """:func:`as_scalar`, naming a penalty that was not summed when the returned array
+    is the per-entry penalty of these weights (the trusted formula on this input)."""
+    try:
+        return as_scalar(value, what)
+    except Failure as f:
+        mistake, model = NOT_SUMMED[name]
+        try:
+            got = np.asarray(value, np.float64)
+            want = model(np.asarray(weights, np.float64), coef)
+            if got.shape == want.shape and mismatch(got, want, DIAG_RTOL, DIAG_ATOL) is None:
+                f.diagnosis = mistake
+        except (TypeError, ValueError):
+            pass
+        raise
+
 
 def _model_named(name, got, *inputs) -> str:
     """The L1L2_MODELS mistake of function ``name`` reproducing every ``(w, c) -> value``
@@ -216,8 +252,8 @@ def l1l2_reference(*, tag=None, hidden=False, names=None):
                 expected = case.expected[name]
                 what = f"the result of `{name}`"
                 try:
-                    got = (as_scalar(out, what) if name.endswith("penalty")
-                           else as_array(out, what, np.shape(args[0])))
+                    got = (as_penalty(out, what, name, args[0], kwargs.get(name[:2], 0.01))
+                           if name.endswith("penalty") else as_array(out, what, np.shape(args[0])))
                 except Failure as f:
                     f.example = example(text, expected=fmt(expected), got=fmt(out))
                     raise
@@ -269,8 +305,10 @@ def penalty_properties():
             cw = c * w
             for name, power in (("l1_penalty", 1), ("l2_penalty", 2)):
                 kw = {name[:2]: coef}
-                base = as_scalar(ctx.call(name, w, **kw), f"the result of `{name}`")
-                scaled = as_scalar(ctx.call(name, cw, **kw), f"the result of `{name}`")
+                base = as_penalty(ctx.call(name, w, **kw), f"the result of `{name}`", name, w,
+                                  coef)
+                scaled = as_penalty(ctx.call(name, cw, **kw), f"the result of `{name}`", name,
+                                    cw, coef)
                 diag = _model_named(name, None, ((w, coef), base), ((cw, coef), scaled))
                 if not base >= 0 or not scaled >= 0:
                     neg = base if not base >= 0 else scaled
@@ -326,8 +364,10 @@ def gradients_match_finite_differences():
                 for i in np.ndindex(w.shape):
                     e = np.zeros(w.shape)
                     e[i] = FD_STEP
-                    plus = as_scalar(ctx.call(pen, w + e, **kw), f"the result of `{pen}`")
-                    minus = as_scalar(ctx.call(pen, w - e, **kw), f"the result of `{pen}`")
+                    plus = as_penalty(ctx.call(pen, w + e, **kw), f"the result of `{pen}`",
+                                      pen, w + e, coef)
+                    minus = as_penalty(ctx.call(pen, w - e, **kw), f"the result of `{pen}`",
+                                       pen, w - e, coef)
                     fd[i] = (plus - minus) / (2 * FD_STEP)
                 if not np.any(fd != 0):        # weights away from 0: the penalty must move
                     raise Failure(f"`{pen}` does not change when a weight changes by "
@@ -484,6 +524,48 @@ def _scaled_at_inference(got, x, rate, mask) -> bool:
     return mismatch(got, scaled, DIAG_RTOL, DIAG_ATOL) is None
 
 
+_PROBE_INFER_X = np.array([0.5, -1.25, 2.0, 1.5, -0.75, 3.0])
+_PROBE_INFER_MASK = np.array([True, False, True, False, False, True])
+
+
+def _inference_candidates(got, x, rate, mask) -> list:
+    """The known inference mistakes whose output on (x, rate, mask) is ``got``: the mask
+    applied (where(mask, x, 0)) or x*(1 - rate) (non-inverted dropout's inference)."""
+    if not isinstance(got, np.ndarray) or got.shape != x.shape:
+        return []
+    x64 = x.astype(np.float64)
+    candidates = {"dropout_masked_at_inference": np.where(mask, x64, 0.0),
+                  "dropout_inference_multiplies_keep_prob": x64 * (1 - rate)}
+    return [m for m, want in candidates.items()
+            if mismatch(got, want, DIAG_RTOL, DIAG_ATOL) is None]
+
+
+def _inference_named(ctx, got, x, rate, mask, kwargs) -> str:
+    """The known mistake explaining a wrong inference output. It must explain the failing
+    example; which one it is is told on a fixed input where they differ (rate 0.5, kept
+    and dropped nonzero entries), and what the student does in training on that input
+    separates them from dropout that is not inverted: right in training -> the
+    inference mistake; where(mask, x, 0) in training too -> not inverted."""
+    seen = _inference_candidates(got, x, rate, mask)
+    if not seen:
+        return ""
+    px, pmask, prate = _PROBE_INFER_X.astype(x.dtype), _PROBE_INFER_MASK, 0.5
+    try:
+        infer = ctx.call("dropout", px, prate, pmask, **kwargs)
+        train = ctx.call("dropout", px, prate, pmask, training=True)
+    except CallFailed:
+        return ""
+    found = _inference_candidates(infer, px, prate, pmask)
+    if len(found) != 1 or found[0] not in seen:
+        return ""
+    if _scaled_at_inference(train, px, prate, pmask):
+        return found[0]
+    if isinstance(train, np.ndarray) and train.shape == px.shape and mismatch(
+            train, np.where(pmask, px.astype(np.float64), 0.0), DIAG_RTOL, DIAG_ATOL) is None:
+        return "dropout_not_inverted"
+    return ""
+
+
 def inference_is_identity():
     """``dropout(x, rate, mask)`` and ``dropout(..., training=False)`` return x."""
     def run(ctx):
@@ -504,6 +586,8 @@ def inference_is_identity():
                             ctx.call("dropout", x, 0.5, probe_mask, **kwargs), x, 0.5,
                             probe_mask)):
                         diag = "dropout_scaled_at_inference"
+                if not diag:
+                    diag = _inference_named(ctx, got, x, rate, mask, kwargs)
                 how = "training=False" if explicit else "training not given, i.e. False"
                 raise Failure(f"at inference ({how}) dropout must return x unchanged: {bad}",
                               example=example(call_text("dropout", (x, rate, mask), kwargs),
@@ -538,7 +622,9 @@ def _edge_inputs(draw):
 
 
 def edge_rates():
-    """Training: rate 0 (an all-True mask) gives x; rate 1 (all-False) gives zeros."""
+    """Training: rate 0 (an all-True mask) gives x; rate 1 (all-False) gives zeros; and,
+    so that x * mask (which does both) earns nothing here, rate 0.75 scales the kept
+    entries by 4."""
     def run(ctx):
         def body(ex):
             x = ex[0]
@@ -558,8 +644,33 @@ def edge_rates():
                                                   expected=fmt(want), got=fmt(out)),
                                   diagnosis=diag)
 
+            # ... and not because it returns x * mask (ignoring rate): at rate 0.75 the kept
+            # entries are scaled by 1/(1 - rate) = 4 (exact in float32 and float64)
+            rate = 0.75
+            mask = (np.arange(x.size) % 2 == 0).reshape(x.shape)
+            out = ctx.call("dropout", x, rate, mask, training=True)
+            got = as_array(out, "the result of `dropout`", x.shape)
+            x64 = x.astype(np.float64)
+            want = np.where(mask, x64 * 4.0, 0.0)
+            bad = mismatch(got, want, ULPS * float(np.finfo(x.dtype).eps), 0.0)
+            if bad:
+                models = {"dropout_not_inverted": np.where(mask, x64, 0.0),
+                          "dropout_multiplies_keep_prob": np.where(mask, x64 * 0.25, 0.0),
+                          "dropout_divides_by_rate": np.where(mask, x64 / 0.75, 0.0),
+                          "dropout_mask_meaning_inverted": np.where(mask, 0.0, x64 * 4.0)}
+                found = [m for m, v in models.items()
+                         if mismatch(got, v, DIAG_RTOL, DIAG_ATOL) is None]
+                raise Failure("with rate=0.75 in training dropout should scale the kept entries "
+                              "(mask True) by 1/(1 - rate) = 4 and make the dropped ones 0: "
+                              f"{bad}",
+                              example=example(call_text("dropout", (x, rate, mask),
+                                                        {"training": True}),
+                                              expected=fmt(want), got=fmt(out)),
+                              diagnosis=found[0] if len(found) == 1 else "")
+
         run_property(_edge_inputs(), body, max_examples=ctx.settings.max_examples,
-                     describe=lambda ex: example(f"x = {fmt(ex[0])}, rates 0 and 1, training=True"))
+                     describe=lambda ex: example(f"x = {fmt(ex[0])}, rates 0, 1 and 0.75, "
+                                                 "training=True"))
     return run
 
 
