@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -57,6 +58,55 @@ CREATE TABLE IF NOT EXISTS submissions (
 
 # -- hashes --------------------------------------------------------------------------------
 
+#: Files larger than this are hashed by their size and modification time, not read:
+#: no module or notebook of a submission is that large (the loader refuses them), and
+#: reading a huge (or sparse) file would cost the whole batch memory and time.
+HASH_READ_LIMIT = 64 << 20
+
+
+def _feed(h, p: Path) -> None:
+    """Feed a file's bytes to ``h``, safely: only a regular file is read (never a FIFO
+    or a device, which could block or never end), in chunks, up to
+    :data:`HASH_READ_LIMIT`; anything else is fed as a marker of what it is."""
+    try:
+        st = os.lstat(p)
+    except OSError as exc:
+        h.update(b"\0unreadable\0" + str(exc.errno).encode())
+        return
+    if not stat.S_ISREG(st.st_mode):
+        h.update(b"\0special\0" + oct(stat.S_IFMT(st.st_mode)).encode())
+        return
+    if st.st_size > HASH_READ_LIMIT:
+        h.update(b"\0large\0" + f"{st.st_size}:{st.st_mtime_ns}".encode())
+        return
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        h.update(b"\0unreadable\0" + str(exc.errno).encode())
+        return
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for something else since lstat
+            h.update(b"\0special\0")
+            return
+        left = HASH_READ_LIMIT
+        while left > 0:
+            chunk = os.read(fd, min(1 << 20, left))
+            if not chunk:
+                break
+            h.update(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        h.update(b"\0unreadable\0" + str(exc.errno).encode())
+    finally:
+        os.close(fd)
+
+
+def _file_digest(p: Path) -> bytes:
+    h = hashlib.sha256()
+    _feed(h, p)
+    return h.digest()
+
+
 def content_hash(path: Path, max_depth: int | None = None) -> str:
     """SHA-256 of what a submission holds: a file's bytes, or a folder's files (relative
     paths and bytes, in sorted order, hidden files and caches skipped; folders deeper
@@ -82,7 +132,7 @@ def content_hash(path: Path, max_depth: int | None = None) -> str:
                 if p.is_symlink():
                     h.update(b"link\0" + os.fsencode(os.readlink(p)))
                 else:
-                    h.update(hashlib.sha256(p.read_bytes()).digest())
+                    h.update(_file_digest(p))
             if max_depth is not None and depth >= max_depth:
                 continue
             subdirs = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
@@ -91,7 +141,7 @@ def content_hash(path: Path, max_depth: int | None = None) -> str:
                     stack.append((Path(root, d), depth + 1))
     else:
         h.update(b"file\0" + path.suffix.lower().encode() + b"\0")
-        h.update(path.read_bytes())
+        _feed(h, path)
     return h.hexdigest()
 
 

@@ -496,3 +496,28 @@ def test_path_error_does_not_tell_a_path_user_to_use_path(tmp_path):
     run = subprocess.run([sys.executable, "-m", "grader", "check"], check=False, capture_output=True, text=True,
                          cwd=tmp_path, timeout=120)
     assert run.returncode == 2 and "use --path" in run.stderr
+
+
+@pytest.mark.slow
+def test_a_fifo_or_a_huge_file_in_a_submission_does_not_stop_the_batch(tmp_path):
+    """Hashing a submission for the gradebook reads regular files only, in chunks and up
+    to a limit: a FIFO (which would block) or a huge sparse file (which would take the
+    grader's memory) is hashed by what it is, and the batch grades everyone."""
+    import os
+
+    from grader.gradebook import HASH_READ_LIMIT
+
+    subs = tmp_path / "subs"
+    bob = copy_solutions(subs / "bob")
+    os.mkfifo(bob / "notes.txt")
+    with open(bob / "weights.npy", "wb") as f:
+        f.truncate(HASH_READ_LIMIT * 80)  # 5 GiB, sparse
+    alice = copy_solutions(subs / "alice")
+    h1 = content_hash(bob)
+    assert h1 == content_hash(bob) and h1 != content_hash(alice)
+    os.truncate(bob / "weights.npy", HASH_READ_LIMIT * 81)
+    assert content_hash(bob) != h1  # a change of a large file's size is still seen
+    grade_folder(subs, tmp_path / "out", assignment(), settings=FAST, workers=1)
+    rows = {r["submission"]: r for r in csv.DictReader(open(tmp_path / "out" / "grades.csv"))}
+    assert set(rows) == {"alice", "bob"}
+    assert float(rows["bob"]["total"]) == float(rows["alice"]["total"]) == 100
