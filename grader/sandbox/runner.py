@@ -1346,7 +1346,10 @@ def _int(value) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+#: Control characters, line/paragraph separators, and the bidirectional controls that
+#: make text read differently from what it holds ("Trojan Source": U+061C, U+200E/F,
+#: U+202A-E, U+2066-9).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(text: str) -> str:
