@@ -521,3 +521,21 @@ def test_a_fifo_or_a_huge_file_in_a_submission_does_not_stop_the_batch(tmp_path)
     rows = {r["submission"]: r for r in csv.DictReader(open(tmp_path / "out" / "grades.csv"))}
     assert set(rows) == {"alice", "bob"}
     assert float(rows["bob"]["total"]) == float(rows["alice"]["total"]) == 100
+
+
+def test_bidirectional_controls_from_a_submission_are_removed(tmp_path):
+    """Text that reads differently from what it holds (right-to-left overrides and the
+    other bidirectional controls) never reaches a report; ordinary text (Korean, emoji
+    joiners) stays."""
+    from grader.sandbox.runner import clean_text
+
+    assert clean_text("a\u202eevil\u202c b\u2066c\u2069 \u200f 한국어 \u200d") == "aevil bc  한국어 \u200d"
+    sub = copy_solutions(tmp_path / "eve")
+    (sub / "optimizers.py").write_text(
+        (SOLUTIONS / "optimizers.py").read_text(encoding="utf-8")
+        + "\n\ndef adam_step(*a, **k):\n    raise ValueError('\\u202eksat ym\\u202c passed')\n",
+        encoding="utf-8")
+    result = grade_path(sub, parts=["adam"])
+    shown = to_markdown(result) + to_json(result)
+    assert "ksat ym" in shown
+    assert not any(ch in shown for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
