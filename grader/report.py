@@ -35,6 +35,27 @@ def once_per_part(result: SubmissionResult) -> SubmissionResult:
     return replace(result, parts=tuple(parts)) if changed else result
 
 
+#: What a failing hidden check says instead of its details (see :func:`student_view`).
+HIDDEN_FAILED = ("failed. A hidden check does not show its inputs, expected values or "
+                 "messages; the public checks of this part test the same kind of behaviour, "
+                 "run `grader check` to see their examples.")
+
+
+def student_view(result: SubmissionResult) -> SubmissionResult:
+    """What a student may read of ``result`` (feedback files, Gradescope): each note
+    once per part (:func:`once_per_part`), and for a failing hidden check only that it
+    failed, its points and the named mistake's hint: its message and example would
+    show the hidden inputs and Keras's answers, which a student could collect over
+    resubmissions. The stored result (gradebook) keeps everything for the instructor."""
+    result = once_per_part(result)
+    if not any(c.hidden and not c.passed for p in result.parts for c in p.checks):
+        return result
+    parts = tuple(replace(p, checks=tuple(
+        replace(c, message=HIDDEN_FAILED, example=None) if c.hidden and not c.passed else c
+        for c in p.checks)) for p in result.parts)
+    return replace(result, parts=parts)
+
+
 def original_name(result: SubmissionResult) -> str:
     """The submission's original entry name when it differs from the name shown."""
     original = str(result.meta.get("original", "") or "")
@@ -135,8 +156,8 @@ def _check_output(c: CheckResult) -> str:
 
 
 def to_gradescope(result: SubmissionResult) -> dict:
-    """Gradescope's autograder results format."""
-    result = once_per_part(result)
+    """Gradescope's autograder results format (what a student may read of it)."""
+    result = student_view(result)
     tests = []
     for part in result.parts:
         for c in part.checks:
@@ -195,7 +216,7 @@ def _md_block(text: str) -> list[str]:
 
 
 def to_markdown(result: SubmissionResult) -> str:
-    result = once_per_part(result)
+    result = student_view(result)
     lines = [f"# Feedback for {md_text(result.name)}", ""]
     if original_name(result):
         lines += [f"Submitted as: {md_text(original_name(result))}", ""]

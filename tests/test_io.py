@@ -16,6 +16,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from grader import batch as batch_mod
@@ -539,3 +540,35 @@ def test_bidirectional_controls_from_a_submission_are_removed(tmp_path):
     shown = to_markdown(result) + to_json(result)
     assert "ksat ym" in shown
     assert not any(ch in shown for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def test_hidden_checks_show_no_inputs_or_answers_to_students(tmp_path):
+    """A failing hidden check says that it failed, its points and the named mistake's
+    hint, but not its inputs, Keras's answers or its message: in feedback.md,
+    feedback.html and results.json. Public checks keep their examples; the gradebook
+    keeps everything for the instructor."""
+    from grader.reference import load_cases
+    from grader.report import HIDDEN_FAILED, student_view
+    from grader.report_html import feedback_page
+
+    sub = copy_solutions(tmp_path / "eve")
+    (sub / "optimizers.py").write_text(
+        (SOLUTIONS / "optimizers.py").read_text(encoding="utf-8")
+        + "\n\ndef adam_step(param, grad, m, v, t, **kw):\n    return param + 0.5, m, v\n",
+        encoding="utf-8")
+    result = grade_path(sub, parts=["adam"])
+    hidden = [c for c in result.part("adam").checks if c.hidden and not c.passed]
+    public = [c for c in result.part("adam").checks if not c.hidden and not c.passed]
+    assert hidden and public and any(c.example for c in hidden)  # the full result keeps them
+    secrets = [f"{float(v):.6f}"[:8] for case in load_cases("training", "adam", True)[:3]
+               for v in np.ravel(case.inputs["param"])[:2]]
+    doc = to_gradescope(result)
+    for t in doc["tests"]:
+        if t["visibility"] == "after_published" and t["score"] < t["max_score"]:
+            assert t["output"].startswith(HIDDEN_FAILED) and "smallest failing example" not in t["output"]
+    md, page = to_markdown(result), feedback_page(result)
+    for text in (md, page, json.dumps(doc)):
+        assert not any(s in text for s in secrets), "a hidden input is shown"
+    assert "smallest failing example" in md  # the public checks still show theirs
+    view = student_view(result)
+    assert all(c.example is None for p in view.parts for c in p.checks if c.hidden and not c.passed)
