@@ -621,6 +621,18 @@ def _edge_inputs(draw):
     return x, rate, mask
 
 
+def _scale_candidates(got, x, mask) -> list:
+    """The known training mistakes whose output at rate 0.75 on (x, mask) is ``got``."""
+    if not isinstance(got, np.ndarray) or got.shape != x.shape:
+        return []
+    x64 = x.astype(np.float64)
+    models = {"dropout_not_inverted": np.where(mask, x64, 0.0),
+              "dropout_multiplies_keep_prob": np.where(mask, x64 * 0.25, 0.0),
+              "dropout_divides_by_rate": np.where(mask, x64 / 0.75, 0.0),
+              "dropout_mask_meaning_inverted": np.where(mask, 0.0, x64 * 4.0)}
+    return [m for m, v in models.items() if mismatch(got, v, DIAG_RTOL, DIAG_ATOL) is None]
+
+
 def edge_rates():
     """Training: rate 0 (an all-True mask) gives x; rate 1 (all-False) gives zeros; and,
     so that x * mask (which does both) earns nothing here, rate 0.75 scales the kept
@@ -654,12 +666,18 @@ def edge_rates():
             want = np.where(mask, x64 * 4.0, 0.0)
             bad = mismatch(got, want, ULPS * float(np.finfo(x.dtype).eps), 0.0)
             if bad:
-                models = {"dropout_not_inverted": np.where(mask, x64, 0.0),
-                          "dropout_multiplies_keep_prob": np.where(mask, x64 * 0.25, 0.0),
-                          "dropout_divides_by_rate": np.where(mask, x64 / 0.75, 0.0),
-                          "dropout_mask_meaning_inverted": np.where(mask, 0.0, x64 * 4.0)}
-                found = [m for m, v in models.items()
-                         if mismatch(got, v, DIAG_RTOL, DIAG_ATOL) is None]
+                # named only when the same known mistake also explains a fixed input where
+                # they all differ (half the entries kept: a scale by the kept fraction, say,
+                # is not "not inverted" although a one-entry example cannot tell)
+                found = _scale_candidates(got, x, mask)
+                if len(found) == 1:
+                    px = _PROBE_INFER_X.astype(x.dtype)
+                    try:
+                        pout = ctx.call("dropout", px, rate, _PROBE_INFER_MASK, training=True)
+                    except CallFailed:
+                        pout = None
+                    if _scale_candidates(pout, px, _PROBE_INFER_MASK) != found:
+                        found = []
                 raise Failure("with rate=0.75 in training dropout should scale the kept entries "
                               "(mask True) by 1/(1 - rate) = 4 and make the dropped ones 0: "
                               f"{bad}",
