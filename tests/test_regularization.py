@@ -457,3 +457,17 @@ def test_review_forms_are_named(tmp_path, mid):
     assert diagnoses(result, part) == {mid}, diagnoses(result, part)
     assert any(c.diagnosis == mid and not c.hidden for c in result.part(part).checks)
     assert HINTS[mid] in {c.hint for c in result.part(part).checks}
+
+
+def test_scaling_by_the_kept_fraction_is_not_called_not_inverted(tmp_path):
+    """x / mask.mean() equals x on a one-entry example, as non-inverted dropout does; the
+    name needs a fixed input with kept and dropped entries too, where it differs."""
+    sub = copy_solutions(tmp_path / "sub")
+    (sub / "regularization.py").write_text(REVIEW_BASE.replace(
+        "np.where(mask, x * (1.0 / (1.0 - rate)), 0)", "np.where(mask, x / mask.mean(), 0)"),
+        encoding="utf-8")
+    result = grade_path(sub, parts=["dropout"])
+    assert not result.part("dropout").full
+    names = diagnoses(result, "dropout")
+    assert "dropout_not_inverted" not in names and all(n.startswith("ignores:") for n in names), \
+        names
