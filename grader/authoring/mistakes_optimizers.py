@@ -277,7 +277,7 @@ def nesterov_fixed_lr_in_velocity(param, grad, velocity, learning_rate=0.01, mom
     return param + momentum * v - learning_rate * grad, v
 
 
-def adam_swapped_betas_keras_form(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9,
+def adam_swapped_betas__keras_form(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9,
                                   beta_2=0.999, epsilon=1e-7):
     m = beta_2 * m + (1 - beta_2) * grad          # the moments swap their betas,
     v = beta_1 * v + (1 - beta_1) * grad ** 2     # the bias correction does not
@@ -285,11 +285,55 @@ def adam_swapped_betas_keras_form(param, grad, m, v, t, learning_rate=0.001, bet
     return param - alpha * m / (np.sqrt(v) + epsilon), m, v
 
 
-def adam_no_sqrt_keras_form(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9,
+def adam_no_sqrt__keras_form(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9,
                             beta_2=0.999, epsilon=1e-7):
     m, v = _moments(grad, m, v, beta_1, beta_2)
     alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
     return param - alpha * m / (v + epsilon), m, v
+
+
+def _keras_form(grad, m, v, t, learning_rate, beta_1, beta_2, *, t_shift=0, m_of=None,
+                b_v=None):
+    """Keras's folded bias correction (alpha = lr*sqrt(1-beta_2**t)/(1-beta_1**t))."""
+    m = beta_1 * m + (1 - beta_1) * (grad if m_of is None else m_of)
+    b_v = beta_2 if b_v is None else b_v
+    v = b_v * v + (1 - b_v) * grad ** 2
+    t = t + t_shift
+    with np.errstate(all="ignore"):
+        return learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t), m, v
+
+
+def adam_t_plus_one__keras_form(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9,
+                                beta_2=0.999, epsilon=1e-7):
+    alpha, m, v = _keras_form(grad, m, v, t, learning_rate, beta_1, beta_2, t_shift=1)
+    return param - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+
+def adam_zero_based_t__keras_form(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9,
+                                  beta_2=0.999, epsilon=1e-7):
+    alpha, m, v = _keras_form(grad, m, v, t, learning_rate, beta_1, beta_2, t_shift=-1)
+    with np.errstate(all="ignore"):
+        return param - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+
+def adam_v_uses_beta_1__keras_form(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9,
+                                   beta_2=0.999, epsilon=1e-7):
+    alpha, m, v = _keras_form(grad, m, v, t, learning_rate, beta_1, beta_2, b_v=beta_1)
+    return param - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+
+def adam_eps_inside_sqrt__keras_form(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9,
+                                     beta_2=0.999, epsilon=1e-7):
+    alpha, m, v = _keras_form(grad, m, v, t, learning_rate, beta_1, beta_2)
+    return param - alpha * m / np.sqrt(v + epsilon), m, v
+
+
+def adam_m_of_squares__textbook(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9,
+                                beta_2=0.999, epsilon=1e-7):
+    m = beta_1 * m + (1 - beta_1) * grad ** 2
+    v = beta_2 * v + (1 - beta_2) * grad ** 2
+    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    return param - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v
 
 
 def adamw_decay_uses_grad(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004,
@@ -398,7 +442,11 @@ MISTAKES = {
 }
 MISTAKES["momentum"].append(momentum_is_nesterov)
 MISTAKES["nesterov"] += [nesterov_fixed_lr_in_step, nesterov_fixed_lr_in_velocity]
-MISTAKES["adam"] += [adam_swapped_betas_keras_form, adam_no_sqrt_keras_form]
+#: Other forms of a mistake (``<id>__<form>``: named by the id, see trajectory.mistake_id)
+MISTAKES["adam"] += [adam_swapped_betas__keras_form, adam_no_sqrt__keras_form,
+                     adam_t_plus_one__keras_form, adam_zero_based_t__keras_form,
+                     adam_v_uses_beta_1__keras_form, adam_eps_inside_sqrt__keras_form,
+                     adam_m_of_squares__textbook]
 MISTAKES["adamw"] += [adamw_decay_uses_grad, adamw_fixed_lr_in_decay]
 for _part, _fn in PLAIN_SGD.items():
     MISTAKES[_part].append(_fn)

@@ -188,19 +188,32 @@ MODELS["nesterov"]["nesterov_fixed_lr_in_velocity"] = (
 
 
 def _keras_form(p, g, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                *, swap=False, sqrt=True):
+                *, swap=False, sqrt=True, t_shift=0, v_beta_1=False, eps_inside=False):
     """Keras's folded bias correction (alpha = lr*sqrt(1-beta_2**t)/(1-beta_1**t)), with
-    the moments' betas swapped or without the square root."""
+    one mistake: the moments' betas swapped, no square root, t shifted, v averaged with
+    beta_1, epsilon inside the square root."""
     b_m, b_v = (beta_2, beta_1) if swap else (beta_1, beta_2)
+    if v_beta_1:
+        b_v = beta_1
     m = b_m * m + (1 - b_m) * g
     v = b_v * v + (1 - b_v) * g ** 2
-    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    t = t + t_shift
     with np.errstate(all="ignore"):
+        alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+        if eps_inside:
+            return p - alpha * m / np.sqrt(v + epsilon), m, v
         return p - alpha * m / ((np.sqrt(v) if sqrt else v) + epsilon), m, v
 
 
-MODELS["adam"]["adam_swapped_betas_keras_form"] = lambda *a, **k: _keras_form(*a, **k, swap=True)
-MODELS["adam"]["adam_no_sqrt_keras_form"] = lambda *a, **k: _keras_form(*a, **k, sqrt=False)
+MODELS["adam"].update({
+    "adam_swapped_betas__keras_form": lambda *a, **k: _keras_form(*a, **k, swap=True),
+    "adam_no_sqrt__keras_form": lambda *a, **k: _keras_form(*a, **k, sqrt=False),
+    "adam_t_plus_one__keras_form": lambda *a, **k: _keras_form(*a, **k, t_shift=1),
+    "adam_zero_based_t__keras_form": lambda *a, **k: _keras_form(*a, **k, t_shift=-1),
+    "adam_v_uses_beta_1__keras_form": lambda *a, **k: _keras_form(*a, **k, v_beta_1=True),
+    "adam_eps_inside_sqrt__keras_form": lambda *a, **k: _keras_form(*a, **k, eps_inside=True),
+    "adam_m_of_squares__textbook": lambda *a, **k: textbook_adam(*a, **k, m_of_squares=True),
+})
 
 
 def _plain_sgd(n, default_lr):

@@ -84,7 +84,7 @@ class Evidence:
                 return set()
             correct = outputs.get(CORRECT)
             differs = differs or correct is None or _error(got, correct) > 1
-            here = set(outputs) - {CORRECT}
+            here = {mistake_id(m) for m in outputs if m != CORRECT}
             names = here if names is None else names & here
         return (names or set()) if differs else set()
 
@@ -109,7 +109,7 @@ class Evidence:
                     continue
                 e = _error(got, want)
                 if e <= 1 and (e_correct <= 1 or e <= 0.1 * e_correct):
-                    found.add(mistake)
+                    found.add(mistake_id(mistake))    # one of its forms
             candidates = found if candidates is None else candidates & found
             if not candidates:
                 return set()
@@ -118,6 +118,11 @@ class Evidence:
 
 #: The key of the correct output among a call's recorded outputs.
 CORRECT = "__correct__"
+
+
+def mistake_id(recorded_name: str) -> str:
+    """A mistake recorded in several forms (``<id>__<form>``) is named by its id."""
+    return recorded_name.split("__", 1)[0] if recorded_name != CORRECT else recorded_name
 
 
 def _error(got, want) -> float:

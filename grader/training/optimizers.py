@@ -135,11 +135,6 @@ HINTS = {
     "nesterov_fixed_lr_in_velocity": "Your parameter step uses learning_rate, but the velocity "
                                      "uses a fixed number instead (0.01, the default?): "
                                      "velocity = momentum*velocity - learning_rate*grad.",
-    "adam_swapped_betas_keras_form": "beta_1 belongs to the first moment m (the mean of grad) and "
-                                     "beta_2 to the second moment v (the mean of grad**2): your m "
-                                     "averages with beta_2 and your v with beta_1.",
-    "adam_no_sqrt_keras_form": "Adam divides by sqrt(v) (the RMS of the gradient), not by v: "
-                               "param - alpha*m / (sqrt(v) + epsilon).",
     "adamw_decay_uses_grad": "Your decay subtracts learning_rate*weight_decay*grad: the decay "
                              "shrinks the parameter itself, param -= "
                              "learning_rate*weight_decay*param, before the Adam step.",

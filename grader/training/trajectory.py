@@ -149,9 +149,9 @@ def reference_check(spec: StepSpec, *, tag=None, hidden=False, textbook_note: st
                     failure.diagnosis = ""     # the check's other cases rule it out
                 if not failure.diagnosis and len(candidates) == 1:
                     failure.diagnosis = next(iter(candidates))
-                considered = set(case.mistakes)
+                considered = {mistake_id(m) for m in case.mistakes}
                 for other in cases:
-                    considered &= set(other.mistakes)
+                    considered &= {mistake_id(m) for m in other.mistakes}
                 note_candidates(ctx, failure, candidates, considered)
                 raise failure
         if used_variant and textbook_note:
@@ -239,7 +239,28 @@ def _displacement_deviation(got, ref, start, dtype) -> float:
     return float(dev) if np.isfinite(dev) else np.inf
 
 
+#: Forms of one mistake (the textbook and Keras formulas of "t one ahead", say) are
+#: recorded as ``<mistake id>__<form>``: they share the mistake's id (and its hint).
+FORM_SEPARATOR = "__"
+
+
+def mistake_id(recorded_name: str) -> str:
+    """The id a recorded mistake is named by (its form, if any, dropped)."""
+    return recorded_name.split(FORM_SEPARATOR, 1)[0]
+
+
 def _deviations(param0, traj, mistakes: dict) -> list:
+    """``[(deviation, mistake id)]``, best first; a mistake recorded in several forms
+    counts by its closest form."""
+    best: dict = {}
+    for dev, name in _form_deviations(param0, traj, mistakes):
+        m = mistake_id(name)
+        if m not in best or dev < best[m]:
+            best[m] = dev
+    return sorted((dev, m) for m, dev in best.items())
+
+
+def _form_deviations(param0, traj, mistakes: dict) -> list:
     params, states = traj
     start = np.asarray(param0, dtype=np.float64)
     dtype = np.asarray(param0).dtype
