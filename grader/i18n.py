@@ -486,12 +486,6 @@ HINTS_KO.update({
     "nesterov_fixed_lr_in_velocity":
         "파라미터 스텝에는 learning_rate를 썼지만 속도에는 고정된 숫자(기본값 0.01?)를 썼습니다: "
         "velocity = momentum*velocity - learning_rate*grad.",
-    "adam_swapped_betas_keras_form":
-        "beta_1은 1차 모멘트 m(grad의 평균), beta_2는 2차 모멘트 v(grad**2의 평균)에 쓰입니다. "
-        "m을 beta_2로, v를 beta_1로 평균했습니다.",
-    "adam_no_sqrt_keras_form":
-        "Adam은 v가 아니라 sqrt(v)(그래디언트의 RMS)로 나눕니다: param - alpha*m / (sqrt(v) + "
-        "epsilon).",
     "adamw_decay_uses_grad":
         "감쇠로 learning_rate*weight_decay*grad를 뺐습니다. 감쇠는 파라미터 자체를 줄입니다: Adam "
         "스텝 전에 param -= learning_rate*weight_decay*param.",
