@@ -633,7 +633,9 @@ def inference_with_batch_stats():
 
 def inference_per_example():
     """At inference each example is normalised on its own: the outputs for the first k
-    examples do not change when the rest of the batch is dropped."""
+    examples do not change when the rest of the batch is dropped. Folded in, so that a
+    constant (beta, zeros) or x itself earns nothing here: an example equal to
+    moving_mean gives beta, one sqrt(moving_variance + epsilon) above it gamma + beta."""
 
     def run(ctx):
         def body(ex):
