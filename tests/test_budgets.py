@@ -251,3 +251,17 @@ def test_a_trajectory_or_an_early_stopping_script_gets_a_budget_sized_by_its_len
         assert box._budget(("callback", "early_stopping", "EarlyStopping", {}, runs, [])) \
             == pytest.approx(1.0 + 10 * 0.01)
         assert box._budget(("call", "optimizers", "nesterov_step", (), {}, {})) == 10.0  # unknown
+
+
+def test_re_recording_keeps_the_budgets_unless_the_speed_really_changed():
+    """Timings vary from run to run (an order of magnitude on a loaded machine): a
+    re-measurement that could not change a budget keeps the recorded figures, so that
+    `grader record` rewrites nothing for noise; a real change replaces them."""
+    from grader.authoring.budgets import _same_speed
+
+    old = {"call": 0.005, "unit": 0.0007, "total": 0.25}
+    assert _same_speed(old, {"call": 0.0002, "unit": 0.0002, "total": 0.13})  # noise, all negligible
+    assert _same_speed({"call": 0.09, "unit": 0.0, "total": 0.8}, {"call": 0.12, "unit": 0.0, "total": 0.7})
+    assert not _same_speed({"call": 0.09, "unit": 0.0, "total": 0.8}, {"call": 0.5, "unit": 0.0, "total": 0.8})
+    assert not _same_speed(old, {"call": 0.005, "unit": 0.05, "total": 0.25})  # steps 70x slower
+    assert not _same_speed(None, old) and not _same_speed({"call": 1}, old)

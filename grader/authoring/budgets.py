@@ -60,6 +60,28 @@ def measure(assignment: str = "training", parts=None, folder: Path = LOOPS) -> d
             for pid in runs[0]}
 
 
+#: A re-measurement within this factor of what is recorded keeps the recorded figures:
+#: timings vary from run to run (by an order of magnitude on a loaded machine), and
+#: re-recording must not rewrite the file, nor change a budget, for noise.
+SAME_SPEED = 3.0
+#: Below these, a figure cannot change a budget (the floor of a call, a step's share of
+#: a long trajectory, the per-submission slack): they count as equal.
+NEGLIGIBLE = {"call": 0.05, "unit": 0.005, "total": 1.0}
+
+
+def _same_speed(old, new) -> bool:
+    if not isinstance(old, dict) or set(old) != set(new):
+        return False
+    for key, value in new.items():
+        if not isinstance(old[key], (int, float)):
+            return False
+        floor = NEGLIGIBLE.get(key, 0.0)
+        lo, hi = sorted((max(float(old[key]), floor), max(float(value), floor)))
+        if hi > SAME_SPEED * lo:
+            return False
+    return True
+
+
 def record_budgets(assignment: str = "training", parts=None, root=None, log=print) -> Path:
     """Measure (the selected parts; the others keep what was recorded) and write
     ``budgets.json``."""
@@ -70,7 +92,9 @@ def record_budgets(assignment: str = "training", parts=None, root=None, log=prin
         kept = json.loads(path.read_text(encoding="utf-8"))["parts"]
     except (OSError, ValueError, KeyError, TypeError):
         kept = {}
-    kept.update(measure(assignment, parts))
+    for pid, new in measure(assignment, parts).items():
+        if not _same_speed(kept.get(pid), new):
+            kept[pid] = new
     doc = {"meta": {"solution": "grader/authoring/loops", "python": platform.python_version(),
                     "machine": platform.machine(), "cpus": os.cpu_count(),
                     "multiple": budgets.MULTIPLE, "floor": budgets.FLOOR},
