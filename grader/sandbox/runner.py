@@ -39,9 +39,10 @@ CODE_FILES = {name: str(Path(__file__).with_name(name)) for name in ("worker.py"
 PLANNED = ("call", "steps", "callback")
 KINDS = ("exception", "timeout", "crash", "forbidden", "unsupported", "protocol")
 MB = 1024 * 1024
-#: Under the fallback runner started by root, RLIMIT_NPROC does not hold, so the worker
-#: refuses to create processes at all (seccomp). Tests set this to exercise the
-#: process-tree cleanup there instead.
+#: Under the fallback runner (started by root, where RLIMIT_NPROC does not hold, or by a
+#: normal user, where nothing would end a daemon), the worker refuses to create
+#: processes at all (seccomp). Tests set this to exercise the process-tree cleanup there
+#: instead.
 ALLOW_ROOT_FORKS = False
 #: Whether fallback workers restrict themselves with Landlock where the kernel has it
 #: (see worker._landlock); tests turn it off to exercise the other layers alone.
@@ -66,7 +67,9 @@ class Limits:
     memory_mb: int = 3072             # address space of each process, and resident memory of all
     cpu_seconds: int = 600            # CPU time of one worker process
     file_mb: int = 16                 # size of any file it writes
-    disk_mb: int = 64                 # its private temporary folder (bubblewrap: a tmpfs)
+    disk_mb: int = 64                 # its private temporary folder (bubblewrap: a tmpfs;
+    #                                   elsewhere the watchdog's disk check)
+    disk_files: int = 20_000          # files and folders it may make (the watchdog's disk check)
     processes: int = 16               # processes (and threads) it may run at once
     output_bytes: int = 64 * 1024     # stdout/stderr kept (the rest is counted and dropped)
     reply_mb: int = 64                # size of one reply
@@ -120,14 +123,9 @@ def _clean_env(home: str, token: str) -> dict:
 
 
 def _rmtree(path) -> None:
-    def retry(func, p, _exc):
-        try:
-            os.chmod(os.path.dirname(p), stat.S_IRWXU)
-            os.chmod(p, stat.S_IRWXU)
-            func(p)
-        except OSError:
-            pass
-    shutil.rmtree(path, onerror=retry)
+    """Remove a folder the student may have filled (deep, unwritable, many entries):
+    bounded in time, never raises (see tmpdirs.remove_tree)."""
+    tmpdirs.remove_tree(path)
 
 
 # -- choosing the runner -------------------------------------------------------------------
@@ -495,6 +493,89 @@ def _leaves(value, depth: int = 0):
             yield from _leaves(v, depth + 1)
 
 
+class _DiskWatch:
+    """What a worker writes, checked by the watchdog: the free space and free inodes of
+    the file system holding its working folder (``statvfs``, cheap, every tick), against
+    what was free when it started. On a file system of its own (bubblewrap's tmpfs) a
+    drop is the worker's. On a shared one (the fallback's working folder in the
+    machine's temporary folder) a drop over the limits is confirmed by measuring what
+    the worker holds (``measure``: its working folder and the deleted files it keeps
+    open) before it is stopped, so others' writes never stop a worker; the baseline
+    then moves past them."""
+
+    def __init__(self, path: str, max_bytes: int, max_files: int, measure=None):
+        self.path, self.max_bytes, self.max_files, self.measure = path, max_bytes, max_files, measure
+        st = os.statvfs(path)
+        held = measure() if measure is not None else (0, 0)
+        self.base_bytes = st.f_bfree * st.f_frsize + held[0]
+        self.base_files = st.f_ffree + held[1] if st.f_files else None
+
+    def check(self) -> str:
+        """Why the worker must be stopped ('' when it need not)."""
+        try:
+            st = os.statvfs(self.path)
+        except OSError:
+            return ""
+        free_bytes = st.f_bfree * st.f_frsize
+        used_bytes = self.base_bytes - free_bytes
+        used_files = self.base_files - st.f_ffree if self.base_files is not None else 0
+        if used_bytes <= self.max_bytes and used_files <= self.max_files:
+            return ""
+        if self.measure is not None:
+            held_bytes, held_files = self.measure()
+            if held_bytes <= self.max_bytes and held_files <= self.max_files:
+                # Someone else's writes: count from here (what the worker holds stays counted).
+                self.base_bytes = free_bytes + held_bytes
+                if self.base_files is not None:
+                    self.base_files = st.f_ffree + held_files
+                return ""
+            used_bytes, used_files = held_bytes, held_files
+        if used_files > self.max_files:
+            return f"used too much disk (more than {self.max_files} files and folders)"
+        return f"used too much disk (more than {self.max_bytes // MB} MiB)"
+
+
+def _held(work: str, pids, max_bytes: int, max_files: int) -> tuple[int, int]:
+    """(bytes, files and folders) held by a fallback worker: in its working folder, and
+    the deleted files its processes keep open. Stops counting past the limits; a folder
+    it cannot measure (unreadable, nested past what a path can say) counts as over the
+    limits (no correct submission makes one, and only a disk that filled up asks)."""
+    over = (max_bytes + 1, max_files + 1)
+    seen: set = set()
+    size = files = 0
+    stack = [work]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    st = entry.stat(follow_symlinks=False)
+                    files += 1
+                    if (st.st_dev, st.st_ino) not in seen:
+                        seen.add((st.st_dev, st.st_ino))
+                        size += getattr(st, "st_blocks", 0) * 512 or st.st_size
+                    if stat.S_ISDIR(st.st_mode):
+                        stack.append(entry.path)
+                    if files > max_files or size > max_bytes:
+                        return size, files
+        except OSError:
+            return over
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                st = os.stat(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode) and st.st_nlink == 0 and (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                size += st.st_blocks * 512
+    return size, files
+
+
 @dataclass
 class _Proc:
     popen: subprocess.Popen
@@ -565,6 +646,7 @@ class Sandbox:
         self._tmp = tmpdirs.mkdtemp("work")  # its owner in its name: see tmpdirs.sweep
         self._work = self._tmp / "work"
         self._work.mkdir()
+        self._wipe_work = False  # set when a worker was stopped for its disk use
         self._closed = False
         self._deadline: float | None = None
         self._kill_reason = ""
@@ -584,8 +666,24 @@ class Sandbox:
         elif isolation.can_drop_root():
             self._uid = isolation.random_uid()
             self._box = self._stage()
+            self._own_work()
+
+    def _own_work(self) -> None:
+        """The working folder belongs to the unprivileged worker's user (fallback as root)."""
+        if self._uid is not None:
             os.chown(self._work, self._uid, self._uid)
             os.chmod(self._work, 0o700)
+
+    def _empty_work(self) -> None:
+        """After a worker was stopped for its disk use: its working folder afresh (what it
+        wrote must not stop the next worker too). Bounded in time; never raises."""
+        self._wipe_work = False
+        try:
+            tmpdirs.remove_tree(self._work)
+            self._work.mkdir(exist_ok=True)
+            self._own_work()
+        except OSError:
+            pass
 
     @property
     def note(self) -> str:
@@ -628,8 +726,10 @@ class Sandbox:
 
     def _config(self, root: str, work: str, drop) -> dict:
         lim = self.limits
-        as_root = hasattr(os, "geteuid") and os.geteuid() == 0
-        no_fork = lim.processes <= 1 or (self.mode == "fallback" and as_root and not ALLOW_ROOT_FORKS)
+        # The fallback refuses to create processes (seccomp), as root (where RLIMIT_NPROC
+        # does not hold) and as a normal user (whose RLIMIT_NPROC counts all their
+        # processes, and whose daemons would outlive the batch: no namespace ends them).
+        no_fork = lim.processes <= 1 or (self.mode == "fallback" and not ALLOW_ROOT_FORKS)
         return {"token": self.token, "root": root, "work": work, "no_fork": no_fork,
                 "libs": [isolation.numpy_site()], "deny": list(isolation.private_dirs()),
                 "frameworks": isolation.framework_dirs(), "drop": drop,
@@ -765,10 +865,15 @@ class Sandbox:
         if shared is not None:  # the whole shared box: bubblewrap, the fork server, the worker
             pid, extra = shared.popen.pid, 4
         base = isolation.task_total()
+        disk = self._disk_watch(proc)
         tick = 0
         while not proc.stop.wait(0.04):
             tick += 1
             reason = ""
+            if disk is not None:  # every tick: statvfs is cheap, and a disk fills fast
+                reason = disk.check()
+                if reason:
+                    self._wipe_work = True
             if not proc.nproc and base is not None:
                 total = isolation.task_total()
                 if total is not None and total - base > limit:
@@ -792,6 +897,30 @@ class Sandbox:
                 else:
                     isolation.terminate(pid, self.token)
                 return
+
+    def _disk_watch(self, proc: _Proc) -> _DiskWatch | None:
+        """The disk check of this worker (None where it cannot be made): the fallback's
+        working folder, or the tmpfs of its bubblewrap box (seen through a process of
+        the box: ``/proc/<pid>/root``), whose size holds the bytes but not the inodes."""
+        lim = self.limits
+        max_bytes, max_files = lim.disk_mb * MB, lim.disk_files
+        try:
+            if self.mode != "bwrap":
+                pid, work = proc.popen.pid, str(self._work)
+                return _DiskWatch(work, max_bytes, max_files, lambda: _held(
+                    work, [pid, *isolation.descendants(pid)], max_bytes, max_files))
+            pid = proc.popen.pid
+            inside = [pid] if isinstance(proc.popen, zygote.Forked) else isolation.descendants(pid)
+            mine = os.readlink("/proc/self/ns/mnt")
+            for p in inside:
+                try:
+                    if os.readlink(f"/proc/{p}/ns/mnt") != mine:
+                        return _DiskWatch(f"/proc/{p}/root{isolation.BOX_WORK}", max_bytes, max_files)
+                except OSError:
+                    continue
+        except Exception:  # noqa: BLE001 - no disk check rather than no grading
+            return None
+        return None
 
     def kill(self):
         """Stop the worker and every process it started; wait for them to be gone."""
@@ -824,6 +953,8 @@ class Sandbox:
             proc.popen.close()
         else:
             isolation.terminate(None, self.token)
+        if self._wipe_work and self.mode != "bwrap":
+            self._empty_work()
         try:
             proc.popen.stdin.close()
         except OSError:
@@ -848,7 +979,7 @@ class Sandbox:
                 box.give_back()
             if not self._closed:
                 self._closed = True
-                _rmtree(self._tmp)
+                _rmtree(self._tmp)  # never raises (a failure is logged, and swept later)
 
     @property
     def output(self) -> str:

@@ -1068,8 +1068,9 @@ def _empty(folder: str, keep) -> str:
                 shutil.rmtree(entry.path)
             else:
                 os.unlink(entry.path)
-        except OSError as exc:
-            return f"could not remove {entry.path}: {exc}"
+        except Exception as exc:  # noqa: BLE001 - e.g. RecursionError: a tree nested thousands
+            #                       deep; the box is then destroyed whole (zygote.reset)
+            return f"could not remove {entry.path}: {type(exc).__name__}"
     left = [e.path for e in os.scandir(folder)
             if not any(k == e.path or k.startswith(e.path + "/") for k in keep)]
     return f"{folder} is not empty" if left else ""

@@ -387,7 +387,7 @@ class Zygote:
             self._sock.close()
         except OSError:
             pass
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        tmpdirs.remove_tree(self._tmp)  # never raises
 
     @property
     def output(self) -> str:
