@@ -450,6 +450,26 @@ MISTAKES["adam"] += [adam_swapped_betas__keras_form, adam_no_sqrt__keras_form,
 MISTAKES["adamw"] += [adamw_decay_uses_grad, adamw_fixed_lr_in_decay]
 for _part, _fn in PLAIN_SGD.items():
     MISTAKES[_part].append(_fn)
+
+
+def _in_adamw(adam_mistake):
+    """AdamW written as the decay then the student's Adam step, with a mistake in that
+    step: named by the Adam mistake's id (form ``in_adamw``)."""
+    def step(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004, beta_1=0.9,
+             beta_2=0.999, epsilon=1e-7):
+        return adam_mistake(param - learning_rate * weight_decay * param, grad, m, v, t,
+                            learning_rate, beta_1, beta_2, epsilon)
+
+    name = adam_mistake.__name__.split("__", 1)[0] + "__in_adamw"
+    if "__" in adam_mistake.__name__:
+        name += "_" + adam_mistake.__name__.split("__", 1)[1]
+    step.__name__ = step.__qualname__ = name
+    return step
+
+
+IN_ADAMW = [_in_adamw(fn) for fn in MISTAKES["adam"] if fn is not adam_plain_sgd]
+globals().update({fn.__name__: fn for fn in IN_ADAMW})
+MISTAKES["adamw"] += IN_ADAMW
 for _part, _fns in TRIVIAL.items():
     MISTAKES[_part] = MISTAKES[_part] + _fns
 TEXTBOOK = {"adagrad": adagrad_textbook, "rmsprop": rmsprop_textbook, "adam": adam_textbook,

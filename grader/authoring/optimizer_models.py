@@ -227,6 +227,22 @@ for _pid in ("nesterov", "adagrad", "rmsprop", "adam", "adamw"):
                                                    0.01 if _pid == "nesterov" else 0.001)
 
 
+def _in_adamw(adam_model):
+    def step(p, g, m, v, t, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+             epsilon=1e-7):
+        return adam_model(p - learning_rate * weight_decay * p, g, m, v, t, learning_rate,
+                          beta_1, beta_2, epsilon)
+    return step
+
+
+# AdamW = the decay, then an Adam step with one of Adam's mistakes (named by its id)
+for _name, _model in list(MODELS["adam"].items()):
+    if _name == "adam_plain_sgd":
+        continue
+    _base, _, _form = _name.partition("__")
+    MODELS["adamw"][_base + "__in_adamw" + (f"_{_form}" if _form else "")] = _in_adamw(_model)
+
+
 def _adam_variant(p, g, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                   *, eps_inside=False, return_hat=False, v_beta_1=False):
     b_v = beta_1 if v_beta_1 else beta_2

@@ -506,7 +506,7 @@ _HPARAMS = {"momentum": ("learning_rate", "momentum"), "nesterov": ("learning_ra
 #: trivial variants' names, but "state not updated", whose parameter uses them all).
 _IGNORING = {"momentum": ("momentum_no_lr", "momentum_plain_sgd"), "rmsprop": ("rmsprop_no_decay",),
              "adam": ("adam_no_bias_correction",),
-             "adamw": ("adamw_no_decay",)}
+             "adamw": ("adamw_no_decay", "adam_no_bias_correction")}
 
 
 def _call_with_t(fn, args):
