@@ -140,7 +140,7 @@ def remove_tree(path, timeout: float | None = None, what: str = "a temporary fol
                     pass
             try:
                 shutil.rmtree(path, onerror=retry)
-            except Exception:  # noqa: BLE001 - RecursionError (deep trees), long paths
+            except Exception:  # noqa: BLE001, S110 - RecursionError (deep trees), long paths
                 pass
             if not os.path.lexists(path):
                 return True

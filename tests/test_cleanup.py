@@ -31,6 +31,16 @@ ADV = Path(__file__).with_name("adversarial")
 pytestmark = pytest.mark.skipif(not isolation.LINUX, reason="Linux folder descriptors and /proc")
 
 
+@pytest.fixture(autouse=True)
+def _no_deep_leftovers(tmp_path):
+    """Whatever a test leaves in its folder goes (pytest's own removal of old test
+    folders is recursive, and would stumble on a chain 3000 deep if a test failed)."""
+    yield
+    for entry in os.listdir(tmp_path):
+        subprocess.run(["rm", "-rf", "--one-file-system", "--", str(tmp_path / entry)],
+                       check=False, timeout=120)
+
+
 def _chain(top: Path, levels: int = 3000) -> None:
     """``top/d/d/d/...``, ``levels`` deep (made through folder descriptors: the path
     is far longer than PATH_MAX)."""
@@ -293,7 +303,7 @@ def test_a_daemon_started_under_a_normal_users_fallback_does_not_survive():
         env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "TMPDIR": str(tmp), "LANG": "C.UTF-8",
                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(ROOT),
                "GRADER_SANDBOX": "fallback"}
-        done = subprocess.run([sys.executable, "-c", _AS_USER, str(sub)], user=nobody,
+        done = subprocess.run([sys.executable, "-c", _AS_USER, str(sub)], check=False, user=nobody,
                               group=nobody, extra_groups=[], cwd=tmp, env=env,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr[-2000:]
