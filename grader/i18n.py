@@ -492,6 +492,10 @@ HINTS_KO.update({
     "adamw_fixed_lr_in_decay":
         "Adam 스텝에는 learning_rate를 썼지만 가중치 감쇠에는 고정된 숫자(기본값 0.001?)를 "
         "썼습니다: param -= learning_rate*weight_decay*param.",
+    "adamw_fixed_lr_in_step":
+        "가중치 감쇠에는 learning_rate를 썼지만 Adam 스텝에는 고정된 숫자(기본값 0.001?)를 "
+        "썼습니다: 스텝은 alpha * m / (sqrt(v) + epsilon)이고 alpha = learning_rate * "
+        "sqrt(1 - beta_2**t) / (1 - beta_1**t)입니다.",
 })
 
 # -- notes on passing checks (keyed by the English text) ---------------------------------------

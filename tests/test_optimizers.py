@@ -418,6 +418,30 @@ def adamw_step(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004, be
     param = param - learning_rate * weight_decay * grad
     return adam_step(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
 """, "adamw_decay_uses_grad"),
+    ("adamw", """
+def adam_step(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad ** 2
+    alpha = 0.001 * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    return param - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+def adamw_step(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004, beta_1=0.9,
+               beta_2=0.999, epsilon=1e-7):
+    param = param - learning_rate * weight_decay * param
+    return adam_step(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+""", "adamw_fixed_lr_in_step"),
+    ("adamw", """
+def adam_step(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad ** 2
+    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    return param - alpha * m / (v + epsilon), m, v
+
+def adamw_step(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004, beta_1=0.9,
+               beta_2=0.999, epsilon=1e-7):
+    param = param * (1 - learning_rate * weight_decay)
+    return adam_step(param, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+""", "adam_no_sqrt"),
     ("nesterov", """
 def nesterov_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
     velocity = momentum * velocity - learning_rate * grad
@@ -438,7 +462,8 @@ def sgd_momentum_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
 ]
 
 
-@pytest.mark.parametrize("part,code,name", REVIEW_FORMS, ids=[n for _, _, n in REVIEW_FORMS])
+@pytest.mark.parametrize("part,code,name", REVIEW_FORMS,
+                         ids=[f"{p}-{n}-{i}" for i, (p, _, n) in enumerate(REVIEW_FORMS)])
 def test_the_reviewers_forms_are_named(tmp_path, part, code, name):
     result = grade_path(_redefined(tmp_path / "s", code), parts=[part])
     assert not result.part(part).full

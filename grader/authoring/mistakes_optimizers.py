@@ -348,6 +348,12 @@ def adamw_fixed_lr_in_decay(param, grad, m, v, t, learning_rate=0.001, weight_de
                        learning_rate, beta_1, beta_2, epsilon)
 
 
+def adamw_fixed_lr_in_step(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004,
+                           beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    return _keras_adam(param - learning_rate * weight_decay * param, grad, m, v, t,
+                       0.001, beta_1, beta_2, epsilon)
+
+
 def _plain_sgd(part, n, default_lr):
     def step(param, grad, *rest, learning_rate=default_lr, **hparams):   # the state is unused
         return (param - learning_rate * grad, *rest[:n])
@@ -447,7 +453,7 @@ MISTAKES["adam"] += [adam_swapped_betas__keras_form, adam_no_sqrt__keras_form,
                      adam_t_plus_one__keras_form, adam_zero_based_t__keras_form,
                      adam_v_uses_beta_1__keras_form, adam_eps_inside_sqrt__keras_form,
                      adam_m_of_squares__textbook]
-MISTAKES["adamw"] += [adamw_decay_uses_grad, adamw_fixed_lr_in_decay]
+MISTAKES["adamw"] += [adamw_decay_uses_grad, adamw_fixed_lr_in_decay, adamw_fixed_lr_in_step]
 for _part, _fn in PLAIN_SGD.items():
     MISTAKES[_part].append(_fn)
 

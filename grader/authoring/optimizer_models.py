@@ -98,6 +98,9 @@ def _adamw_variant(kind):
             return keras_adam(p - learning_rate * weight_decay * g, g, m, v, t, *hp)
         if kind == "fixed_lr":
             return keras_adam(p - 0.001 * weight_decay * p, g, m, v, t, *hp)
+        if kind == "fixed_lr_step":
+            return keras_adam(p - learning_rate * weight_decay * p, g, m, v, t, 0.001,
+                              *hp[1:])
         if kind == "coupled_l2":
             return keras_adam(p, g + weight_decay * p, m, v, t, *hp)
         if kind == "scales_grad":
@@ -175,7 +178,7 @@ MODELS = {
         ("coupled_l2", "coupled_l2"), ("decay_without_lr", "without_lr"),
         ("decay_after_step", "after"), ("no_decay", "none"),
         ("decay_scales_grad", "scales_grad"), ("decay_uses_grad", "uses_grad"),
-        ("fixed_lr_in_decay", "fixed_lr"))},
+        ("fixed_lr_in_decay", "fixed_lr"), ("fixed_lr_in_step", "fixed_lr_step"))},
 }
 MODELS["momentum"]["momentum_is_nesterov"] = nesterov
 MODELS["nesterov"]["nesterov_fixed_lr_in_step"] = (

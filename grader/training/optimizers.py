@@ -138,6 +138,10 @@ HINTS = {
     "adamw_decay_uses_grad": "Your decay subtracts learning_rate*weight_decay*grad: the decay "
                              "shrinks the parameter itself, param -= "
                              "learning_rate*weight_decay*param, before the Adam step.",
+    "adamw_fixed_lr_in_step": "Your weight decay uses learning_rate, but your Adam step uses a "
+                              "fixed number instead (0.001, the default?): the step is "
+                              "alpha * m / (sqrt(v) + epsilon) with alpha = learning_rate * "
+                              "sqrt(1 - beta_2**t) / (1 - beta_1**t).",
     "adamw_fixed_lr_in_decay": "Your Adam step uses learning_rate, but the weight decay uses a "
                                "fixed number instead (0.001, the default?): param -= "
                                "learning_rate*weight_decay*param.",
