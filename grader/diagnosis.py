@@ -63,12 +63,12 @@ def hint(diagnosis: str, lang: str = "en") -> str:
     if diagnosis == STATEFUL:
         if lang == "ko":
             return ("같은 인자로 두 번 호출했는데 결과가 달랐습니다: 함수가 호출 사이에 무언가를 "
-                    "기억하고 있습니다(전역 변수, 직접 센 단계 수 등). 결과는 인자만으로 정해져야 "
-                    "합니다(예: 단계 번호는 인자 `t`를 쓰세요).")
+                    "기억하고 있습니다(전역 변수, 직접 센 호출 횟수, 전역 난수 생성기 등). 결과는 "
+                    "인자만으로 정해져야 합니다(단계 번호가 필요하면 그 인자를 쓰세요).")
         return ("Calling your function twice with the same arguments gave different results: it "
-                "keeps something between calls (a global variable, a step counter of its own...). "
-                "Its result must depend on its arguments only (e.g. use the argument `t` for the "
-                "step number).")
+                "keeps something between calls (a global variable, a count of its own calls, the "
+                "global random generator...). Its result must depend on its arguments only (use "
+                "the step-number argument if there is one, not a counter of your own).")
     names = ignored_names(diagnosis)
     if not names:
         return ""
