@@ -205,7 +205,7 @@ EXPECT = {
     "many_dirs": (0, ["used too much disk (more than"]),
     "disk_fill": (0, ["used too much disk (more than", "No space left on device"]),
     "daemon_nonroot": (0, ["BlockingIOError", "Resource temporarily unavailable",
-                           "expected", "got"]),
+                           "exited with status 0"]),
 }
 
 

@@ -549,11 +549,15 @@ def _held(work: str, pids, max_bytes: int, max_files: int) -> tuple[int, int]:
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
-                    st = entry.stat(follow_symlinks=False)
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:  # removed meanwhile
+                        continue
                     files += 1
                     if (st.st_dev, st.st_ino) not in seen:
                         seen.add((st.st_dev, st.st_ino))
-                        size += getattr(st, "st_blocks", 0) * 512 or st.st_size
+                        # blocks in use (a sparse file holds little), else its size
+                        size += st.st_blocks * 512 if hasattr(st, "st_blocks") else st.st_size
                     if stat.S_ISDIR(st.st_mode):
                         stack.append(entry.path)
                     if files > max_files or size > max_bytes:
