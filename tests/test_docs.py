@@ -4,7 +4,6 @@ repository, and none points at material that is not shipped with it."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

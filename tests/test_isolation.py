@@ -27,7 +27,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader import cli
-from grader.sandbox import isolation, runner, zygote
+from grader.sandbox import isolation, runner
 from grader.sandbox.runner import Limits, Sandbox, bwrap_status
 
 from .helpers import ROOT, copy_solutions

@@ -473,7 +473,7 @@ def _in_adamw(adam_mistake):
     return step
 
 
-IN_ADAMW = [_in_adamw(fn) for fn in MISTAKES["adam"] if fn is not adam_plain_sgd]
+IN_ADAMW = [_in_adamw(fn) for fn in MISTAKES["adam"] if fn is not PLAIN_SGD["adam"]]
 globals().update({fn.__name__: fn for fn in IN_ADAMW})
 MISTAKES["adamw"] += IN_ADAMW
 for _part, _fns in TRIVIAL.items():

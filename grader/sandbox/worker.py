@@ -544,7 +544,6 @@ def _refuse_processes() -> bool:
     """
     import errno
     import platform
-    import struct
 
     if not sys.platform.startswith("linux"):
         return False
