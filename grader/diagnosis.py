@@ -204,6 +204,25 @@ def _finite(value) -> bool:
     return bool(np.all(np.isfinite(arr)))
 
 
+def _informative(value) -> bool:
+    """Whether an output can show that it depends on an argument: it holds numbers and
+    no ``None`` (a function that returns ``None``, or a tuple with a ``None`` in it, is
+    told so by its checks; calling it "independent of its arguments" would mislead)."""
+    if value is None:
+        return False
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(_informative(v) for v in value)
+    if isinstance(value, dict):
+        return bool(value) and all(_informative(v) for v in value.values())
+    if isinstance(value, str):
+        return False
+    try:
+        arr = np.asarray(value)
+    except Exception:  # pragma: no cover
+        return False
+    return arr.dtype.kind in "biuf" and arr.size > 0
+
+
 # -- running the probes -----------------------------------------------------------------------
 
 def _run(ctx, probe, kwargs):
@@ -215,7 +234,7 @@ def _run(ctx, probe, kwargs):
 def ignored_arguments(ctx, part, stateful=None) -> list[tuple[object, str]]:
     """``[(probe, argument name)]`` for every declared argument whose change leaves the
     student's output unchanged. A probe whose first call fails (raises, hangs, returns
-    something non-finite) proves nothing and is skipped; so is an alternative whose
+    something non-finite, ``None`` or no number at all) proves nothing and is skipped; so is an alternative whose
     call fails. The first call is made twice: when the two results differ, the function
     keeps state between calls, nothing can be concluded about its arguments, and the
     probe is added to ``stateful`` (a list) if given."""
@@ -225,7 +244,7 @@ def ignored_arguments(ctx, part, stateful=None) -> list[tuple[object, str]]:
             base = _run(ctx, probe, probe.kwargs)
         except CallFailed:
             continue
-        if not _finite(base):
+        if not _finite(base) or not _informative(base):
             continue
         try:
             again = _run(ctx, probe, probe.kwargs)

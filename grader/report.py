@@ -48,11 +48,11 @@ def student_view(result: SubmissionResult) -> SubmissionResult:
     show the hidden inputs and Keras's answers, which a student could collect over
     resubmissions. The stored result (gradebook) keeps everything for the instructor."""
     result = once_per_part(result)
-    if not any(c.hidden and not c.passed for p in result.parts for c in p.checks):
+    if not any(c.hidden and not c.passed and not p.error for p in result.parts for c in p.checks):
         return result
-    parts = tuple(replace(p, checks=tuple(
-        replace(c, message=HIDDEN_FAILED, example=None) if c.hidden and not c.passed else c
-        for c in p.checks)) for p in result.parts)
+    parts = tuple(replace(p, checks=tuple(  # (a part not graded says why: no hidden data)
+        replace(c, message=HIDDEN_FAILED, example=None) if c.hidden and not c.passed and not p.error
+        else c for c in p.checks)) for p in result.parts)
     return replace(result, parts=parts)
 
 

@@ -105,6 +105,15 @@ def test_a_call_that_fails_or_gives_nan_proves_nothing():
     assert diagnosis.explain(nan, _part((PROBE,)), failing) == failing
 
 
+def test_an_output_without_numbers_proves_nothing():
+    """A function returning None (or a tuple holding None, or nothing numeric) is told so
+    by its checks; "your result does not depend on `lr`" would mislead."""
+    failing = _checks("")
+    for output in (None, (np.array([1.0]), None), (), "x", [None, None]):
+        ctx = FakeCtx(lambda x, lr, eps, out=output: out)
+        assert diagnosis.explain(ctx, _part((PROBE,)), failing) == failing, output
+
+
 def test_a_kept_mistake_keeps_its_name_and_explains_the_other_failures():
     probe = Probe(fn="f", args=(np.array([1.0]),), kwargs={"rho": 0.9}, alternatives={"rho": 0.5},
                   keeps=("no_decay",))
