@@ -64,18 +64,36 @@ def copy_grader(dest: Path, *, hidden: bool) -> None:
     shutil.copytree(src, dest, ignore=ignore)
 
 
-def _requirements(names=RUNTIME) -> list[str]:
-    """Requirements for ``names``, with the lower bounds of the project's pyproject."""
-    bounds = {}
-    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+def _declared() -> list[str]:
+    """The grader's runtime dependencies as declared: the installed package's metadata
+    (any Python), else the project's pyproject.toml."""
+    from importlib import metadata
+
     try:
-        import tomllib
-        deps = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
-        for dep in deps:
-            name = re.split(r"[<>=!~ ;\[]", dep, maxsplit=1)[0].strip().lower()
-            bounds[name] = dep
-    except (ImportError, OSError, KeyError, ValueError):
+        reqs = metadata.requires("grader") or []
+        return [r.partition(";")[0].strip() for r in reqs if "extra" not in r.partition(";")[2]]
+    except metadata.PackageNotFoundError:
         pass
+    try:
+        text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return dependencies_in(text)
+
+
+def dependencies_in(pyproject: str) -> list[str]:
+    """The ``[project] dependencies`` of a pyproject.toml written one per line, as this
+    project and its bundle write them (tomllib is Python 3.11+; the grader runs on 3.10)."""
+    block = re.search(r"^dependencies\s*=\s*\[(.*?)^\]", pyproject, re.MULTILINE | re.DOTALL)
+    return re.findall(r'^\s*"([^"]+)"', block.group(1), re.MULTILINE) if block else []
+
+
+def _requirements(names=RUNTIME) -> list[str]:
+    """Requirements for ``names``, with the lower bounds the project declares."""
+    bounds = {}
+    for dep in _declared():
+        name = re.split(r"[<>=!~ ;\[]", dep, maxsplit=1)[0].strip().lower()
+        bounds[name] = dep.replace(" ", "")
     return [bounds.get(name, name) for name in names]
 
 
