@@ -39,8 +39,8 @@ def _sandbox_mode(*, grading: bool = False, allow_unisolated: bool = False) -> s
         _fail_usage(f"{isolation.RUNNER_ENV}=bwrap, but {exc}")
     if grading and not allow_unisolated and not runner_isolated(mode):
         _fail_usage("refusing to grade: students' code would run without operating-system "
-                    "isolation (bubblewrap cannot run here, this kernel has no Landlock, and "
-                    "without root the basic sandbox cannot switch to an unprivileged user); "
+                    "isolation (bubblewrap cannot run here, this kernel has no Landlock ABI 6, "
+                    "and without root the basic sandbox cannot switch to an unprivileged user); "
                     "install bubblewrap, run as root, or pass --allow-unisolated to accept that "
                     "(see SECURITY.md)")
     return mode
@@ -132,7 +132,8 @@ def main():
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the checks that passed.")
 @click.option("--max-examples", type=click.IntRange(1, 10000), default=None,
-              help="Hypothesis examples per property check (default: the grader's budget).")
+              help="Recorded examples per property check (default and at most: 25; "
+                   "fewer is faster and less thorough).")
 @click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
               help="Language of the feedback: en (English) or ko (Korean, 한국어).")
 def check(parts, path, as_json, verbose, max_examples, lang):
@@ -172,14 +173,15 @@ def check(parts, path, as_json, verbose, max_examples, lang):
 @click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
               help="Grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786).")
 @click.option("--max-examples", type=click.IntRange(1, 10000), default=None,
-              help="Hypothesis examples per property check (default: the grader's budget).")
+              help="Recorded examples per property check (default and at most: 25; "
+                   "fewer is faster and less thorough).")
 @click.option("--no-progress", is_flag=True, help="No progress bar (e.g. in a log file).")
 @click.option("--plots", is_flag=True,
               help="In feedback.html, plot a failing optimizer's path next to Keras's "
                    "(runs that optimizer once more: about a second per plot).")
 @click.option("--allow-unisolated", is_flag=True,
               help="Grade even where students' code would run without operating-system "
-                   "isolation (no bubblewrap and not root: see SECURITY.md).")
+                   "isolation (no bubblewrap, not root, no Landlock ABI 6: see SECURITY.md).")
 def grade_cmd(submissions, out, workers, regrade, dask_address, max_examples, no_progress, plots,
               allow_unisolated):
     """Grade every submission in SUBMISSIONS (public and hidden checks).
@@ -306,7 +308,8 @@ def gradescope(zip_path):
 @click.option("--root", type=click.Path(path_type=Path), default=None,
               help="The autograder folder (default: $GRADER_AUTOGRADER_ROOT or /autograder).")
 @click.option("--max-examples", type=click.IntRange(1, 10000), default=None,
-              help="Hypothesis examples per property check (default: the grader's budget).")
+              help="Recorded examples per property check (default and at most: 25; "
+                   "fewer is faster and less thorough).")
 def gradescope_run(root, max_examples):
     """Inside Gradescope: grade ROOT/submission, write ROOT/results/results.json."""
     from .checking import Settings

@@ -167,7 +167,9 @@ grader check adam                  # one part
 grader check --path my_work.ipynb  # a notebook, a folder or a .zip
 ```
 
-Without installing: `python -m grader check` from this folder.
+Without installing the `grader` command: `python -m grader check` from this folder
+(the requirements, e.g. `pip install numpy hypothesis nbformat click rich`, are still
+needed).
 
 `grader check` runs the public checks: for each part your points, every check passed
 or failed, the smallest example your code gets wrong (inputs, expected, got) and, for

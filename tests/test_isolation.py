@@ -433,13 +433,14 @@ def test_box_binds_python_after_its_tmpfs(monkeypatch):
 
 
 def test_a_non_root_fallback_confined_by_landlock_counts_as_isolated(tmp_path, monkeypatch):
-    """Without root and bubblewrap, a kernel with Landlock still confines the worker
-    (the kernel refuses the project, OUT and other submissions): `grade` goes on
-    without --allow-unisolated there, and refuses where the kernel has no Landlock."""
+    """Without root and bubblewrap, a kernel with Landlock ABI 6+ still confines the
+    worker (the kernel refuses the project, OUT, other submissions, TCP and signals to
+    the grader): `grade` goes on without --allow-unisolated there, and refuses where
+    the kernel has no Landlock or an older one."""
     import grader.batch
 
     monkeypatch.setattr(isolation, "can_drop_root", lambda: False)
-    monkeypatch.setattr(isolation, "landlock_abi", lambda: 3)
+    monkeypatch.setattr(isolation, "landlock_abi", lambda: 6)
     assert runner.runner_isolated("fallback")
     graded = []
     monkeypatch.setattr(grader.batch, "grade_folder", lambda *a, **k: graded.append(a) or
@@ -447,8 +448,9 @@ def test_a_non_root_fallback_confined_by_landlock_counts_as_isolated(tmp_path, m
     env = {isolation.RUNNER_ENV: "fallback"}
     _cli(["grade", str(tmp_path), "--out", str(tmp_path / "out")], monkeypatch, env)
     assert len(graded) == 1
-    monkeypatch.setattr(isolation, "landlock_abi", lambda: 0)
-    assert not runner.runner_isolated("fallback")
+    for abi in (0, 1, 5):  # no Landlock, or one that cannot scope signals yet
+        monkeypatch.setattr(isolation, "landlock_abi", lambda abi=abi: abi)
+        assert not runner.runner_isolated("fallback")
     result = _cli(["grade", str(tmp_path), "--out", str(tmp_path / "out2")], monkeypatch, env)
     _one_line_usage_error(result, "--allow-unisolated", "isolation")
     assert len(graded) == 1

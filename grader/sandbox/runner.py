@@ -163,13 +163,20 @@ def _probe_bwrap() -> tuple[bool, str]:
         _rmtree(empty)
 
 
+#: The Landlock ABI from which a fallback worker run by a normal user counts as isolated:
+#: 6 adds the scoping of signals and abstract sockets to the files (1) and TCP (4).
+LANDLOCK_ISOLATES = 6
+
+
 def runner_isolated(mode: str) -> bool:
     """Whether a runner gives operating-system isolation here: bubblewrap; or the
     fallback, when its worker drops to an unprivileged user (root) or confines itself
-    with the kernel's Landlock (every fallback worker does where the kernel has it:
-    it then cannot open the project, OUT or other submissions, nor connect out)."""
+    with the kernel's Landlock at ABI 6 or later (every fallback worker does where the
+    kernel has it: it then cannot open the project, OUT or other submissions, connect
+    TCP, or signal the grader; below ABI 6 it could still signal the grader's user's
+    processes)."""
     return (mode == "bwrap" or isolation.can_drop_root()
-            or (LANDLOCK and isolation.landlock_abi() >= 1))
+            or (LANDLOCK and isolation.landlock_abi() >= LANDLOCK_ISOLATES))
 
 
 def choose_runner(limits: Limits) -> tuple[str, str]:
