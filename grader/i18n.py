@@ -345,6 +345,18 @@ HINTS_KO = {
         "학습하는 파라미터입니다).",
     "batchnorm_inference_swapped_gamma_beta":
         "gamma는 스케일, beta는 오프셋입니다: y = x_hat * gamma + beta. 둘이 바뀌었습니다.",
+    "batchnorm_inference_no_beta":
+        "정규화하고 gamma로 스케일한 뒤 beta만큼 이동하세요: y = x_hat * gamma + beta. 지금 y에는 "
+        "beta가 없습니다.",
+    "batchnorm_inference_no_gamma":
+        "정규화한 뒤 beta로 이동하기 전에 gamma로 스케일하세요: y = x_hat * gamma + beta. 지금 y는 "
+        "x_hat + beta입니다(gamma가 없습니다).",
+    "batchnorm_train_no_beta":
+        "정규화하고 gamma로 스케일한 뒤 beta만큼 이동하세요: y = x_hat * gamma + beta. 지금 y에는 "
+        "beta가 없습니다.",
+    "batchnorm_train_no_gamma":
+        "정규화한 뒤 beta로 이동하기 전에 gamma로 스케일하세요: y = x_hat * gamma + beta. 지금 y는 "
+        "x_hat + beta입니다(gamma가 없습니다).",
     # early stopping
     "early_stopping_off_by_one_patience":
         "한 에포크 늦게 멈춥니다. Keras는 `wait >= patience`를 검사하기 '전에' `wait`을 1 "
@@ -446,6 +458,18 @@ HINTS_KO = {
     "early_stopping_snapshot_taken_once":
         "개선할 때마다 새 스냅샷(`best_weights = model.get_weights()`)을 남기세요. 첫 개선에서만 "
         "남기면 안 됩니다: restore_best_weights는 가장 좋은 에포크의 가중치를 복원합니다.",
+    "early_stopping_modes_swapped":
+        "mode='min'은 값이 작아질 때, mode='max'는 값이 커질 때 개선입니다(min 모드에서는 "
+        "current + min_delta < best). 두 비교가 바뀌어서 손실은 최대화하고 정확도는 최소화합니다"
+        "('auto'에서도, 명시한 모드에서도).",
+    "early_stopping_snapshot_every_epoch":
+        "스냅샷(`best_weights = model.get_weights()`)은 `best`가 개선될 때만 남기세요. 매 에포크 "
+        "남기면 restore_best_weights가 가장 좋은 에포크가 아니라 마지막으로 모니터링한 에포크의 "
+        "가중치를 복원합니다.",
+    "early_stopping_wait_not_counted_on_improvement":
+        "모니터링하는 '모든' 에포크에서 개선 여부를 검사하기 전에 `wait`을 1 늘리세요. 개선이 "
+        "baseline까지 넘을 때만 `wait`이 0으로 돌아가고, 그렇지 않으면 그 에포크도 patience에 "
+        "포함됩니다.",
 }
 
 # trivial variants of the optimizer parts (optimizers.TRIVIAL_HINTS), one per part and kind

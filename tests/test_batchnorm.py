@@ -346,3 +346,41 @@ def test_solution_matches_keras_directly(tf):
     np.testing.assert_allclose(new_mv, layer.moving_variance.numpy(), rtol=1e-5, atol=1e-6)
     y_inf = sol.batchnorm_inference(x, gamma, beta, new_mm, new_mv, epsilon=1e-4)
     np.testing.assert_allclose(y_inf, np.asarray(layer(x, training=False)), rtol=1e-5, atol=1e-5)
+
+
+# -- recheck (issue 11.4): gamma or beta left out alone, written into the solution -----------
+
+SOLUTION_FORMS = {
+    "batchnorm_inference_no_beta": (
+        "    return (x - moving_mean) / np.sqrt(moving_variance + epsilon) * gamma + beta",
+        "    return (x - moving_mean) / np.sqrt(moving_variance + epsilon) * gamma"),
+    "batchnorm_inference_no_gamma": (
+        "    return (x - moving_mean) / np.sqrt(moving_variance + epsilon) * gamma + beta",
+        "    return (x - moving_mean) / np.sqrt(moving_variance + epsilon) + beta"),
+    "batchnorm_train_no_beta": (
+        "    y = (x - mean) / np.sqrt(var + epsilon) * gamma + beta",
+        "    y = (x - mean) / np.sqrt(var + epsilon) * gamma"),
+    "batchnorm_train_no_gamma": (
+        "    y = (x - mean) / np.sqrt(var + epsilon) * gamma + beta",
+        "    y = (x - mean) / np.sqrt(var + epsilon) + beta"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mistake", sorted(SOLUTION_FORMS))
+def test_gamma_or_beta_left_out_is_named(tmp_path, mistake):
+    """The recheck's batchnorm_inference without beta was unnamed (only "no gamma and beta"
+    was catalogued): each of the four forms loses points in its part only, is named by
+    its own id on a public check, and nothing else is named."""
+    part = TRAIN if mistake.startswith("batchnorm_train") else INFER
+    old, new = SOLUTION_FORMS[mistake]
+    sub = copy_solutions(tmp_path / "sub")
+    path = sub / "batchnorm.py"
+    source = path.read_text(encoding="utf-8")
+    assert source.count(old) == 1
+    path.write_text(source.replace(old, new), encoding="utf-8")
+    result = grade_path(sub, parts=PARTS)
+    assert set(lost_points(result)) == {part}, lost_points(result)
+    assert diagnoses(result, part) == {mistake}, diagnoses(result, part)
+    assert any(c.diagnosis == mistake and not c.hidden for c in result.part(part).checks)
+    assert HINTS[mistake] in {c.hint for c in result.part(part).checks}

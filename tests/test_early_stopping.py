@@ -45,8 +45,10 @@ def test_mistake_loses_points_only_here(cls, tmp_path):
     assert set(lost) == {PART}, lost
     assert 0 < lost[PART], lost
     # patience=0 is the default and best_epoch is compared by every check: those two lose
-    # everything; the others lose a sensible share only
-    if cls not in (M.EarlyStoppingPatienceZeroNeverStops, M.EarlyStoppingBestEpochNotSet):
+    # everything; so does swapping the modes (every check monitors a loss or an accuracy,
+    # and each is optimised the wrong way); the others lose a sensible share only
+    if cls not in (M.EarlyStoppingPatienceZeroNeverStops, M.EarlyStoppingBestEpochNotSet,
+                   M.EarlyStoppingModesSwapped):
         assert lost[PART] < 17, lost
     mid = M.mistake_id(cls)
     # named by its failing checks, and no other mistake is named (issue 11.4): e.g. a
@@ -402,6 +404,31 @@ REVIEW_FORMS = {
         "                self.best_weights = self.model.get_weights()",
         "            if self.restore_best_weights and self.best_weights is None:\n"
         "                self.best_weights = self.model.get_weights()"),
+    # the recheck's forms: the 'min' and 'max' comparisons swapped (was named "accuracy
+    # minimised" on one check), and a snapshot every epoch (was "ignores
+    # restore_best_weights")
+    "early_stopping_modes_swapped": (
+        "        if self.mode == \"min\":\n            return current + self.min_delta < reference",
+        "        if self.mode == \"max\":\n            return current + self.min_delta < reference"),
+    "early_stopping_snapshot_every_epoch": (
+        "            return\n        self.wait += 1\n",
+        "            return\n        if self.restore_best_weights:\n"
+        "            self.best_weights = self.model.get_weights()\n        self.wait += 1\n"),
+    # `wait` counted only on epochs without improvement (the recheck's bug_es_wait_after_test:
+    # named "ignores baseline" on one check, which the other failing checks rule out)
+    "early_stopping_wait_not_counted_on_improvement": (
+        "        self.wait += 1\n        if self._is_improvement(current, self.best):\n"
+        "            self.best = current\n            self.best_epoch = epoch\n"
+        "            if self.restore_best_weights:\n"
+        "                self.best_weights = self.model.get_weights()\n"
+        "            if self.baseline is None or self._is_improvement(current, self.baseline):\n"
+        "                self.wait = 0\n            return\n",
+        "        if self._is_improvement(current, self.best):\n"
+        "            self.best = current\n            self.best_epoch = epoch\n"
+        "            if self.restore_best_weights:\n"
+        "                self.best_weights = self.model.get_weights()\n"
+        "            if self.baseline is None or self._is_improvement(current, self.baseline):\n"
+        "                self.wait = 0\n            return\n        self.wait += 1\n"),
 }
 
 REVIEW_BASE = """

@@ -22,7 +22,8 @@ MODEL_MISTAKES = (
     "early_stopping_patience_zero_never_stops", "early_stopping_stops_at_epoch_zero",
     "early_stopping_stop_test_after_improvement", "early_stopping_baseline_ignores_min_delta",
     "early_stopping_best_starts_at_infinity", "early_stopping_best_epoch_not_set",
-    "early_stopping_snapshot_taken_once",
+    "early_stopping_snapshot_taken_once", "early_stopping_modes_swapped",
+    "early_stopping_snapshot_every_epoch", "early_stopping_wait_not_counted_on_improvement",
 )
 
 
@@ -50,6 +51,8 @@ def simulate(inputs: dict, mistake: str = "") -> dict:
         if ref is None:
             return True
         d = -delta if m == "min_delta_wrong_way" else delta
+        if m == "modes_swapped":
+            return cur + d < ref if mode == "max" else cur - d > ref
         if m == "non_strict_improvement":
             return cur + d <= ref if mode == "min" else cur - d >= ref
         return cur + d < ref if mode == "min" else cur - d > ref
@@ -82,7 +85,10 @@ def simulate(inputs: dict, mistake: str = "") -> dict:
                     state["wait"] += 1
                     stop = patience_over(state["wait"]) and epoch > 0
             else:
-                state["wait"] += 1
+                if m != "wait_not_counted_on_improvement":
+                    state["wait"] += 1
+                if restore and m == "snapshot_every_epoch":
+                    state["snapshot"] = weights
                 if improves(cur, state["best"]):
                     state["best"] = cur
                     if m != "best_epoch_not_set":
@@ -101,6 +107,8 @@ def simulate(inputs: dict, mistake: str = "") -> dict:
                     if m == "stop_test_after_improvement":
                         stop = patience_over(state["wait"]) and epoch > 0
                 else:
+                    if m == "wait_not_counted_on_improvement":
+                        state["wait"] += 1
                     stop = patience_over(state["wait"]) and (epoch > 0 or
                                                              m == "stops_at_epoch_zero")
             if stop:

@@ -91,6 +91,22 @@ def batchnorm_train_no_gamma_beta(x, gamma, beta, moving_mean, moving_variance,
             _moving(moving_variance, var, momentum))
 
 
+def batchnorm_train_no_beta(x, gamma, beta, moving_mean, moving_variance,
+                            momentum=0.99, epsilon=1e-3):
+    mean = np.mean(x, axis=_axes(x))
+    var = np.var(x, axis=_axes(x))
+    return ((x - mean) / np.sqrt(var + epsilon) * gamma, _moving(moving_mean, mean, momentum),
+            _moving(moving_variance, var, momentum))
+
+
+def batchnorm_train_no_gamma(x, gamma, beta, moving_mean, moving_variance,
+                             momentum=0.99, epsilon=1e-3):
+    mean = np.mean(x, axis=_axes(x))
+    var = np.var(x, axis=_axes(x))
+    return ((x - mean) / np.sqrt(var + epsilon) + beta, _moving(moving_mean, mean, momentum),
+            _moving(moving_variance, var, momentum))
+
+
 def batchnorm_moving_variance_is_std(x, gamma, beta, moving_mean, moving_variance,
                                      momentum=0.99, epsilon=1e-3):
     # The moving variance averages the standard deviation sqrt(var + epsilon).
@@ -138,6 +154,14 @@ def batchnorm_inference_no_gamma_beta(x, gamma, beta, moving_mean, moving_varian
     return (x - moving_mean) / np.sqrt(moving_variance + epsilon)
 
 
+def batchnorm_inference_no_beta(x, gamma, beta, moving_mean, moving_variance, epsilon=1e-3):
+    return (x - moving_mean) / np.sqrt(moving_variance + epsilon) * gamma
+
+
+def batchnorm_inference_no_gamma(x, gamma, beta, moving_mean, moving_variance, epsilon=1e-3):
+    return (x - moving_mean) / np.sqrt(moving_variance + epsilon) + beta
+
+
 def batchnorm_inference_swapped_gamma_beta(x, gamma, beta, moving_mean, moving_variance,
                                            epsilon=1e-3):
     return _normalise(x, moving_mean, moving_variance, beta, gamma, epsilon)
@@ -149,11 +173,13 @@ MISTAKES = {
                         batchnorm_stats_over_wrong_axis, batchnorm_stats_over_features,
                         batchnorm_train_uses_moving_stats, batchnorm_train_no_gamma_beta,
                         batchnorm_moving_variance_is_std, batchnorm_moving_variance_is_std_no_eps,
-                        batchnorm_uncentred_variance],
+                        batchnorm_uncentred_variance, batchnorm_train_no_beta,
+                        batchnorm_train_no_gamma],
     "batchnorm_inference": [batchnorm_inference_uses_batch_stats,
                             batchnorm_inference_eps_outside_sqrt, batchnorm_inference_no_sqrt,
                             batchnorm_inference_no_gamma_beta,
-                            batchnorm_inference_swapped_gamma_beta],
+                            batchnorm_inference_swapped_gamma_beta,
+                            batchnorm_inference_no_beta, batchnorm_inference_no_gamma],
 }
 
 

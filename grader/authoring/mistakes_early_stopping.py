@@ -287,6 +287,52 @@ class EarlyStoppingSnapshotTakenOnce(_MistakeBase):
             self.best_weights = kept
 
 
+class EarlyStoppingModesSwapped(_MistakeBase):
+    """The 'min' and 'max' comparisons swapped (``if self.mode == "max": return current +
+    min_delta < reference``): it maximises losses and minimises accuracies, with an
+    explicit mode as with mode='auto'."""
+
+    def _improves(self, current, reference):
+        if reference is None:
+            return True
+        if self.mode == "max":
+            return current + self.min_delta < reference
+        return current - self.min_delta > reference
+
+
+class EarlyStoppingSnapshotEveryEpoch(_MistakeBase):
+    """Snapshots the weights at every monitored epoch, not only when improving: restoring
+    gives the last monitored epoch's weights."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = (logs or {}).get(self.monitor)
+        if self.restore_best_weights and not self._skipped(epoch, current):
+            self.best_weights = self.model.get_weights()
+        super().on_epoch_end(epoch, logs)
+
+
+class EarlyStoppingWaitNotCountedOnImprovement(_MistakeBase):
+    """Increments ``wait`` only on epochs without improvement (``self.wait += 1`` moved
+    down to the stop test): an improvement that misses the baseline leaves ``wait`` as it
+    was instead of counting towards patience."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = (logs or {}).get(self.monitor)
+        if self._skipped(epoch, current):
+            return
+        if self._improves(current, self.best):
+            self.best = current
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self._resets_wait(current):
+                self.wait = 0
+            return
+        self.wait += 1
+        if self._patience_over() and epoch > 0:
+            self._stop(epoch)
+
+
 # -- trivial mutants: each must score 0 in the part ----------------------------------------
 class EarlyStoppingNeverStops:
     """Does nothing at all (the attributes keep their initial values)."""
@@ -334,7 +380,8 @@ MISTAKES = {
         EarlyStoppingPatienceZeroNeverStops, EarlyStoppingStopsAtEpochZero,
         EarlyStoppingStopTestAfterImprovement, EarlyStoppingBaselineIgnoresMinDelta,
         EarlyStoppingBestStartsAtInfinity, EarlyStoppingBestEpochNotSet,
-        EarlyStoppingSnapshotTakenOnce,
+        EarlyStoppingSnapshotTakenOnce, EarlyStoppingModesSwapped,
+        EarlyStoppingSnapshotEveryEpoch, EarlyStoppingWaitNotCountedOnImprovement,
     ],
 }
 

@@ -67,6 +67,12 @@ HINTS = {
     "batchnorm_train_no_gamma_beta":
         "After normalising, scale by gamma and shift by beta: y = x_hat * gamma + beta (they are "
         "the layer's learned parameters); your y is x_hat itself.",
+    "batchnorm_train_no_beta":
+        "After normalising and scaling by gamma, shift by beta: y = x_hat * gamma + beta; your "
+        "y has no beta.",
+    "batchnorm_train_no_gamma":
+        "After normalising, scale by gamma before shifting by beta: y = x_hat * gamma + beta; "
+        "your y is x_hat + beta (no gamma).",
     "batchnorm_moving_variance_is_std":
         "Your output is right but your moving variance averages the standard deviation "
         "sqrt(var + epsilon): Keras averages the batch VARIANCE itself: "
@@ -89,6 +95,12 @@ HINTS = {
     "batchnorm_inference_no_gamma_beta":
         "After normalising, scale by gamma and shift by beta: y = x_hat * gamma + beta (they are "
         "the layer's learned parameters).",
+    "batchnorm_inference_no_beta":
+        "After normalising and scaling by gamma, shift by beta: y = x_hat * gamma + beta; your "
+        "y has no beta.",
+    "batchnorm_inference_no_gamma":
+        "After normalising, scale by gamma before shifting by beta: y = x_hat * gamma + beta; "
+        "your y is x_hat + beta (no gamma).",
     "batchnorm_inference_swapped_gamma_beta":
         "gamma is the scale and beta the offset: y = x_hat * gamma + beta; you swapped them.",
 }
@@ -270,15 +282,26 @@ def closest_everywhere(failing, threshold: float = DIAG_DEV, contradicted=frozen
     """The known mistake that reproduces the student's outputs on EVERY failing case
     (``failing``: ``[(outputs, case.mistakes)]``) and is not ``contradicted`` by a
     passing case, or ""."""
-    best, best_dev = "", threshold
+    best, best_dev, found = "", threshold, []
     for mistake_id in failing[0][1] if failing else ():
         if mistake_id in contradicted:
             continue
         dev = max(_deviation(outputs, mistakes[mistake_id]) if mistake_id in mistakes else np.inf
                   for outputs, mistakes in failing)
+        if dev <= threshold:
+            found.append(mistake_id)
         if dev <= best_dev:
             best, best_dev = mistake_id, dev
+    # two mistakes giving the same outputs on every failing case (on a batch of one example
+    # "no beta" and "no gamma and no beta" both give zeros): the evidence does not say which
+    if best and any(m != best and _same_outputs(failing, best, m) for m in found):
+        return ""
     return best
+
+
+def _same_outputs(failing, a: str, b: str) -> bool:
+    """Do mistakes ``a`` and ``b`` give the same recorded outputs on every failing case?"""
+    return all(_deviation(_as_calls(mistakes[a]), mistakes[b]) <= 1e-12 for _, mistakes in failing)
 
 
 def _named(names, values) -> str:
@@ -357,6 +380,10 @@ def _train_models(x, gamma, beta, mm, mv, momentum, eps) -> dict:
             "batchnorm_train_no_gamma_beta": (_norm(x, mean, var, 1.0, 0.0, eps),
                                               move(mm, mean), move(mv, var)),
         }
+        out["batchnorm_train_no_beta"] = (_norm(x, mean, var, gamma, 0.0, eps),
+                                          move(mm, mean), move(mv, var))
+        out["batchnorm_train_no_gamma"] = (_norm(x, mean, var, 1.0, beta, eps),
+                                           move(mm, mean), move(mv, var))
         out["batchnorm_moving_variance_is_std"] = (_norm(x, mean, var, gamma, beta, eps),
                                                    move(mm, mean), move(mv, np.sqrt(var + eps)))
         out["batchnorm_moving_variance_is_std_no_eps"] = (
@@ -385,6 +412,8 @@ def _inference_models(x, gamma, beta, mm, mv, eps) -> dict:
             "batchnorm_inference_no_sqrt": (x - mm) / (mv + eps) * gamma + beta,
             "batchnorm_inference_no_gamma_beta": (x - mm) / np.sqrt(mv + eps),
             "batchnorm_inference_swapped_gamma_beta": _norm(x, mm, mv, beta, gamma, eps),
+            "batchnorm_inference_no_beta": _norm(x, mm, mv, gamma, 0.0, eps),
+            "batchnorm_inference_no_gamma": _norm(x, mm, mv, 1.0, beta, eps),
         }
 
 

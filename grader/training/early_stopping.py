@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from ..assignment import Check, Part, Probe
 from ..checking import example, failed_call, run_property
+from ..diagnosis import note_candidates
 from ..errors import Failure
 from ..sandbox.runner import CallFailed
 
@@ -90,6 +91,18 @@ HINTS = {
     "early_stopping_snapshot_taken_once":
         "Take a new snapshot (`best_weights = model.get_weights()`) at EVERY improvement, not "
         "only the first: restore_best_weights restores the weights of the best epoch.",
+    "early_stopping_modes_swapped":
+        "mode='min' improves when the value goes DOWN and mode='max' when it goes UP (in min mode "
+        "current + min_delta < best); your two comparisons are swapped, so you maximise losses "
+        "and minimise accuracies (with mode='auto' and with an explicit mode alike).",
+    "early_stopping_snapshot_every_epoch":
+        "Take the snapshot (`best_weights = model.get_weights()`) only when `best` improves: "
+        "taken every epoch, restore_best_weights restores the last monitored epoch's weights, "
+        "not the best epoch's.",
+    "early_stopping_wait_not_counted_on_improvement":
+        "Increment `wait` at EVERY monitored epoch, before testing for an improvement: an "
+        "improvement resets it to 0 only when it also beats the baseline; otherwise that epoch "
+        "still counts towards patience.",
 }
 
 
@@ -240,14 +253,21 @@ def run_student(ctx, inputs: dict, wrap: bool = True) -> dict:
 
 # -- reference checks ---------------------------------------------------------------------
 
-def closest_mistake(student: list, cases, failing: set, fields=FIELDS) -> str:
-    """The one known mistake that behaves exactly like the student on every case of the
-    check, the failing ones and the passing ones ("" when none does, or several do)."""
+def behaving_alike(student: list, cases, fields=FIELDS) -> list:
+    """The known mistakes that behave exactly like the student on every case of the
+    check, the failing ones and the passing ones."""
     found = []
     for mistake in dict.fromkeys(m for c in cases for m in c.mistakes):
         if all((rec := case.mistakes.get(mistake)) is not None and "runs" in rec
                and difference(got, rec, fields) is None for case, got in zip(cases, student)):
             found.append(mistake)
+    return found
+
+
+def closest_mistake(student: list, cases, failing: set, fields=FIELDS) -> str:
+    """The one known mistake that behaves exactly like the student on every case of the
+    check, the failing ones and the passing ones ("" when none does, or several do)."""
+    found = behaving_alike(student, cases, fields)
     return found[0] if len(found) == 1 else ""
 
 
@@ -280,14 +300,25 @@ def reference_check(*, tag=None, hidden=False, fields=FIELDS):
         if len(failing) > 1:
             msg += f" ({len(failing)} of {len(cases)} cases differ)"
         diagnosis = closest_mistake(student, cases, failing, fields)
-        return _fail(msg, case.inputs, case.expected, got, diagnosis)
+        failure = _failure(msg, case.inputs, case.expected, got, diagnosis)
+        # what the check saw go wrong: the known mistakes reproducing the student on every
+        # failing case. A name another failing check shows is dropped when it does not
+        # explain these failures (grader/diagnosis.py); a mistake that does not explain
+        # them cannot be the student's. (Passing cases a mistake would fail only show that
+        # the student's slip is narrower than the catalogued one, e.g. in one mode only.)
+        bad_cases = [(c, g) for c, g in zip(cases, student) if c.id in failing]
+        note_candidates(ctx, failure,
+                        behaving_alike([g for _, g in bad_cases], [c for c, _ in bad_cases],
+                                       fields),
+                        {m for c in cases for m in c.mistakes})
+        raise failure
 
     return run
 
 
-def _fail(msg, inputs, expected, got, diagnosis=""):
-    raise Failure(msg, example=example(inputs_text(inputs), expected=outcome_text(expected),
-                                       got=outcome_text(got)), diagnosis=diagnosis)
+def _failure(msg, inputs, expected, got, diagnosis=""):
+    return Failure(msg, example=example(inputs_text(inputs), expected=outcome_text(expected),
+                                        got=outcome_text(got)), diagnosis=diagnosis)
 
 
 # -- what Keras and each known mistake do on the properties' examples (recorded) ---------
@@ -364,15 +395,6 @@ def recorded_outcome(assignment: str, inputs: dict):
     return _summary(entry["expected"]), {m: _summary(r) for m, r in entry["mistakes"].items()}
 
 
-def reproducing(got: dict, expected: dict, mistakes: dict, fields=FIELDS) -> str:
-    """The one known mistake that behaves exactly like the student (and differs from
-    Keras) on a script, or "" (none, or several: the evidence does not say which)."""
-    found = [m for m, rec in mistakes.items()
-             if difference(rec, expected, fields) is not None
-             and difference(got, rec, fields) is None]
-    return found[0] if len(found) == 1 else ""
-
-
 # -- properties (no reference needed) ------------------------------------------------------
 
 MODES = {"val_loss": ("auto", "min"), "loss": ("auto", "min"),
@@ -443,22 +465,26 @@ def _property(strategy, expect_fn, what, follow_up=None):
                                                       "and on a curve that never improves "
                                                       "after epoch 0"),) if follow_up else ())):
                 got = run_student(ctx, script, wrap=False)
-                exp, diag = expect_fn(ctx.assignment.name, script, got)
+                exp, mistakes = expect_fn(ctx.assignment.name, script)
                 bad = difference(got, exp, against="")
                 if bad:
-                    raise Failure(f"{text}: {bad}", example=example(
+                    # the known mistakes behaving exactly like the student on this script
+                    # (one behaving like Keras cannot: the student differs from Keras)
+                    found = [m for m, rec in mistakes.items() if difference(got, rec) is None]
+                    failure = Failure(f"{text}: {bad}", example=example(
                         inputs_text(script), expected=outcome_text(exp), got=outcome_text(got)),
-                        diagnosis=diag)
+                        diagnosis=found[0] if len(found) == 1 else "")
+                    note_candidates(ctx, failure, found, set(mistakes))
+                    raise failure
         run_property(strategy, body, max_examples=ctx.settings.max_examples,
                      describe=lambda inputs: example(inputs_text(inputs)))
     return run
 
 
-def _model_expect(assignment, inputs, got):
-    """What Keras does on a property's script (recorded), and the known mistake that
-    reproduces the student's behaviour there ("" if none does)."""
-    expected, mistakes = recorded_outcome(assignment, inputs)
-    return expected, reproducing(got, expected, mistakes)
+def _model_expect(assignment, inputs):
+    """What Keras and each known mistake do on a property's script (recorded): a mistake
+    is named only when it is the one behaving exactly like the student there."""
+    return recorded_outcome(assignment, inputs)
 
 
 # -- the part --------------------------------------------------------------------------------
@@ -527,4 +553,7 @@ PROBES = (Probe(fn=CLASS, kwargs=PROBE_INIT, run=_probe_run,
                 alternatives={"monitor": "loss", "min_delta": 0.25, "patience": 4, "mode": "max",
                               "restore_best_weights": True, "start_from_epoch": 5},
                 keeps=("early_stopping_ignores_start_from_epoch",
-                       "early_stopping_accuracy_minimised")),)
+                       "early_stopping_accuracy_minimised",
+                       # snapshots every epoch: restoring gives the last monitored epoch's
+                       # weights, i.e. the probe's (no missing value) as if not restoring
+                       "early_stopping_snapshot_every_epoch")),)
