@@ -556,3 +556,38 @@ def test_keras_baseline_uses_min_delta_and_keeps_best_none(tf):
     assert raw["epochs_run"] == 12
     assert (cb.best, cb.best_epoch, cb.wait, cb.stopped_epoch, cb.best_weights) == \
         (None, 0, 0, 0, None)
+
+
+# -- the evidence of every failing check (note_candidates, grader/diagnosis.py) ---------------
+
+NARROW_FORMS = {
+    # min_delta the wrong way in max mode only: a narrower slip than the catalogued one
+    "early_stopping_min_delta_wrong_way": (
+        "return current - self.min_delta > reference",
+        "return current + self.min_delta > reference"),
+    # an improvement missing the baseline runs the stop test (no return after it)
+    "early_stopping_stop_test_after_improvement": (
+        "                self.wait = 0\n            return\n",
+        "                self.wait = 0\n                return\n"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mid", sorted(NARROW_FORMS))
+def test_every_failing_check_shows_the_mistake_all_their_evidence_points_to(tmp_path, mid):
+    """The recheck's variants: a check whose cases mix everything (the hidden one) named
+    nothing, since the catalogued mistake also differs from the student on cases the
+    student passes; the mistake reproducing every failing case of every failing check is
+    now named on all of them, and nothing else is."""
+    from grader.training.early_stopping import HINTS
+
+    old, new = NARROW_FORMS[mid]
+    assert REVIEW_BASE.count(old) == 1
+    sub = copy_solutions(tmp_path / "sub")
+    (sub / "early_stopping.py").write_text(REVIEW_BASE.replace(old, new), encoding="utf-8")
+    result = grade_path(sub, parts=[PART])
+    failing = [c for c in result.part(PART).checks if not c.passed]
+    assert failing
+    assert [c.diagnosis for c in failing] == [mid] * len(failing), \
+        [(c.name, c.diagnosis) for c in failing]
+    assert {c.hint for c in failing} == {HINTS[mid]}
