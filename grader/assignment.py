@@ -8,6 +8,7 @@ means writing a new declaration, never changing the engine.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -74,12 +75,58 @@ class Part:
         return tuple(c for c in self.checks if hidden or not c.hidden)
 
 
+#: Frameworks a submission may not import unless an assignment says otherwise: the ones
+#: a reference is usually recorded with ({top-level package: what to call it}).
+DEFAULT_FORBIDDEN = {
+    "tensorflow": "TensorFlow", "tf_keras": "Keras", "keras": "Keras", "torch": "PyTorch",
+    "jax": "JAX", "jaxlib": "JAX", "flax": "JAX", "tensorboard": "TensorFlow",
+}
+
+
 @dataclass(frozen=True)
 class Assignment:
+    """One assignment, declared by its package's ``build()`` (see grader/assignments/).
+
+    - ``folder``: the package's folder; its recorded reference is in ``folder/reference``.
+    - ``root``: the folder holding ``solutions/<name>/`` and ``assignments/<name>/``.
+    - ``drivers``: a standalone module (standard library and numpy only) that the
+      sandboxed worker loads to exercise stateful student code (a callback protocol, an
+      optimizer's trajectory): its ``DRIVERS`` dict names the operations
+      :meth:`grader.checking.Context.drive` may ask for. None: the assignment has none.
+    - ``forbidden``: top-level packages a submission may not import, with what to call
+      them in the message (course policy: the frameworks the reference comes from).
+    - ``title_ko``: the title in Korean; ``recorders``: the package that records the
+      reference (instructor-only, imported only by ``grader record``).
+    """
+
     name: str
     title: str
     parts: tuple[Part, ...]
     root: Path                     # the project folder holding solutions/ and assignments/
+    folder: Path | None = None
+    drivers: Path | None = None
+    forbidden: Mapping = field(default_factory=lambda: dict(DEFAULT_FORBIDDEN))
+    title_ko: str = ""
+    recorders: str = ""
+
+    def sandbox_options(self) -> dict:
+        """What the sandbox needs of the assignment: its drivers' source and what it
+        forbids submissions to import."""
+        return {"drivers": _source(str(self.drivers)) if self.drivers else "",
+                "forbidden": dict(self.forbidden)}
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the recorded reference of this assignment lives."""
+        return Path(self.folder) / "reference"
+
+    @property
+    def solutions_dir(self) -> Path:
+        return Path(self.root) / "solutions" / self.name
+
+    @property
+    def stubs_dir(self) -> Path:
+        return Path(self.root) / "assignments" / self.name
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -101,3 +148,8 @@ class Assignment:
 
     def names_of(self, module: str) -> tuple[str, ...]:
         return tuple(n for p in self.parts if p.module == module for n in p.names)
+
+
+@lru_cache(maxsize=16)
+def _source(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8")

@@ -51,10 +51,9 @@ class Budget:
 
 
 def path_for(assignment: str, root=None) -> Path:
-    from .reference import DATA
+    from .reference import data_dir
 
-    root = Path(root or os.environ.get("GRADER_REFERENCE_DIR") or DATA)
-    return root / assignment / "budgets.json"
+    return data_dir(assignment, root) / "budgets.json"
 
 
 @lru_cache(maxsize=16)

@@ -34,16 +34,12 @@ class Context:
     def call(self, name: str, *args, rngs=None, **kwargs):
         return self.sandbox.call(self.part.module, name, *args, rngs=rngs, **kwargs)
 
-    def steps(self, name: str, param, grads, state, kwargs: dict, uses_t: bool):
-        """A step function's raw outputs along ``grads`` in one request, or None
-        (see :meth:`grader.sandbox.runner.Sandbox.steps`)."""
-        steps = getattr(self.sandbox, "steps", None)
-        if steps is None:
-            return None
-        return steps(self.part.module, name, param, grads, state, kwargs, uses_t)
-
-    def callback(self, name: str, init: dict, runs: list, initial_weights: list):
-        return self.sandbox.callback(self.part.module, name, init, runs, initial_weights)
+    def drive(self, name: str, driver: str, payload, *, units: int = 1, shown: str = "",
+              batched: bool = False):
+        """Run the assignment's driver ``driver`` on the student's ``name`` of this part's
+        module (see :meth:`grader.sandbox.runner.Sandbox.drive`)."""
+        return self.sandbox.drive(self.part.module, name, driver, payload, units=units,
+                                  shown=shown, batched=batched)
 
     def cases(self, hidden: bool = False, tag: str | None = None) -> tuple[Case, ...]:
         cases = load_cases(self.assignment.name, self.part.id, hidden)

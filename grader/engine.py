@@ -39,7 +39,8 @@ def grade(path, assignment: Assignment, *, parts=None, hidden: bool = False,
             if not any((folder / f"{p.module}.py").is_file() for p in selected):
                 result = _nothing_to_grade(folder, assignment, selected, hidden, name, notes)
             else:
-                with Sandbox(folder, assignment.modules, limits or Limits()) as sandbox:
+                with Sandbox(folder, assignment.modules, limits or Limits(),
+                             **assignment.sandbox_options()) as sandbox:
                     _set_budgets(sandbox, assignment, selected)
                     result = _grade_in(sandbox, assignment, selected, hidden, settings, name, notes)
             if extra:

@@ -107,7 +107,7 @@ def trajectories(part_id: str, submission, *, assignment=None) -> dict | None:
     yours = []
     try:
         with open_submission(Path(submission), assignment.modules) as (folder, _notes), \
-                Sandbox(folder, assignment.modules, Limits()) as sandbox:
+                Sandbox(folder, assignment.modules, Limits(), **assignment.sandbox_options()) as sandbox:
             from .budgets import budgets_of
 
             sandbox.budgets = budgets_of(assignment, [part], sandbox.limits.call_seconds)

@@ -21,7 +21,16 @@ from pathlib import Path
 
 from .sandbox import wire
 
-DATA = Path(__file__).with_name("reference_data")
+
+def data_dir(assignment: str, root: Path | None = None) -> Path:
+    """The folder of ``assignment``'s recorded reference: ``root/<assignment>`` when a
+    root is given (or ``$GRADER_REFERENCE_DIR``), else the package's ``reference/``."""
+    root = root or os.environ.get("GRADER_REFERENCE_DIR")
+    if root:
+        return Path(root) / assignment
+    from .assignments import get
+
+    return get(assignment).data_dir
 
 
 @dataclass(frozen=True)
@@ -50,8 +59,7 @@ class Case:
 
 
 def path_for(assignment: str, part_id: str, hidden: bool, root: Path | None = None) -> Path:
-    root = Path(root or os.environ.get("GRADER_REFERENCE_DIR") or DATA)
-    return root / assignment / f"{part_id}{'.hidden' if hidden else ''}.json"
+    return data_dir(assignment, root) / f"{part_id}{'.hidden' if hidden else ''}.json"
 
 
 @lru_cache(maxsize=128)

@@ -32,8 +32,6 @@ from pathlib import Path
 #: Environment variable choosing the runner: ``auto`` (default), ``bwrap`` or ``fallback``.
 RUNNER_ENV = "GRADER_SANDBOX"
 RUNNERS = ("auto", "bwrap", "fallback")
-#: Frameworks a submission may not use (the worker refuses them with a message).
-FRAMEWORKS = ("tensorflow", "tf_keras", "keras", "torch", "jax", "jaxlib", "flax", "tensorboard")
 #: Unprivileged identity the worker switches to when bubblewrap runs it as root.
 NOBODY = (65534, 65534)
 #: Where things appear inside the bubblewrap sandbox.
@@ -169,10 +167,11 @@ def numpy_site() -> str:
 
 
 @functools.cache
-def framework_dirs() -> dict:
-    """{directory: framework} for the frameworks installed here (found, never imported)."""
+def framework_dirs(names: tuple = ()) -> dict:
+    """{directory: package} for the packages ``names`` (those an assignment forbids:
+    ``Assignment.forbidden``) installed here (found, never imported)."""
     out = {}
-    for name in FRAMEWORKS:
+    for name in names:
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
@@ -232,7 +231,7 @@ def make_decoy(folder: Path) -> str:
 
 
 def bwrap_argv(bwrap: str, root: str, code_files: dict, *, as_root: bool, disk_mb: int,
-               decoy: str) -> list[str]:
+               decoy: str, forbidden: tuple = ()) -> list[str]:
     """The bubblewrap command line up to (not including) the command."""
     version = bwrap_version(bwrap)
     args = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
@@ -267,7 +266,7 @@ def bwrap_argv(bwrap: str, root: str, code_files: dict, *, as_root: bool, disk_m
     # (a non-editable install puts the grader and its recorded answers in site-packages).
     # A decoy package takes their place, so that even an import that bypasses the
     # worker's blocker fails with the grader's message.
-    for p in sorted(set(private_dirs()) | set(framework_dirs())):
+    for p in sorted(set(private_dirs()) | set(framework_dirs(tuple(forbidden)))):
         if _under(p, bound) and os.path.isdir(p):
             args += ["--ro-bind", decoy, p]
         elif _under(p, bound) and os.path.exists(p):

@@ -34,9 +34,9 @@ from .. import tmpdirs
 from . import isolation, wire, zygote
 
 WORKER = Path(__file__).with_name("worker.py")
-CODE_FILES = {name: str(Path(__file__).with_name(name)) for name in ("worker.py", "wire.py", "drivers.py")}
+CODE_FILES = {name: str(Path(__file__).with_name(name)) for name in ("worker.py", "wire.py")}
 #: The requests that may be planned (pipelined across submissions, see grader/plans.py).
-PLANNED = ("call", "steps", "callback")
+PLANNED = ("call", "drive")
 KINDS = ("exception", "timeout", "crash", "forbidden", "unsupported", "protocol")
 MB = 1024 * 1024
 #: Under the fallback runner (started by root, where RLIMIT_NPROC does not hold, or by a
@@ -630,6 +630,10 @@ class Sandbox:
     modules: tuple
     limits: Limits = field(default_factory=Limits)
     _probing: bool = False
+    #: The assignment's drivers: the source of its standalone ``drivers`` module ("": none).
+    drivers: str = ""
+    #: ``{package: what to call it}``: what the assignment forbids submissions to import.
+    forbidden: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.root = Path(self.root).resolve()
@@ -743,7 +747,8 @@ class Sandbox:
         no_fork = lim.processes <= 1 or (self.mode == "fallback" and not ALLOW_ROOT_FORKS)
         return {"token": self.token, "root": root, "work": work, "no_fork": no_fork,
                 "libs": [isolation.numpy_site()], "deny": list(isolation.private_dirs()),
-                "frameworks": isolation.framework_dirs(), "drop": drop,
+                "frameworks": isolation.framework_dirs(tuple(sorted(self.forbidden))),
+                "forbidden": dict(self.forbidden), "drivers": self.drivers, "drop": drop,
                 "memory_mb": lim.memory_mb, "cpu_seconds": lim.cpu_seconds,
                 "file_mb": lim.file_mb, "processes": lim.processes,
                 "output_bytes": lim.output_bytes}
@@ -759,7 +764,7 @@ class Sandbox:
             cfg = self._config(isolation.BOX_ROOT, isolation.BOX_WORK, drop)
             argv = isolation.bwrap_argv(isolation.bwrap_executable(), str(self._box), CODE_FILES,
                                         as_root=as_root, disk_mb=self.limits.disk_mb,
-                                        decoy=self._decoy)
+                                        decoy=self._decoy, forbidden=tuple(sorted(self.forbidden)))
             argv += ["--", sys.executable, "-I", "-S", f"{isolation.BOX_CODE}/worker.py",
                      json.dumps(cfg)]
             return argv, str(self._work), isolation.BOX_WORK
@@ -782,7 +787,8 @@ class Sandbox:
         """A worker forked in the shared box (zygote.py), or None: no box is shared, or
         it failed (then this sandbox starts boxes of its own from now on)."""
         if self._shared is None and not self._own_box:
-            self._shared = zygote.take(self.limits.disk_mb, self.limits.load_seconds, self._box)
+            self._shared = zygote.take(self.limits.disk_mb, self.limits.load_seconds, self._box,
+                                       tuple(sorted(self.forbidden)))
             self._own_box = self._shared is None
         if self._shared is None:
             return None
@@ -1385,7 +1391,7 @@ class Sandbox:
     def _stop_if_broken(self, key, raw, exc: CallFailed, budget: float) -> None:
         """Remember a function that hung (once) or crashed the worker CRASH_TRIES times:
         it is not called again in this submission, and what calls it is told why."""
-        if raw[0] == "steps":  # a batch that failed is replayed call by call (see steps)
+        if raw[0] == "drive" and raw[7]:  # a batch that failed is replayed call by call (see drive)
             return
         if exc.kind == "timeout" and not exc.by_budget:
             what = f"did not finish within {budget:.3g} s (an infinite loop, or far too slow)"
@@ -1416,26 +1422,29 @@ class Sandbox:
                                      "rngs": rngs},
                             raw=("call", module, name, args, kwargs, rngs))
 
-    def steps(self, module: str, name: str, param, grads, state, kwargs: dict, uses_t: bool):
-        """Run step function ``name`` along ``grads`` in one request, feeding its outputs
-        back (``fn(param, grad, *state, [t], **kwargs)``, t = 1, 2, ...).
+    def drive(self, module: str, name: str, driver: str, payload, *, units: int = 1,
+              shown: str = "", batched: bool = False):
+        """Run the assignment's driver ``driver`` (``Assignment.drivers``: its ``DRIVERS``)
+        on the student's ``module.name`` with ``payload`` (plain data) in the worker;
+        returns what the driver returns (plain data).
 
-        Returns the list of raw outputs, one per step taken (it ends early at an output
-        that cannot be fed back), or None when the batch did not run cleanly (an
-        exception, a crash or a timeout): the caller then replays the case one call at a
-        time, which reports exactly what went wrong. After a crash or a timeout batching
-        is switched off for this sandbox, so a hanging function costs one extra budget.
+        ``units``: how many steps, epochs... the request runs (its time budget is the
+        function's budget for that many); ``shown``: the call as a student reads it, for
+        the message when it hangs. ``batched``: the request batches work the caller can
+        replay one call at a time: when it does not run cleanly (an exception, a crash,
+        a timeout) None is returned, and after a crash or a timeout batching is switched
+        off for this sandbox (None at once), so a hanging function costs one budget.
         """
-        if self._no_batch:
+        if batched and self._no_batch:
             return None
         try:
-            grads, state, uses_t = list(grads), list(state), bool(uses_t)
-            value = self.request(
-                lambda: {"op": "steps", "module": module, "name": name, "param": wire.encode(param),
-                         "grads": wire.encode(grads), "state": wire.encode(state),
-                         "kwargs": wire.encode(kwargs), "uses_t": uses_t},
-                raw=("steps", module, name, param, grads, state, kwargs, uses_t))
+            return self.request(
+                lambda: {"op": "drive", "module": module, "name": name, "driver": driver,
+                         "payload": wire.encode(payload)},
+                raw=("drive", module, name, driver, payload, max(1, int(units)), shown, batched))
         except CallFailed as exc:
+            if not batched:
+                raise
             if exc.kind in ("timeout", "crash", "protocol"):
                 self._no_batch = True
                 # The replay one call at a time meets the same problem and restarts the
@@ -1443,27 +1452,14 @@ class Sandbox:
                 # on batching.
                 self.restarts = max(0, self.restarts - 1)
             return None
-        if not isinstance(value, dict) or value.get("complete") is not True \
-                or not isinstance(value.get("outputs"), list):
-            return None
-        return value["outputs"]
-
-    def callback(self, module: str, name: str, init: dict, runs: list, initial_weights: list):
-        return self.request(lambda: {"op": "callback", "module": module, "name": name,
-                                     "init": wire.encode(init), "runs": wire.encode(runs),
-                                     "initial_weights": wire.encode(initial_weights)},
-                            raw=("callback", module, name, init, runs, initial_weights))
 
 
 def _units(raw) -> int:
-    """How many steps (a trajectory in one request) or epochs (an early-stopping script)
-    a request runs; 1 for a call."""
+    """How many units (steps, epochs...) a request runs, as its caller said; 1 for a call."""
     try:
-        if raw[0] == "steps":
-            return max(1, len(raw[4]))
-        if raw[0] == "callback":
-            return max(1, sum(len(run.get("logs", ())) for run in raw[4]))
-    except (TypeError, AttributeError, IndexError):
+        if raw[0] == "drive":
+            return max(1, int(raw[5]))
+    except (TypeError, ValueError, IndexError):
         pass
     return 1
 
@@ -1475,11 +1471,7 @@ def _describe(raw) -> str:
     op, name = raw[0], raw[2]
     if op == "call":
         return str(call_text(name, raw[3], raw[4]))
-    if op == "steps":
-        param, grads, state, kwargs, uses_t = raw[3], raw[4], raw[5], raw[6], raw[7]
-        first = call_text(name, (param, grads[0], *state, *((1,) if uses_t else ())), kwargs)
-        return f"{first} (the first of {len(grads)} steps run in one go)"
-    return f"{call_text(name, (), raw[3])} (on {len(raw[4])} training run(s))"
+    return raw[6] or f"`{name}`"
 
 
 # -- validating what the worker says ------------------------------------------------------------

@@ -32,10 +32,8 @@ import sys
 import threading
 import traceback
 
-FORBIDDEN = {
-    "tensorflow": "TensorFlow", "tf_keras": "Keras", "keras": "Keras", "torch": "PyTorch",
-    "jax": "JAX", "jaxlib": "JAX", "flax": "JAX", "tensorboard": "TensorFlow",
-}
+#: {package: what to call it}: what the assignment forbids (set from the configuration).
+FORBIDDEN: dict = {}
 PRIVATE = {"solutions", "grader", "tests", "conftest"}
 _attempts: list[str] = []
 
@@ -689,16 +687,29 @@ _HELPERS: list = []
 
 def _load_helpers():
     if _HELPERS:  # a worker forked by the fork server (loaded there, before any student)
-        return _HELPERS[0], _HELPERS[1]
+        return _HELPERS[0]
     here = os.path.dirname(os.path.abspath(__file__))
-    mods = {}
-    for name in ("wire", "drivers"):
-        spec = importlib.util.spec_from_file_location(f"_grader_{name}", os.path.join(here, name + ".py"))
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        mods[name] = mod
-    _HELPERS[:] = [mods["wire"], mods["drivers"]]
-    return mods["wire"], mods["drivers"]
+    spec = importlib.util.spec_from_file_location("_grader_wire", os.path.join(here, "wire.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    _HELPERS[:] = [mod]
+    return mod
+
+
+def _load_drivers(cfg: dict):
+    """The assignment's drivers (``cfg["drivers"]``: the source of a standalone module,
+    numpy and the standard library only), compiled before any student code runs; None
+    when the assignment has none."""
+    source = cfg.get("drivers")
+    if not source:
+        return None
+    import types
+
+    module = types.ModuleType("_grader_drivers")
+    module.__file__ = "<assignment drivers>"
+    sys.modules["_grader_drivers"] = module  # (dataclasses and pickling look it up)
+    exec(compile(source, "<assignment drivers>", "exec"), module.__dict__)  # noqa: S102
+    return module
 
 
 def _student_trace(exc: BaseException, root: str) -> str:
@@ -794,50 +805,19 @@ class Worker:
             return self._failure(exc)
         return self._reply_value(value)
 
-    def op_steps(self, req):
-        """Run a step function along ``grads``, feeding its outputs back (cast to the
-        parameter's dtype), as ``Sandbox.steps`` describes. Only the happy path is
-        batched: at the first exception or output that cannot be fed back or encoded,
-        it stops and says so, and the grader replays that case one call at a time."""
-        import numpy as np
-        fn = self._target(req)
-        param = self.wire.decode(req["param"])
-        grads = self.wire.decode(req["grads"])
-        state = self.wire.decode(req["state"])
-        kwargs = self.wire.decode(req.get("kwargs", {}))
-        uses_t = bool(req.get("uses_t"))
-        dtype, n_out = param.dtype, 1 + len(state)
-        outputs = []
-        for k, grad in enumerate(grads):
-            args = [np.array(param), np.array(grad), *(np.array(a) for a in state)]
-            if uses_t:
-                args.append(k + 1)
-            del _attempts[:]
-            try:
-                out = fn(*args, **dict(kwargs))
-                outputs.append(self.wire.encode(out))
-            except BaseException:  # noqa: BLE001 - replayed call by call by the grader
-                return {"ok": True, "value": {"outputs": outputs, "complete": False}}
-            try:
-                if not isinstance(out, (tuple, list)) or len(out) != n_out:
-                    break
-                arrays = [np.asarray(o) for o in out]
-                if any(a.shape != param.shape or a.dtype.kind not in "biuf" for a in arrays):
-                    break
-                param = arrays[0].astype(dtype)
-                state = [a.astype(dtype) for a in arrays[1:]]
-            except BaseException:  # noqa: BLE001
-                break
-        return {"ok": True, "value": {"outputs": outputs, "complete": True}}
-
-    def op_callback(self, req):
-        cls = self._target(req)
-        init = self.wire.decode(req.get("init", {}))
-        runs = self.wire.decode(req["runs"])
-        initial = self.wire.decode(req["initial_weights"])
+    def op_drive(self, req):
+        """Run one of the assignment's drivers (``DRIVERS[req["driver"]]``) on the
+        student's function or class: ``driver(target, payload, wire)``."""
+        table = getattr(self.drivers, "DRIVERS", None) or {}
+        driver = table.get(req.get("driver"))
+        if driver is None:
+            return {"ok": False, "kind": "protocol",
+                    "error": f"the assignment has no driver {req.get('driver')!r}"}
+        target = self._target(req)
+        payload = self.wire.decode(req.get("payload"))
         del _attempts[:]
         try:
-            value = self.drivers.run_callback_script(lambda: cls(**init), runs, initial)
+            value = driver(target, payload, self.wire)
         except BaseException as exc:  # noqa: BLE001
             return self._failure(exc)
         return self._reply_value(value)
@@ -879,7 +859,11 @@ def serve(cfg: dict) -> int:
     sys.dont_write_bytecode = True
     # Everything of the grader's the worker runs is loaded before it drops root: after
     # that it needs no file of the grader's (which its new user may not be able to read).
-    wire, drivers = _load_helpers()
+    wire = _load_helpers()
+    drivers = _load_drivers(cfg)
+    if cfg.get("forbidden") is not None:
+        FORBIDDEN.clear()
+        FORBIDDEN.update({str(k): str(v) for k, v in dict(cfg["forbidden"]).items()})
     import numpy.random  # noqa: F401  (numpy, warmed up before the student's code runs)
     views = _open_views(cfg)
     _drop_privileges(cfg)

@@ -73,7 +73,7 @@ def share_boxes(on: bool = True) -> None:
         box.destroy()
 
 
-def take(disk_mb: int, start_seconds: float, stage: Path) -> Zygote | None:
+def take(disk_mb: int, start_seconds: float, stage: Path, forbidden: tuple = ()) -> Zygote | None:
     """The shared box, holding ``stage`` (a submission's staged copy) for the caller
     until :meth:`Zygote.give_back`; None when sharing is off, the box is in use, or no
     box can be started (the caller then starts a box of its own)."""
@@ -82,13 +82,13 @@ def take(disk_mb: int, start_seconds: float, stage: Path) -> Zygote | None:
     with _STATE_LOCK:
         box = _STATE["box"]
         if box is not None and (box.creator != os.getpid() or not box.usable()
-                                or box.disk_mb != disk_mb):
+                                or box.disk_mb != disk_mb or box.forbidden != tuple(forbidden)):
             if box.creator == os.getpid():
                 box.destroy()
             box = _STATE["box"] = None  # (one inherited through a fork is the parent's)
         if box is None:
             try:
-                box = Zygote(disk_mb, start_seconds)
+                box = Zygote(disk_mb, start_seconds, forbidden)
             except ZygoteError:
                 return None
             _STATE["box"] = box
@@ -136,10 +136,11 @@ def current() -> Zygote | None:
 class Zygote:
     """One bubblewrap box running the fork server, and its submission folder."""
 
-    def __init__(self, disk_mb: int, start_seconds: float = 30.0):
+    def __init__(self, disk_mb: int, start_seconds: float = 30.0, forbidden: tuple = ()):
         from .runner import CODE_FILES, _clean_env, _Drain
 
         self.disk_mb = disk_mb
+        self.forbidden = tuple(forbidden)  # the packages masked in the box (the assignment's)
         self.creator = os.getpid()
         self.busy = False
         self.dirty = False  # a worker was forked since the last reset
@@ -158,7 +159,8 @@ class Zygote:
         cfg = {"zygote": True, "control_fd": theirs.fileno(), "work": isolation.BOX_WORK,
                "libs": [isolation.numpy_site()], "keep": isolation.work_binds()}
         argv = isolation.bwrap_argv(isolation.bwrap_executable(), str(self.folder), CODE_FILES,
-                                    as_root=True, disk_mb=disk_mb, decoy=decoy)
+                                    as_root=True, disk_mb=disk_mb, decoy=decoy,
+                                    forbidden=self.forbidden)
         argv += ["--", sys.executable, "-I", "-S", f"{isolation.BOX_CODE}/worker.py", json.dumps(cfg)]
         self.popen = None
         try:

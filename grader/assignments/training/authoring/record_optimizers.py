@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from ..training import strategies as S
-from ..training.optimizers import SPECS
-from ..training.trajectory import simulate
+from .. import strategies as S
+from ..optimizers import SPECS
+from ..trajectory import simulate
 from . import mistakes_optimizers as M
-from .record import PartRecorder, collect, rng_array
+from grader.authoring.record import PartRecorder, collect, rng_array
 
 LECTURE_HP = {
     "momentum": {"learning_rate": 0.1, "momentum": 0.9},
@@ -125,11 +125,11 @@ def record_evidence(parts=None, assignment: str = "training", root=None, log=pri
     import tempfile
     from pathlib import Path
 
-    from .. import examples_data as ed
-    from ..assignments import get
-    from ..checking import Settings
-    from ..engine import grade
-    from ..training import evidence
+    from grader import examples_data as ed
+    from grader.assignments import get
+    from grader.checking import Settings
+    from grader.engine import grade
+    from .. import evidence
     from . import optimizer_models as models
 
     spec = get(assignment)

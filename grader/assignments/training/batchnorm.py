@@ -19,11 +19,11 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from ..assignment import Check, Part, Probe
-from ..checking import (Lazy, as_array, call_text, example, failed_call, fmt, mismatch, nonfinite,
+from grader.assignment import Check, Part, Probe
+from grader.checking import (Lazy, as_array, call_text, example, failed_call, fmt, mismatch, nonfinite,
                         relative_deviation, run_property, unpack)
-from ..errors import Failure
-from ..sandbox.runner import CallFailed
+from grader.errors import Failure
+from grader.sandbox.runner import CallFailed
 from . import strategies as S
 
 TRAIN, INFER = "batchnorm_train", "batchnorm_inference"

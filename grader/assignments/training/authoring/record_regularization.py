@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from ..training import strategies as S
-from ..training.regularization import coefficients, weights_with_zeros
+from .. import strategies as S
+from ..regularization import coefficients, weights_with_zeros
 from . import mistakes_regularization as M
-from .record import PartRecorder, collect, rng_array
+from grader.authoring.record import PartRecorder, collect, rng_array
 
 L1L2_SHAPES = S.SHAPES + [(16, 8), (3, 3, 4, 2)]
 

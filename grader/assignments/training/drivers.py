@@ -1,7 +1,10 @@
 """Drivers that exercise stateful student code (standalone: stdlib + numpy only).
 
-The same driver runs a student's class inside the worker and Keras's own class on
-the trusted side when the reference is recorded, so both see exactly the same
+The sandboxed worker compiles this module before any student code runs and calls
+``DRIVERS[name](target, payload, wire)`` for a check's ``ctx.drive(...)``: ``target``
+is the student's function or class, ``payload`` plain data, and what it returns
+(plain data) goes back to the grader. The same callback driver runs Keras's own class
+on the trusted side when the reference is recorded, so both see exactly the same
 sequence of calls.
 """
 
@@ -95,3 +98,50 @@ def plain_attr(value):
     except Exception:  # noqa: BLE001
         pass
     return {"unsupported": type(value).__name__}
+
+
+def steps(fn, payload, wire):
+    """Run a step function along ``payload["grads"]``, feeding its outputs back (cast to
+    the parameter's dtype): ``fn(param, grad, *state, [t], **kwargs)``, t = 1, 2...
+
+    Only the happy path is batched: at the first exception, or an output that cannot be
+    fed back or sent, it stops (``complete`` False after an exception) and the grader
+    replays that case one call at a time. Each output is copied through the wire format
+    at once, so that later steps cannot change it."""
+    param = np.asarray(payload["param"])
+    grads = payload["grads"]
+    state = list(payload["state"])
+    kwargs = dict(payload.get("kwargs") or {})
+    uses_t = bool(payload.get("uses_t"))
+    dtype, n_out = param.dtype, 1 + len(state)
+    outputs = []
+    for k, grad in enumerate(grads):
+        args = [np.array(param), np.array(grad), *(np.array(a) for a in state)]
+        if uses_t:
+            args.append(k + 1)
+        try:
+            out = fn(*args, **dict(kwargs))
+            outputs.append(wire.decode(wire.encode(out)))
+        except BaseException:  # noqa: BLE001 - replayed call by call by the grader
+            return {"outputs": outputs, "complete": False}
+        try:
+            if not isinstance(out, (tuple, list)) or len(out) != n_out:
+                break
+            arrays = [np.asarray(o) for o in out]
+            if any(a.shape != param.shape or a.dtype.kind not in "biuf" for a in arrays):
+                break
+            param = arrays[0].astype(dtype)
+            state = [a.astype(dtype) for a in arrays[1:]]
+        except BaseException:  # noqa: BLE001
+            break
+    return {"outputs": outputs, "complete": True}
+
+
+def callback_script(cls, payload, wire):
+    """Keras's callback protocol on the student's class (see :func:`run_callback_script`)."""
+    init = dict(payload.get("init") or {})
+    return run_callback_script(lambda: cls(**init), payload["runs"], payload["initial_weights"])
+
+
+#: The operations a check may ask the worker for (``ctx.drive(name, "<key>", payload)``).
+DRIVERS = {"steps": steps, "callback_script": callback_script}

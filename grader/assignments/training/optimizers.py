@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from ..assignment import Check, Part, Probe
-from ..checking import as_array, call_text, example, fmt, mismatch, run_property, unpack
-from ..diagnosis import note_candidates
-from ..errors import Failure
+from grader.assignment import Check, Part, Probe
+from grader.checking import as_array, call_text, example, fmt, mismatch, run_property, unpack
+from grader.diagnosis import note_candidates
+from grader.errors import Failure
 from . import strategies as S
 from .evidence import Evidence
 from .trajectory import StepSpec, reference_check

@@ -30,21 +30,21 @@ RECORDING: list | None = None
 
 def key(fn: str, args, kwargs) -> str:
     """The exact inputs of a call, as a short stable key."""
-    from ..examples_data import encode
+    from grader.examples_data import encode
 
     text = json.dumps(encode([fn, list(args), dict(kwargs)]), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
 def path_for(assignment: str, part_id: str, root=None):
-    from ..reference import path_for as reference_path
+    from grader.reference import path_for as reference_path
 
     return reference_path(assignment, part_id, False, root).with_name(f"{part_id}.evidence.json")
 
 
 @lru_cache(maxsize=64)
 def _load(path: str) -> dict:
-    from ..examples_data import decode, read_regular
+    from grader.examples_data import decode, read_regular
 
     try:
         doc = json.loads(read_regular(path).decode("utf-8"))

@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from ..sandbox.drivers import run_callback_script
-from ..training.early_stopping import GRID, build_runs, difference, initial_weights, summarize
+from ..drivers import run_callback_script
+from ..early_stopping import GRID, build_runs, difference, initial_weights, summarize
 from . import mistakes_early_stopping as M
-from .record import PartRecorder, collect
+from grader.authoring.record import PartRecorder, collect
 
 LECTURE_INIT = {"monitor": "val_loss", "min_delta": 0, "patience": 0, "mode": "auto",
                 "restore_best_weights": False}
@@ -304,8 +304,8 @@ def recorders():
 def property_scripts(assignment: str = "training") -> list:
     """Every script a property check of the part runs: its recorded examples (every
     budget) and their follow-up scripts."""
-    from ..examples_data import load
-    from ..training.early_stopping import _then_worse
+    from grader.examples_data import load
+    from ..early_stopping import _then_worse
 
     scripts = []
     for hidden in (False, True):
@@ -335,8 +335,8 @@ def record_outcomes(assignment: str = "training", root=None, log=print):
     """Write ``early_stopping.outcomes.json`` (after the examples are recorded)."""
     import json
 
-    from ..examples_data import encode
-    from ..training.early_stopping import OUTCOMES_FORMAT, outcomes_path, script_key
+    from grader.examples_data import encode
+    from ..early_stopping import OUTCOMES_FORMAT, outcomes_path, script_key
 
     outcomes = {}
     for inputs in property_scripts(assignment):

@@ -15,11 +15,11 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from ..assignment import Check, Part, Probe
-from ..checking import example, failed_call, run_property
-from ..diagnosis import note_candidates
-from ..errors import Failure
-from ..sandbox.runner import CallFailed
+from grader.assignment import Check, Part, Probe
+from grader.checking import example, failed_call, run_property
+from grader.diagnosis import note_candidates
+from grader.errors import Failure
+from grader.sandbox.runner import CallFailed
 
 CLASS = "EarlyStopping"
 FIELDS = ("stopped_epoch", "best_epoch", "best")
@@ -205,7 +205,7 @@ def _weights_text(ws, multi: bool = False) -> str:
             return f"the weights of epoch {epoch}{which}"
     except (IndexError, TypeError, ValueError):
         pass
-    from ..checking import fmt
+    from grader.checking import fmt
     return fmt(list(ws))
 
 
@@ -241,7 +241,11 @@ def run_student(ctx, inputs: dict, wrap: bool = True) -> dict:
     """Drive the student's class through the fit loop; its summary, or a Failure
     (``wrap=False`` lets :class:`CallFailed` through, for :func:`run_property`)."""
     try:
-        raw = ctx.callback(CLASS, inputs["init"], build_runs(inputs), initial_weights())
+        runs = build_runs(inputs)
+        raw = ctx.drive(CLASS, "callback_script",
+                        {"init": inputs["init"], "runs": runs, "initial_weights": initial_weights()},
+                        units=sum(len(run["logs"]) for run in runs),
+                        shown=f"{init_text(inputs['init'])} (on {len(runs)} training run(s))")
     except CallFailed as exc:
         if not wrap:
             raise
@@ -338,14 +342,14 @@ def script_key(inputs: dict) -> str:
     import hashlib
     import json
 
-    from ..examples_data import encode
+    from grader.examples_data import encode
 
     text = json.dumps(encode(inputs), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
 def outcomes_path(assignment: str = "training", root=None):
-    from ..reference import path_for
+    from grader.reference import path_for
 
     return path_for(assignment, "early_stopping", False, root).with_name(
         "early_stopping.outcomes.json")
@@ -358,7 +362,7 @@ def _outcomes(assignment: str) -> dict:
     """``{script key: {"expected": summary, "mistakes": {id: summary}}}``."""
     import json
 
-    from ..examples_data import AuthoringError, decode, read_regular
+    from grader.examples_data import AuthoringError, decode, read_regular
 
     path = str(outcomes_path(assignment))
     found = _OUTCOMES.get(path)
@@ -386,7 +390,7 @@ def _summary(record) -> dict:
 
 def recorded_outcome(assignment: str, inputs: dict):
     """``(expected, {mistake: summary})`` recorded for a property's script."""
-    from ..examples_data import AuthoringError
+    from grader.examples_data import AuthoringError
 
     entry = _outcomes(assignment).get(script_key(inputs))
     if entry is None:

@@ -16,10 +16,10 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from ..assignment import Check, Part, Probe
-from ..checking import as_array, call_text, example, failed_call, fmt, mismatch, run_property
-from ..errors import Failure
-from ..sandbox.runner import CallFailed
+from grader.assignment import Check, Part, Probe
+from grader.checking import as_array, call_text, example, failed_call, fmt, mismatch, run_property
+from grader.errors import Failure
+from grader.sandbox.runner import CallFailed
 from . import strategies as S
 
 L1L2_NAMES = ("l1_penalty", "l1_grad", "l2_penalty", "l2_grad")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..training.early_stopping import epoch_weights, initial_weights
+from ..early_stopping import epoch_weights, initial_weights
 
 #: Mistakes the model can make (ids as in HINTS).
 MODEL_MISTAKES = (

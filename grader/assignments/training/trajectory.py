@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checking import (Lazy, as_array, call_text, example, failed_call, mismatch,
+from grader.checking import (Lazy, as_array, call_text, example, failed_call, mismatch,
                         relative_deviation, unpack)
-from ..diagnosis import note_candidates
-from ..errors import Failure
-from ..sandbox.runner import CallFailed
+from grader.diagnosis import note_candidates
+from grader.errors import Failure
+from grader.sandbox.runner import CallFailed
 
 RTOL, ATOL = 2e-5, 2e-6              # a careful reviewer's tolerance (see keras-semantics R3)
 DIAG_RTOL, DIAG_ATOL = 2e-3, 2e-5    # looser: "this looks like mistake X"
@@ -37,6 +37,23 @@ def step_args(spec: StepSpec, param, grad, state, k: int, hparams: dict, default
     return args, ({} if defaults else dict(hparams))
 
 
+def batched_steps(ctx, spec: StepSpec, param, grads, state, kwargs: dict):
+    """The student's raw outputs along ``grads`` in one request (the worker feeds each
+    step's outputs back, see ``drivers.steps``), or None when the batch did not run
+    cleanly: the caller then replays the case one call at a time, which reports exactly
+    what went wrong. An output that cannot be fed back ends the batch early."""
+    grads, state = list(grads), list(state)
+    first = call_text(spec.fn, (param, grads[0], *state, *((1,) if spec.uses_t else ())), kwargs)
+    value = ctx.drive(spec.fn, "steps", {"param": param, "grads": grads, "state": state,
+                                         "kwargs": kwargs, "uses_t": bool(spec.uses_t)},
+                      units=len(grads), batched=True,
+                      shown=f"{first} (the first of {len(grads)} steps run in one go)")
+    if not isinstance(value, dict) or value.get("complete") is not True \
+            or not isinstance(value.get("outputs"), list):
+        return None
+    return value["outputs"]
+
+
 def run_steps(ctx, spec: StepSpec, case, expected):
     """Run the student's function along ``case``; stop at the first step that is not
     close to ``expected``. Returns ``(trajectory, None)`` when every step matched,
@@ -48,8 +65,8 @@ def run_steps(ctx, spec: StepSpec, case, expected):
     params, states = [], []
     # All steps in one request when the student's code runs cleanly (None otherwise:
     # then one call per step, which reports exactly where and how it went wrong).
-    batch = ctx.steps(spec.fn, param, inp["grads"], state,
-                      {} if inp.get("defaults") else dict(inp["hparams"]), spec.uses_t)
+    batch = batched_steps(ctx, spec, param, inp["grads"], state,
+                          {} if inp.get("defaults") else dict(inp["hparams"]))
     for k, grad in enumerate(inp["grads"]):
         args, kwargs = step_args(spec, param, grad, state, k, inp["hparams"], inp.get("defaults"))
         where = Lazy(lambda k=k, call=call_text(spec.fn, args, kwargs):
@@ -96,7 +113,7 @@ def _rest(spec, batch, start, shape, params, states) -> None:
 
 
 def _short(value) -> str:
-    from ..checking import fmt
+    from grader.checking import fmt
     text = fmt(value)
     return text if len(text) < 400 else text[:400] + "..."
 
@@ -165,7 +182,7 @@ def _diagnosed_failure(ctx, spec, case, traj, bad) -> Failure:
     k, detail, where, got = bad
     exp = (case.expected["params"][k], *case.expected["states"][k])
     names = ("new_param", *(f"new_{s}" for s in spec.state))
-    from ..checking import fmt
+    from grader.checking import fmt
     fmt_tuple = lambda vals: "\n".join(f"{n} = {fmt(v)}" for n, v in zip(names, vals))  # noqa: E731
     diagnosis = closest_mistake(case.inputs["param"], traj, case.mistakes, expected=case.expected)
     msg = f"differs from Keras at step {k + 1} ({detail})"

@@ -13,8 +13,8 @@ from __future__ import annotations
 import warnings
 from functools import lru_cache
 
-from ..sandbox.drivers import run_callback_script
-from ..training.early_stopping import build_runs, initial_weights, summarize
+from ..drivers import run_callback_script
+from ..early_stopping import build_runs, initial_weights, summarize
 from .tf_reference import tf
 
 

@@ -1,0 +1,29 @@
+"""The "training techniques" assignment: eleven parts, 100 points.
+
+Each module of this package declares the parts of one student module; this file
+puts them in the order of the contract (``docs/training.md``) and declares the
+assignment. Instructor-only code (known mistakes as code, the TensorFlow recorders,
+the loop solutions that size the time budgets) is in ``authoring/``; the recorded
+reference in ``reference/``; the drivers the sandboxed worker runs in ``drivers.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.assignment import Assignment
+
+HERE = Path(__file__).resolve().parent
+
+ORDER = ("momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "l1_l2", "dropout",
+         "batchnorm_train", "batchnorm_inference", "early_stopping")
+
+
+def build() -> Assignment:
+    from . import batchnorm, early_stopping, optimizers, regularization
+
+    parts = [p for m in (optimizers, regularization, batchnorm, early_stopping) for p in m.parts()]
+    parts.sort(key=lambda p: ORDER.index(p.id))
+    return Assignment(name="training", title="Training techniques", title_ko="학습 기법",
+                      parts=tuple(parts), root=HERE.parents[2], folder=HERE,
+                      drivers=HERE / "drivers.py", recorders=f"{__name__}.authoring")
