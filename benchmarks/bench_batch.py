@@ -55,11 +55,11 @@ def make_class(dest: Path, n: int, assignment) -> dict:
         stamp = f"\n# student {i:03d}\n"
         kind = i % 5
         if kind in (0, 1):
-            shutil.copytree(ROOT / "solutions", sub)
+            shutil.copytree(ROOT / "solutions" / "training", sub)
             kinds["correct"] += 1
         elif kind in (2, 3):
             module, target, name = bugs[(i // 5 * 2 + kind - 2) % len(bugs)]
-            shutil.copytree(ROOT / "solutions", sub)
+            shutil.copytree(ROOT / "solutions" / "training", sub)
             src = importlib.import_module(f"grader.authoring.mistakes_{module}")
             path = sub / f"{module}.py"
             path.write_text(path.read_text() + "\n\n# --- mutant ---\n" + Path(src.__file__).read_text()
@@ -67,7 +67,7 @@ def make_class(dest: Path, n: int, assignment) -> dict:
             kinds["one mistake"] += 1
         else:
             what = failing[(i // 5) % len(failing)]
-            shutil.copytree(ROOT / "assignments", sub)
+            shutil.copytree(ROOT / "assignments" / "training", sub)
             if what == "syntax error":
                 (sub / "optimizers.py").write_text("def adam_step(:\n")
             elif what == "missing modules":
@@ -211,14 +211,14 @@ def profile(subs: Path, settings, k: int, replay: bool):
     import cProfile
     import pstats
 
-    from grader import batch, plans
+    from grader import batch, pipelining
     from grader.assignments import get
-    from grader.sandbox import zygote
+    from grader.sandbox import shared_box
 
     get()
-    zygote.share_boxes(True)
+    shared_box.share_boxes(True)
     if replay:
-        plans.install()
+        pipelining.install()
     entries = sorted(p for p in subs.iterdir())[: k + 1]
     batch.grade_one(entries[0], get(), settings)  # warm-up: imports, recorded examples
     prof = cProfile.Profile()
@@ -240,7 +240,7 @@ def main():
     ap.add_argument("--max-examples", type=int, default=None, help="default: the grader's budget")
     ap.add_argument("--no-replay", action="store_true", help="turn off the pipelining of requests across submissions")
     ap.add_argument("--no-shared-box", action="store_true",
-                    help="start a sandbox box per submission (no fork server, see grader/sandbox/zygote.py)")
+                    help="start a sandbox box per submission (no fork server, see grader/sandbox/shared_box.py)")
     ap.add_argument("--profile", action="store_true", help="profile one grading process instead")
     ap.add_argument("--keep", type=Path, default=None, help="build the class here (and keep it)")
     args = ap.parse_args()

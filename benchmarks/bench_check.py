@@ -31,7 +31,7 @@ def main():
     from grader.assignments import get
 
     part_ids = args.parts or list(get().part_ids)
-    check = [sys.executable, "-m", "grader", "check", "--path", "solutions"]
+    check = [sys.executable, "-m", "grader", "check", "--path", "solutions/training"]
     tf = [sys.executable, "-c", "import tensorflow"]
     rows = {"import tensorflow": [], "check (all parts)": []}
     rows.update({f"check {p}": [] for p in part_ids})

@@ -61,7 +61,7 @@ def main() -> None:
         for name, text in ALL_HANG.items():
             (every / name).write_text(text)
         solution = tmp / "solution"
-        shutil.copytree(ROOT / "solutions", solution)
+        shutil.copytree(ROOT / "solutions" / "training", solution)
         rows = [
             ("grade: one function hangs (broken_hangs)",
              grader + ["grade", str(one.parent), "--out", str(tmp / "out1"), "--no-progress", "--regrade"]),

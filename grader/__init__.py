@@ -11,7 +11,7 @@ In a Jupyter notebook::
 The definitions graded are taken from the namespace passed as ``namespace=`` (for
 example ``globals()``) or, by default, on purpose from the ``__main__`` module, which
 in Jupyter is the notebook's own namespace. They run in the grader's sandboxed
-worker, not in the notebook. See :mod:`grader.notebook` for how.
+worker, not in the notebook. See :mod:`grader.jupyter` for how.
 
 From a terminal: ``grader check [PART ...] --path my_work.ipynb``.
 """
@@ -35,20 +35,20 @@ def check(parts=None, namespace=None, *, lang=None, max_examples=None):
         A result that Jupyter shows as a small report; ``.score``, ``.max_score``,
         ``.passed`` and ``.result`` (the plain data) are there for code.
     """
-    from .notebook import check as _check
+    from .jupyter import check as _check
 
     return _check(parts, namespace, lang=lang, max_examples=max_examples)
 
 
 def check_all(namespace=None, *, lang=None, max_examples=None):
     """Grade every part of the assignment (public checks); see :func:`check`."""
-    from .notebook import check as _check
+    from .jupyter import check as _check
 
     return _check(None, namespace, lang=lang, max_examples=max_examples)
 
 
 def set_lang(lang):
     """Choose the feedback language of later checks in this kernel: "en" or "ko"."""
-    from .notebook import set_lang as _set_lang
+    from .jupyter import set_lang as _set_lang
 
     _set_lang(lang)

@@ -24,7 +24,7 @@ import zipfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .assignment import Assignment
+from .declaration import Assignment
 from .checking import Settings
 from .engine import grade
 from .errors import UsageError
@@ -204,9 +204,9 @@ _READY = False
 
 def _prepare(ignore_sigint: bool = False, replay: bool = True) -> None:
     """Once per grading process: load the assignment, share one sandbox box across its
-    submissions where that is supported (:mod:`grader.sandbox.zygote`) and
+    submissions where that is supported (:mod:`grader.sandbox.shared_box`) and
     (``replay``) pipeline the requests of each check across submissions
-    (:mod:`grader.plans`)."""
+    (:mod:`grader.pipelining`)."""
     global _READY
     if ignore_sigint:  # Ctrl-C is the instructor's process's business
         import signal
@@ -215,14 +215,14 @@ def _prepare(ignore_sigint: bool = False, replay: bool = True) -> None:
         # submission's temporary folders and the sandbox are removed on the way out.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if not _READY:
-        from . import plans
+        from . import pipelining
         from .assignments import get
-        from .sandbox import zygote
+        from .sandbox import shared_box
 
         get()
-        zygote.share_boxes(True)
+        shared_box.share_boxes(True)
         if replay:
-            plans.install()
+            pipelining.install()
         _READY = True
 
 

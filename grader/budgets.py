@@ -1,7 +1,7 @@
 """Time budgets from evidence: how long a call to a student's function may take.
 
 ``grader record`` (see :mod:`grader.authoring.budgets`) times a deliberately slow,
-correct solution written with Python loops (``grader/authoring/loops/``) on every
+correct solution written with Python loops (``grader/assignments/training/authoring/loops/``) on every
 check of every part and writes ``grader/reference_data/<assignment>/budgets.json``:
 per part, the longest loop call, the longest loop time per step of a trajectory (or
 per epoch of an early-stopping run), and the loop solution's time over all the part's

@@ -3,7 +3,7 @@
 The commonest real mistake is a hyper-parameter that is declared but not used: a
 literal ``1e-7`` where ``epsilon`` belongs, a fixed learning rate or momentum. Checks
 see only that the numbers are wrong; this module proves the cause. When a check of a
-part fails, :func:`explain` runs the part's declared :class:`~grader.assignment.Probe`
+part fails, :func:`explain` runs the part's declared :class:`~grader.declaration.Probe`
 objects: it calls each student function once as declared, then once per declared
 alternative value of ONE keyword argument. An output identical to the first one
 (within 1e-12 relative; NaN equal to NaN) means the result does not depend on that
@@ -14,7 +14,7 @@ it keeps the name, and when exactly one such mistake is named, the other failing
 checks of the part show it too (it explains their failure as well).
 
 The mechanism names no part: what to call, with which values, is data declared by
-each part (see :class:`~grader.assignment.Probe`). Student code runs in the sandbox
+each part (see :class:`~grader.declaration.Probe`). Student code runs in the sandbox
 as for every check; only plain data comes back, compared here.
 """
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from . import plans
-from .assignment import Assignment, Part
+from . import pipelining
+from .declaration import Assignment, Part
 from .checking import Context, Settings
 from .errors import Failure, SubmissionError
 from .loading import open_submission, submission_name
@@ -210,7 +210,7 @@ def _unavailable(part: Part, info: dict) -> str:
 
 
 def _run_check(ctx: Context, check, weight: float) -> CheckResult:
-    with plans.Planned(ctx.sandbox, plans.key(ctx.assignment, ctx.part, check, ctx.settings)) as planned:
+    with pipelining.Planned(ctx.sandbox, pipelining.key(ctx.assignment, ctx.part, check, ctx.settings)) as planned:
         result = _check_result(ctx, check, weight)
         planned.passed = result.passed
     return result

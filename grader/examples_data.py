@@ -383,7 +383,7 @@ def clear() -> None:
 
 class Scope:
     """The check whose properties are running (set around each check by the engine,
-    see :class:`grader.plans.Planned`): its part and name, and how many properties it
+    see :class:`grader.pipelining.Planned`): its part and name, and how many properties it
     has run so far."""
 
     __slots__ = ("assignment", "part", "check", "hidden", "count")

@@ -9,7 +9,7 @@ import statistics
 from itertools import pairwise
 from pathlib import Path
 
-from .assignment import Assignment
+from .declaration import Assignment
 from .results import SubmissionResult
 
 

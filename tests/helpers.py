@@ -11,8 +11,8 @@ from grader.checking import Settings
 from grader.engine import grade
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = ROOT / "solutions"
-ASSIGNMENTS = ROOT / "assignments"
+SOLUTIONS = ROOT / "solutions" / "training"
+ASSIGNMENTS = ROOT / "assignments" / "training"
 #: Small hypothesis budgets for the test-suite (the grader's own budget is a setting).
 FAST = Settings(max_examples=8)
 

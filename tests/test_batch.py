@@ -70,7 +70,7 @@ def graded_class(tmp_path_factory):
     subs = base / "subs"
     solution_copy(subs / "alice", "alice")
     mutant_submission(subs / "bob", "optimizers", "adam_step", "adam_no_bias_correction",
-                      "grader.authoring.mistakes_optimizers")
+                      "grader.assignments.training.authoring.mistakes_optimizers")
     zipped(ASSIGNMENTS, subs / "carol.zip")
     broken(subs / "dave")
     out = base / "out"
@@ -129,7 +129,7 @@ def test_hidden_checks_run_in_grade_and_never_in_check(graded_class):
     doc = json.loads((out / "alice" / "results.json").read_text(encoding="utf-8"))
     hidden = [t for t in doc["tests"] if t["visibility"] != "visible"]
     assert {t["tags"][0] for t in hidden} == set(assignment().part_ids)  # one per part, at least
-    public = grade_path(ROOT / "solutions", parts=["momentum", "early_stopping"], hidden=False, settings=SMALL)
+    public = grade_path(ROOT / "solutions" / "training", parts=["momentum", "early_stopping"], hidden=False, settings=SMALL)
     assert public.score == public.max_score
     assert not any(c.hidden for p in public.parts for c in p.checks)
     assert any(c.hidden for p in assignment().parts for c in p.checks)
@@ -200,7 +200,7 @@ def test_regrade_and_a_change_of_checks_version_grade_everything(tmp_path):
 
 
 def test_results_survive_the_gradebook_round_trip():
-    result = grade_path(ROOT / "solutions", parts=["adam"], settings=SMALL)
+    result = grade_path(ROOT / "solutions" / "training", parts=["adam"], settings=SMALL)
     assert result_from_dict(json.loads(json.dumps(result_to_dict(result)))) == result
 
 
@@ -327,7 +327,7 @@ def test_a_grading_process_that_dies_is_replaced_and_its_work_redone(tmp_path):
 def test_plots_show_a_failing_optimizer_next_to_keras(tmp_path):
     subs = tmp_path / "subs"
     mutant_submission(subs / "nobias", "optimizers", "adam_step", "adam_no_bias_correction",
-                      "grader.authoring.mistakes_optimizers")
+                      "grader.assignments.training.authoring.mistakes_optimizers")
     out = tmp_path / "out"
     grade_folder(subs, out, assignment(), settings=FAST, workers=1, progress=Progress(),
                  plots=True)

@@ -11,10 +11,10 @@ import importlib.util
 import numpy as np
 import pytest
 
-from grader.authoring import mistakes_batchnorm as M
-from grader.authoring.record_batchnorm import simulate_inference, simulate_train, train_inputs
+from grader.assignments.training.authoring import mistakes_batchnorm as M
+from grader.assignments.training.authoring.record_batchnorm import simulate_inference, simulate_train, train_inputs
 from grader.reference import load_cases
-from grader.training.batchnorm import HINTS, INFER, TRAIN, batch_stats
+from grader.assignments.training.batchnorm import HINTS, INFER, TRAIN, batch_stats
 
 from .helpers import (SOLUTIONS, copy_solutions, diagnoses, grade_path, lost_points,
                       mutant_submission)
@@ -62,7 +62,7 @@ def test_at_least_three_named_mistakes_per_part():
 def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
     # Only batchnorm.py differs from the solutions, so only these two parts can move.
     sub = mutant_submission(tmp_path / mistake, "batchnorm", part, mistake,
-                            "grader.authoring.mistakes_batchnorm")
+                            "grader.assignments.training.authoring.mistakes_batchnorm")
     result = grade_path(sub, parts=PARTS)
     assert set(lost_points(result)) == {part}, lost_points(result)
     # named by its failing checks, and no other mistake is named (issue 11.4)
@@ -84,7 +84,7 @@ def test_trivial_mutant_scores_zero_in_its_part(tmp_path, part, mutant):
     """Issue 11.2: the inputs returned unchanged, zeros, or a correct y with the old
     moving statistics earn nothing; no known mistake is named for them."""
     sub = mutant_submission(tmp_path / mutant, "batchnorm", part, mutant,
-                            "grader.authoring.mistakes_batchnorm")
+                            "grader.assignments.training.authoring.mistakes_batchnorm")
     result = grade_path(sub, parts=[part])
     assert result.part(part).score == 0, [(c.name, c.points) for c in result.part(part).checks]
     assert all(d.startswith("ignores:") for d in diagnoses(result, part)), diagnoses(result, part)
@@ -99,7 +99,7 @@ def test_a_hard_coded_hyper_parameter_is_named_as_ignored(tmp_path, part, mutant
     """Issue 11.4/11.5: epsilon hard-coded to 1e-6 was called "unbiased variance", "wrong
     axis" and "epsilon outside the square root"; now only the ignored argument is named."""
     sub = mutant_submission(tmp_path / mutant, "batchnorm", part, mutant,
-                            "grader.authoring.mistakes_batchnorm")
+                            "grader.assignments.training.authoring.mistakes_batchnorm")
     result = grade_path(sub, parts=[part])
     assert not result.part(part).full
     assert diagnoses(result, part) == {diag}, diagnoses(result, part)
@@ -257,7 +257,7 @@ def test_solution_on_a_batch_of_one_gives_beta():
 @pytest.mark.slow
 @pytest.mark.parametrize("part", PARTS)
 def test_recording_agrees_with_live_tensorflow(tf, part):
-    from grader.authoring.tf_batchnorm import batchnorm_inference_keras, batchnorm_train_keras
+    from grader.assignments.training.authoring.tf_batchnorm import batchnorm_inference_keras, batchnorm_train_keras
 
     live_fn = batchnorm_train_keras if part == TRAIN else batchnorm_inference_keras
     for hidden in (False, True):

@@ -122,7 +122,7 @@ def test_recording_times_the_loop_solution(tmp_path):
     assert set(doc["parts"]) == {"nesterov"}
     figures = doc["parts"]["nesterov"]
     assert figures["call"] > 0 and figures["unit"] > 0 and figures["total"] > 0
-    assert doc["meta"]["solution"] == "grader/authoring/loops"
+    assert doc["meta"]["solution"] == "grader/assignments/training/authoring/loops"
 
 
 # -- item 2: a function that hung is not waited on again ----------------------------------------

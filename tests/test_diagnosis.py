@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from grader import diagnosis
-from grader.assignment import Probe
+from grader.declaration import Probe
 from grader.checking import Context
 from grader.i18n import localize
 from grader.results import CheckResult
 from grader.sandbox.runner import CallFailed, Limits, Sandbox
-from grader.training.optimizers import SPECS, _HPARAMS
+from grader.assignments.training.optimizers import SPECS, _HPARAMS
 
 from .helpers import FAST, SOLUTIONS, assignment, copy_solutions, grade_path
 
@@ -247,13 +247,13 @@ def test_one_hard_coded_epsilon_is_named_quickly(tmp_path):
 def test_correct_variants_get_no_diagnosis(tmp_path):
     """Solutions, textbook epsilon, float32 loops mutating the inputs: full marks, no
     hint, and so no probe ever runs against them."""
-    from grader.authoring import mistakes_optimizers as M
+    from grader.assignments.training.authoring import mistakes_optimizers as M
 
     from .helpers import mutant_submission
 
     subs = [copy_solutions(tmp_path / "sol")]
     subs += [mutant_submission(tmp_path / p, "optimizers", SPECS[p].fn, M.TEXTBOOK[p].__name__,
-                               "grader.authoring.mistakes_optimizers") for p in sorted(M.TEXTBOOK)]
+                               "grader.assignments.training.authoring.mistakes_optimizers") for p in sorted(M.TEXTBOOK)]
     for sub in subs:
         result = grade_path(sub, parts=OPTIMIZER_PARTS)
         for part in result.parts:

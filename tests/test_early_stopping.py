@@ -9,9 +9,9 @@ import textwrap
 import numpy as np
 import pytest
 
-from grader.authoring import mistakes_early_stopping as M
+from grader.assignments.training.authoring import mistakes_early_stopping as M
 from grader.reference import load_cases
-from grader.training.early_stopping import difference, summarize
+from grader.assignments.training.early_stopping import difference, summarize
 
 from .helpers import copy_solutions, diagnoses, grade_path, lost_points, mutant_submission
 
@@ -34,10 +34,10 @@ def test_solution_scores_full_marks(solution_result):
 @pytest.mark.slow
 @pytest.mark.parametrize("cls", MISTAKES, ids=M.mistake_id)
 def test_mistake_loses_points_only_here(cls, tmp_path):
-    from grader.training.early_stopping import HINTS
+    from grader.assignments.training.early_stopping import HINTS
 
     sub = mutant_submission(tmp_path / "sub", "early_stopping", "EarlyStopping", cls.__name__,
-                            "grader.authoring.mistakes_early_stopping")
+                            "grader.assignments.training.authoring.mistakes_early_stopping")
     # Only early_stopping.py differs from the solutions, and no other part reads it; the
     # first mutant is graded on the whole assignment to show it, the others on this part.
     result = grade_path(sub, parts=None if cls is MISTAKES[0] else [PART])
@@ -64,7 +64,7 @@ def test_mistake_loses_points_only_here(cls, tmp_path):
 def test_trivial_callback_scores_zero(cls, tmp_path):
     """Issue 11.2: a callback that never stops, or always stops at once, earns nothing."""
     sub = mutant_submission(tmp_path / "sub", "early_stopping", "EarlyStopping", cls.__name__,
-                            "grader.authoring.mistakes_early_stopping")
+                            "grader.assignments.training.authoring.mistakes_early_stopping")
     result = grade_path(sub, parts=[PART])
     assert result.part(PART).score == 0, [(c.name, c.points) for c in result.part(PART).checks]
     assert all(d.startswith("ignores:") for d in diagnoses(result, PART)), diagnoses(result, PART)
@@ -84,7 +84,7 @@ def test_a_hard_coded_patience_is_named_as_ignored(tmp_path):
 def test_the_model_reproduces_keras_and_every_recorded_mistake():
     """The trusted model the property checks name mistakes with behaves exactly as Keras
     and as each mistake class on every recorded case."""
-    from grader.authoring.es_model import MODEL_MISTAKES, simulate
+    from grader.assignments.training.authoring.es_model import MODEL_MISTAKES, simulate
 
     assert {M.mistake_id(c) for c in MISTAKES} == set(MODEL_MISTAKES)
     for hidden in (False, True):
@@ -97,9 +97,9 @@ def test_the_model_reproduces_keras_and_every_recorded_mistake():
 def test_recorded_property_outcomes_are_current():
     """What Keras and each mistake do on every property example (and its follow-up) is
     recorded, and is what the trusted model says now (else run
-    `python -m grader.authoring.record_early_stopping`)."""
-    from grader.authoring.record_early_stopping import outcome, property_scripts
-    from grader.training.early_stopping import recorded_outcome
+    `python -m grader.assignments.training.authoring.record_early_stopping`)."""
+    from grader.assignments.training.authoring.record_early_stopping import outcome, property_scripts
+    from grader.assignments.training.early_stopping import recorded_outcome
 
     scripts = property_scripts()
     assert scripts
@@ -114,7 +114,7 @@ def test_recorded_property_outcomes_are_current():
 
 def test_no_model_of_the_callback_is_shipped():
     """The trusted model is a solution: it lives in grader/authoring (never released)."""
-    import grader.training.early_stopping as shipped
+    import grader.assignments.training.early_stopping as shipped
 
     assert not hasattr(shipped, "simulate") and not hasattr(shipped, "MODEL_MISTAKES")
 
@@ -137,7 +137,7 @@ def test_stopping_at_epoch_zero_loses_points_in_the_baseline_check(tmp_path):
 def test_keras_never_stops_at_epoch_zero(tf):
     """keras-semantics §10: with patience=0 or a baseline the first epoch misses, Keras
     does not stop at epoch 0, and not at an epoch that improves."""
-    from grader.authoring.tf_early_stopping import keras_early_stopping
+    from grader.assignments.training.authoring.tf_early_stopping import keras_early_stopping
 
     for init, values in (({"patience": 0, "baseline": 0.5}, [0.75, 0.625, 0.5625]),
                          ({"patience": 1, "baseline": 0.5}, [0.75, 0.625, 0.5625]),
@@ -149,14 +149,14 @@ def test_keras_never_stops_at_epoch_zero(tf):
 
 
 def test_mistake_ids_have_hints():
-    from grader.training.early_stopping import HINTS
+    from grader.assignments.training.early_stopping import HINTS
 
     assert {M.mistake_id(c) for c in MISTAKES} == set(HINTS)
 
 
 def test_recorded_mistakes_are_current():
     """The recorded outputs of the mistakes are those of the classes as they are now."""
-    from grader.authoring.record_early_stopping import mistakes
+    from grader.assignments.training.authoring.record_early_stopping import mistakes
 
     for hidden in (False, True):
         for case in load_cases("training", PART, hidden):
@@ -179,7 +179,7 @@ def test_generated_values_are_on_the_float32_grid():
     float32 (Keras) and float64 comparisons agree. (The fixed §10 cases use decimals far
     from ties; the recorder checks a float32 and a float64 model against Keras on them.)"""
     from grader.authoring.record import case_id
-    from grader.authoring.record_early_stopping import _fixed, _hidden_fixed
+    from grader.assignments.training.authoring.record_early_stopping import _fixed, _hidden_fixed
 
     fixed = {case_id(inputs) for _, inputs in _fixed()} | {case_id(c) for c in _hidden_fixed()}
     for hidden in (False, True):
@@ -357,7 +357,7 @@ def test_summaries_compare_float32_best():
 @pytest.mark.tf
 @pytest.mark.slow
 def test_reference_agrees_with_keras(tf):
-    from grader.authoring.tf_early_stopping import keras_early_stopping
+    from grader.assignments.training.authoring.tf_early_stopping import keras_early_stopping
 
     for hidden in (False, True):
         for case in load_cases("training", PART, hidden):
@@ -373,7 +373,7 @@ def test_keras_auto_mode_needs_the_compiled_metric(tf):
     mode='auto' cannot place an accuracy (keras-semantics §10)."""
     import keras
 
-    from grader.sandbox.drivers import run_callback_script
+    from grader.assignments.training.drivers import run_callback_script
 
     runs = [{"logs": [{"val_accuracy": 0.5}], "weights": [[np.zeros(1)]]}]
     with pytest.raises(ValueError):
@@ -503,7 +503,7 @@ def test_review_forms_lose_points_and_are_named(tmp_path, mid):
     """Review round 2: a baseline test without min_delta and best=inf got 17/17; best_epoch
     never set and a snapshot taken only once were not named. Each loses points, is named
     by its own id on a public check, and nothing else is named."""
-    from grader.training.early_stopping import HINTS
+    from grader.assignments.training.early_stopping import HINTS
 
     old, new = REVIEW_FORMS[mid]
     assert old in REVIEW_BASE
@@ -535,7 +535,7 @@ def test_keras_baseline_uses_min_delta_and_keeps_best_none(tf):
     monitored no epoch best is None, best_epoch 0, wait 0, best_weights None."""
     import keras
 
-    from grader.sandbox.drivers import run_callback_script
+    from grader.assignments.training.drivers import run_callback_script
 
     def run(init, values):
         made = {}
@@ -579,7 +579,7 @@ def test_every_failing_check_shows_the_mistake_all_their_evidence_points_to(tmp_
     nothing, since the catalogued mistake also differs from the student on cases the
     student passes; the mistake reproducing every failing case of every failing check is
     now named on all of them, and nothing else is."""
-    from grader.training.early_stopping import HINTS
+    from grader.assignments.training.early_stopping import HINTS
 
     old, new = NARROW_FORMS[mid]
     assert REVIEW_BASE.count(old) == 1

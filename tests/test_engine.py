@@ -165,15 +165,15 @@ def test_wire_never_builds_objects():
 def test_batched_trajectories_grade_exactly_like_one_call_per_step(tmp_path, monkeypatch, mistake):
     """A reference trajectory runs in one worker request when the code runs cleanly;
     the result must be the same as calling the student's function step by step."""
-    from grader import checking
+    from grader.assignments.training import trajectory
 
     from .helpers import mutant_submission
 
     sub = mutant_submission(tmp_path / mistake, "optimizers", "adam_step", mistake,
-                            "grader.authoring.mistakes_optimizers")
+                            "grader.assignments.training.authoring.mistakes_optimizers")
     hang = _with(tmp_path, "hang", "def adam_step(*a, **k):\n    while True:\n        pass\n")
     limits = Limits(call_seconds=1.0)
     batched = [grade_path(p, parts=["adam"], limits=limits).to_dict() for p in (sub, hang)]
-    monkeypatch.setattr(checking.Context, "steps", lambda self, *a, **k: None)
+    monkeypatch.setattr(trajectory, "batched_steps", lambda *a, **k: None)
     one_by_one = [grade_path(p, parts=["adam"], limits=limits).to_dict() for p in (sub, hang)]
     assert batched == one_by_one

@@ -286,7 +286,7 @@ def test_hidden_examples_stay_out_of_the_student_bundle(tmp_path):
     assert _ignore(str(DATA / "training"), ["adam.examples.hidden.json", "adam.examples.json"]) \
         == {"adam.examples.hidden.json"}
     copy_grader(tmp_path / "grader", hidden=False)
-    shipped = {p.name for p in (tmp_path / "grader" / "reference_data" / "training").iterdir()}
+    shipped = {p.name for p in (tmp_path / "grader" / "assignments" / "training" / "reference").iterdir()}
     assert "adam.examples.json" in shipped
     assert not [n for n in shipped if n.endswith(".hidden.json")]
 

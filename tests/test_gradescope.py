@@ -64,7 +64,7 @@ def test_the_zip_holds_what_gradescope_runs(autograder):
     assert not any(n.startswith("grader/authoring") for n in names)
     assert not any("__pycache__" in n for n in names)
     for part in assignment().parts:  # the hidden reference cases travel with the autograder
-        assert f"grader/reference_data/training/{part.id}.hidden.json" in names
+        assert f"grader/assignments/training/reference/{part.id}.hidden.json" in names
     reqs = (root / "source" / "requirements.txt").read_text().split()
     # ranges, not this machine's pins: a pin made on Python 3.11+ (numpy 2.4) does not
     # exist for the Python 3.10 of Gradescope's Ubuntu 22.04 image

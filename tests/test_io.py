@@ -454,7 +454,7 @@ def _noted_result(score=85.72731) -> SubmissionResult:
 def test_a_repeated_note_is_shown_once_per_part_everywhere():
     from rich.console import Console
 
-    from grader.notebook import to_html
+    from grader.jupyter import to_html
 
     result = _noted_result()
     note = result.parts[0].checks[0].note

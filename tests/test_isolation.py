@@ -186,7 +186,7 @@ def test_fallback_worker_is_confined_by_landlock(drop, tmp_path, monkeypatch):
     if not drop:
         monkeypatch.setattr(isolation, "can_drop_root", lambda: False)
     sub = _submission(tmp_path / "sub", LANDLOCK_PROBE)
-    targets = [str(ROOT / "solutions" / "optimizers.py"), str(ROOT / "grader" / "__init__.py"),
+    targets = [str(ROOT / "solutions" / "training" / "optimizers.py"), str(ROOT / "grader" / "__init__.py"),
                "/etc/passwd", *[str(Path(d) / "__init__.py") for d in isolation.framework_dirs()][:1]]
     with Sandbox(sub, ("optimizers",), Limits(runner="fallback", **SMALL)) as box:
         assert box.start()["optimizers"]["status"] == "ok", box.load_report
@@ -263,7 +263,7 @@ def _one_line_usage_error(result, *words):
 def test_a_bad_sandbox_setting_is_a_usage_error_before_grading(command, tmp_path, monkeypatch,
                                                               no_grading):
     out = tmp_path / "out"
-    args = ["check", "--path", str(ROOT / "solutions")] if command == "check" else \
+    args = ["check", "--path", str(ROOT / "solutions" / "training")] if command == "check" else \
         ["grade", str(tmp_path), "--out", str(out)]
     result = _cli(args, monkeypatch, {isolation.RUNNER_ENV: "bogus"})
     _one_line_usage_error(result, "GRADER_SANDBOX", "bogus", "auto, bwrap, fallback")
@@ -275,7 +275,7 @@ def test_bwrap_required_but_unusable_is_a_usage_error(command, tmp_path, monkeyp
     monkeypatch.setattr(isolation, "bwrap_executable", lambda: None)
     monkeypatch.setattr(runner, "_PROBE", {})
     out = tmp_path / "out"
-    args = ["check", "--path", str(ROOT / "solutions")] if command == "check" else \
+    args = ["check", "--path", str(ROOT / "solutions" / "training")] if command == "check" else \
         ["grade", str(tmp_path), "--out", str(out)]
     result = _cli(args, monkeypatch, {isolation.RUNNER_ENV: "bwrap"})
     _one_line_usage_error(result, "GRADER_SANDBOX=bwrap", "not installed")
@@ -357,7 +357,7 @@ def test_exposed_means_reachable_by_every_user(world_tmp):
 VENV_SCRIPT = '''
 import json, sys
 from pathlib import Path
-from grader.sandbox import zygote
+from grader.sandbox import shared_box
 from grader.sandbox.runner import Limits, Sandbox, bwrap_status
 
 ok, why = bwrap_status()
@@ -365,12 +365,12 @@ out = {"ok": ok, "why": why, "values": []}
 if ok:
     limits = Limits(runner="bwrap", call_seconds=20, load_seconds=30)
     for shared in (False, True, True):
-        zygote.share_boxes(shared)
+        shared_box.share_boxes(shared)
         with Sandbox(sys.argv[1], ("optimizers",), limits) as box:
             box.start()
             out["values"].append(box.call("optimizers", "probe"))
-    zygote.share_boxes(False)
-    out["stats"] = zygote.STATS
+    shared_box.share_boxes(False)
+    out["stats"] = shared_box.STATS
 print(json.dumps(out))
 '''
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import grader
-from grader import notebook as gnb
+from grader import jupyter as gnb
 from grader.authoring import notebook as authoring
 from grader.authoring.stubs import stub_source
 from grader.i18n import CHECK_NAMES_KO, HINTS_KO, LABELS_KO, TITLES_KO, localize
@@ -339,7 +339,7 @@ def test_trajectory_png_from_a_failing_part(tmp_path):
 # -- Korean feedback --------------------------------------------------------------------------
 
 def test_every_hint_check_name_and_title_has_a_korean_translation():
-    from grader.training import batchnorm, early_stopping, optimizers, regularization
+    from grader.assignments.training import batchnorm, early_stopping, optimizers, regularization
 
     hints = {k for m in (optimizers, regularization, batchnorm, early_stopping) for k in m.HINTS}
     assert hints - set(HINTS_KO) == set(), "translate these hints in grader/i18n.py"
@@ -352,7 +352,7 @@ def test_every_hint_check_name_and_title_has_a_korean_translation():
 
 def test_notes_on_accepted_variants_are_translated():
     from grader.i18n import NOTES_KO
-    from grader.training import optimizers, regularization
+    from grader.assignments.training import optimizers, regularization
 
     for note in (*optimizers.EPS_NOTE.values(), regularization.SGD_NOTE):
         assert note in NOTES_KO

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.authoring import mistakes_optimizers as M
+from grader.assignments.training.authoring import mistakes_optimizers as M
 from grader.reference import load_cases
-from grader.training.optimizers import HINTS, SPECS
-from grader.training.trajectory import simulate
+from grader.assignments.training.optimizers import HINTS, SPECS
+from grader.assignments.training.trajectory import simulate
 
 from .helpers import copy_solutions, diagnoses, grade_path, lost_points, mutant_submission
 
@@ -53,7 +53,7 @@ def test_at_least_three_named_mistakes_per_part():
 @pytest.mark.parametrize("part,mistake", MUTANTS, ids=[m for _, m in MUTANTS])
 def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
     sub = mutant_submission(tmp_path / mistake, "optimizers", SPECS[part].fn, mistake,
-                            "grader.authoring.mistakes_optimizers")
+                            "grader.assignments.training.authoring.mistakes_optimizers")
     result = grade_path(sub, parts=OPTIMIZER_PARTS)
     lost = lost_points(result)
     assert set(lost) == {part}, lost
@@ -76,7 +76,7 @@ def test_trivial_code_scores_zero(tmp_path, part, mistake):
     """Returning the inputs, zeros, param * 0, or the old parameter or state earns
     nothing: no check may pass on behaviour that ignores the inputs (issue 11.2)."""
     sub = mutant_submission(tmp_path / mistake, "optimizers", SPECS[part].fn, mistake,
-                            "grader.authoring.mistakes_optimizers")
+                            "grader.assignments.training.authoring.mistakes_optimizers")
     result = grade_path(sub, parts=[part])
     assert result.part(part).score == 0, [c.name for c in result.part(part).checks if c.passed]
 
@@ -84,7 +84,7 @@ def test_trivial_code_scores_zero(tmp_path, part, mistake):
 def test_adam_returning_its_inputs_scores_zero_quickly(tmp_path):
     """The issue's example, in the fast suite: it got 1.2/12 from the scale property."""
     sub = mutant_submission(tmp_path / "m", "optimizers", "adam_step", "adam_returns_inputs",
-                            "grader.authoring.mistakes_optimizers")
+                            "grader.assignments.training.authoring.mistakes_optimizers")
     result = grade_path(sub, parts=["adam"])
     assert result.part("adam").score == 0
     assert diagnoses(result, "adam") == {"adam_returns_inputs"}
@@ -93,7 +93,7 @@ def test_adam_returning_its_inputs_scores_zero_quickly(tmp_path):
 def test_plain_momentum_is_named_on_every_failing_nesterov_check(tmp_path):
     """"This is ordinary momentum" used to appear on the hidden check only."""
     sub = mutant_submission(tmp_path / "m", "optimizers", "nesterov_step",
-                            "nesterov_is_plain_momentum", "grader.authoring.mistakes_optimizers")
+                            "nesterov_is_plain_momentum", "grader.assignments.training.authoring.mistakes_optimizers")
     result = grade_path(sub, parts=["nesterov"])
     failing = [c for c in result.part("nesterov").checks if not c.passed]
     assert len(failing) >= 3 and any(not c.hidden for c in failing)
@@ -102,7 +102,7 @@ def test_plain_momentum_is_named_on_every_failing_nesterov_check(tmp_path):
 
 def test_adamw_decaying_by_the_gradient_is_not_called_plain_adam(tmp_path):
     sub = mutant_submission(tmp_path / "m", "optimizers", "adamw_step", "adamw_decay_scales_grad",
-                            "grader.authoring.mistakes_optimizers")
+                            "grader.assignments.training.authoring.mistakes_optimizers")
     result = grade_path(sub, parts=["adamw"])
     assert "adamw_no_decay" not in diagnoses(result, "adamw")
     assert diagnoses(result, "adamw") == {"adamw_decay_scales_grad"}
@@ -113,7 +113,7 @@ def test_the_catalogue_names_at_least_95_percent_of_its_mutants(tmp_path):
     named = []
     for part, mistake in MUTANTS:
         sub = mutant_submission(tmp_path / mistake, "optimizers", SPECS[part].fn, mistake,
-                                "grader.authoring.mistakes_optimizers")
+                                "grader.assignments.training.authoring.mistakes_optimizers")
         result = grade_path(sub, parts=[part])
         found = diagnoses(result, part)
         assert found <= {_named(mistake)}, (mistake, found)      # never a wrong name
@@ -125,7 +125,7 @@ def test_the_catalogue_names_at_least_95_percent_of_its_mutants(tmp_path):
 def test_the_trusted_models_are_the_catalogue(part):
     """The property checks name a mistake from optimizer_models; it must compute what
     the mutant computes, on every kind of input the checks use."""
-    from grader.authoring import optimizer_models as models
+    from grader.assignments.training.authoring import optimizer_models as models
 
     by_name = {fn.__name__: fn for fn in M.MISTAKES[part]}
     assert set(models.MODELS[part]) == set(by_name)
@@ -147,7 +147,7 @@ def test_the_trusted_models_are_the_catalogue(part):
 def test_textbook_epsilon_is_accepted_with_a_note(tmp_path, part):
     textbook = M.TEXTBOOK[part].__name__
     sub = mutant_submission(tmp_path / part, "optimizers", SPECS[part].fn, textbook,
-                            "grader.authoring.mistakes_optimizers")
+                            "grader.assignments.training.authoring.mistakes_optimizers")
     result = grade_path(sub, parts=[part])
     assert result.part(part).full, [c.message for c in result.part(part).checks if not c.passed]
     notes = [c.note for c in result.part(part).checks if c.note]
@@ -212,7 +212,7 @@ def test_every_mistake_differs_from_keras_on_some_recorded_case():
 @pytest.mark.slow
 @pytest.mark.parametrize("part", OPTIMIZER_PARTS)
 def test_recording_agrees_with_live_tensorflow(tf, part):
-    from grader.authoring.tf_reference import optimizer_trajectory
+    from grader.assignments.training.authoring.tf_reference import optimizer_trajectory
 
     for hidden in (False, True):
         for case in load_cases("training", part, hidden=hidden):
@@ -253,11 +253,11 @@ def test_lecture_adam_example_matches_keras_directly(tf):
 def test_the_recorded_property_evidence_is_up_to_date(tmp_path, monkeypatch):
     """Every call the property checks make on their recorded examples (at every
     recorded budget) has the known mistakes' outputs recorded, equal to what the
-    models compute now (else: python -m grader.authoring.record_optimizers)."""
+    models compute now (else: python -m grader.assignments.training.authoring.record_optimizers)."""
     from grader import examples_data as ed
-    from grader.authoring import optimizer_models as models
+    from grader.assignments.training.authoring import optimizer_models as models
     from grader.checking import Settings
-    from grader.training import evidence
+    from grader.assignments.training import evidence
 
     calls = []
     monkeypatch.setattr(evidence, "RECORDING", calls)
@@ -281,8 +281,8 @@ def test_the_recorded_property_evidence_is_up_to_date(tmp_path, monkeypatch):
 def test_no_mistake_code_is_shipped():
     """The models of the mistakes live in grader/authoring (never in a student bundle):
     the shipped checks read their recorded outputs only."""
-    import grader.training.optimizers as shipped
-    from grader.training import evidence
+    import grader.assignments.training.optimizers as shipped
+    from grader.assignments.training import evidence
 
     for module in (shipped, evidence):
         src = Path(module.__file__).read_text(encoding="utf-8")
@@ -312,7 +312,7 @@ def adamw_step(param, grad, m, v, t, learning_rate=0.001, weight_decay=0.004, be
 
 
 def test_property_evidence_needs_a_mistake_much_closer_than_the_correct_output(monkeypatch):
-    from grader.training import evidence
+    from grader.assignments.training import evidence
 
     a = np.array([1.0, 2.0])
     data = {"k1": {evidence.CORRECT: [a], "near": [a * (1 + 5e-5)], "far": [a * 1.5]},
@@ -517,7 +517,7 @@ def adam_step(param, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.99
 def test_a_float32_step_far_below_the_parameters_size_is_still_recognised():
     """A step of ~1e-6 on float32 parameters of size ~1 is only known to a few percent
     (rounding of the stored parameter): that rounding is not a deviation."""
-    from grader.training.trajectory import _deviations
+    from grader.assignments.training.trajectory import _deviations
 
     p0 = np.array([1.6574033, -1.052758], np.float32)
     ref = {"params": [np.array([1.6574024, -1.052757], np.float32)], "states": [[]]}

@@ -1,4 +1,4 @@
-"""Pipelined requests (``Sandbox.pipeline``, ``grader.plans``): a planned request gets
+"""Pipelined requests (``Sandbox.pipeline``, ``grader.pipelining``): a planned request gets
 exactly the reply it would get on its own, a request off the plan cancels the rest,
 and planned requests nobody asked for (one that hangs, one that kills the worker)
 cost no restart and change no result."""
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader import plans
-from grader.sandbox import wire, zygote
+from grader import pipelining
+from grader.sandbox import wire, shared_box
 from grader.sandbox.runner import CallFailed, Limits, Sandbox, bwrap_status
 
 from .helpers import FAST, ROOT, copy_solutions, grade_path, mutant_submission
@@ -50,12 +50,12 @@ def fatal(x):
 
 @pytest.fixture
 def box(tmp_path, request):
-    """A sandbox under each runner ("shared": forked in a shared box, see zygote.py)."""
+    """A sandbox under each runner ("shared": forked in a shared box, see shared_box.py)."""
     (tmp_path / "m.py").write_text(MODULE)
     shared = request.param == "shared"
     if shared:
-        zygote.share_boxes(True)
-        forks = zygote.STATS["forks"]
+        shared_box.share_boxes(True)
+        forks = shared_box.STATS["forks"]
     runner = "bwrap" if shared else request.param
     sandbox = Sandbox(tmp_path, ("m",), Limits(call_seconds=1.5, load_seconds=10, runner=runner))
     try:
@@ -64,9 +64,9 @@ def box(tmp_path, request):
     finally:
         sandbox.close()
         if shared:
-            zygote.share_boxes(False)
+            shared_box.share_boxes(False)
     if shared:
-        assert zygote.STATS["forks"] > forks
+        assert shared_box.STATS["forks"] > forks
     assert_nothing_left()
 
 
@@ -160,22 +160,22 @@ def test_a_planned_request_that_kills_the_worker_crashes_as_it_would_alone(box):
 
 
 def test_plans_are_learned_from_a_passing_check_and_change_no_result(tmp_path):
-    """Grading with plans (as batch grading does) gives the results of grading without,
+    """Grading with pipelining (as batch grading does) gives the results of grading without,
     for a correct submission and for one whose mistake fails checks midway."""
     wrong = mutant_submission(tmp_path / "wrong", "optimizers", "adam_step", "adam_no_bias_correction",
-                              "grader.authoring.mistakes_optimizers")
+                              "grader.assignments.training.authoring.mistakes_optimizers")
     parts = ["adam", "l1_l2", "batchnorm_train", "early_stopping"]
-    plain = [grade_path(p, parts=parts, settings=FAST) for p in (ROOT / "solutions", wrong)]
-    plans.clear()
-    plans.install()
+    plain = [grade_path(p, parts=parts, settings=FAST) for p in (ROOT / "solutions" / "training", wrong)]
+    pipelining.clear()
+    pipelining.install()
     try:
-        first = grade_path(ROOT / "solutions", parts=parts, settings=FAST)
-        learned = plans.stats["recorded"]
-        again = [grade_path(p, parts=parts, settings=FAST) for p in (ROOT / "solutions", wrong)]
-        pipelined = plans.stats["pipelined"]
+        first = grade_path(ROOT / "solutions" / "training", parts=parts, settings=FAST)
+        learned = pipelining.stats["recorded"]
+        again = [grade_path(p, parts=parts, settings=FAST) for p in (ROOT / "solutions" / "training", wrong)]
+        pipelined = pipelining.stats["pipelined"]
     finally:
-        plans.uninstall()
-        plans.clear()
+        pipelining.uninstall()
+        pipelining.clear()
     assert learned > 10 and pipelined >= 2 * learned - 2
     assert first == plain[0] and again == plain
     assert plain[1].part("adam").score < plain[1].part("adam").max_score
@@ -273,7 +273,7 @@ def test_a_reply_seen_before_is_decoded_once_and_handed_out_as_a_copy(box, monke
     assert runner._REPLY_BYTES[0] == size
 
 
-# -- plans carry nothing of one student to another (issue 12.9) ----------------------------------
+# -- pipelining carry nothing of one student to another (issue 12.9) ----------------------------------
 
 #: The solution, its outputs perturbed by one part in 2**20 (it still passes): every
 #: array it returns is its own, never one the grader makes itself.
@@ -401,11 +401,11 @@ def _digests(arr):
 
 @pytest.fixture
 def batch_plans():
-    plans.clear()
-    plans.install()
+    pipelining.clear()
+    pipelining.install()
     yield
-    plans.uninstall()
-    plans.clear()
+    pipelining.uninstall()
+    pipelining.clear()
 
 
 def _runner_limits(runner):
@@ -416,7 +416,7 @@ def _runner_limits(runner):
 @pytest.mark.parametrize("runner", _runners())
 def test_a_later_submission_finds_no_array_an_earlier_one_returned(runner, tmp_path, monkeypatch,
                                                                       batch_plans):
-    """Graded after a submission whose every returned array is its own (the plans of
+    """Graded after a submission whose every returned array is its own (the pipelining of
     the batch learned from it), a submission walking every frame above its function
     and every list and dict of its worker finds none of those arrays (nor their float
     casts): a check that feeds the student's outputs back is planned only up to that
@@ -436,10 +436,10 @@ def test_a_later_submission_finds_no_array_an_earlier_one_returned(runner, tmp_p
     limits = _runner_limits(runner)
     assert grade_path(first, parts=["batchnorm_train"], settings=FAST, limits=limits).part(
         "batchnorm_train").full
-    assert plans.stats["recorded"] >= 3 and returned
+    assert pipelining.stats["recorded"] >= 3 and returned
     monkeypatch.setattr(runner_module, "_decoded", real)
     result = grade_path(spy, parts=["batchnorm_train"], settings=FAST, limits=limits)
-    assert plans.stats["pipelined"] >= 3
+    assert pipelining.stats["pipelined"] >= 3
     seen = {d for line in result.output.splitlines() if line.startswith("SEEN ")
             for d in line.split()[1:]}
     assert len(seen) > 20, result.output[:2000]  # it did find the arrays it was sent
@@ -448,12 +448,12 @@ def test_a_later_submission_finds_no_array_an_earlier_one_returned(runner, tmp_p
 
 @pytest.mark.slow
 def test_a_grade_is_the_same_alone_first_or_after_others(tmp_path):
-    """Graded alone, first in a batch, or after others (with the plans the batch learned
+    """Graded alone, first in a batch, or after others (with the pipelining the batch learned
     from them), every submission gets the same result, including one that behaves
     correctly only where it finds a plan and one that searches its process."""
     wrong = mutant_submission(tmp_path / "wrong", "optimizers", "adam_step", "adam_no_bias_correction",
-                              "grader.authoring.mistakes_optimizers")
-    subs = [ROOT / "solutions", _variant(tmp_path, "perturbed", PERTURBED), wrong,
+                              "grader.assignments.training.authoring.mistakes_optimizers")
+    subs = [ROOT / "solutions" / "training", _variant(tmp_path, "perturbed", PERTURBED), wrong,
             _variant(tmp_path, "seeker", PLAN_SEEKER), _variant(tmp_path, "spy", SPY)]
     parts = ["adam", "batchnorm_train", "early_stopping"]
 
@@ -462,23 +462,23 @@ def test_a_grade_is_the_same_alone_first_or_after_others(tmp_path):
                 for p in result.parts]
     alone = []
     for sub in subs:
-        plans.clear()
-        plans.install()
+        pipelining.clear()
+        pipelining.install()
         try:
             alone.append(strip(grade_path(sub, parts=parts, settings=FAST)))
         finally:
-            plans.uninstall()
+            pipelining.uninstall()
     score = [dict((p, s) for p, s, _ in result)["batchnorm_train"] for result in alone]
     assert score[3] < score[0]  # the seeker is wrong when alone
     for order in (subs, subs[::-1], [subs[3], *subs[:3], subs[4]]):
-        plans.clear()
-        plans.install()
+        pipelining.clear()
+        pipelining.install()
         try:
             batch = {str(sub): strip(grade_path(sub, parts=parts, settings=FAST)) for sub in order}
-            assert plans.stats["pipelined"] > 0
+            assert pipelining.stats["pipelined"] > 0
         finally:
-            plans.uninstall()
-            plans.clear()
+            pipelining.uninstall()
+            pipelining.clear()
         assert [batch[str(sub)] for sub in subs] == alone
 
 

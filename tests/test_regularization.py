@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.authoring import mistakes_regularization as M
+from grader.assignments.training.authoring import mistakes_regularization as M
 from grader.reference import load_cases
-from grader.training.regularization import HINTS, NONFINITE_NOTE, SGD_NOTE
+from grader.assignments.training.regularization import HINTS, NONFINITE_NOTE, SGD_NOTE
 
 from .helpers import (SOLUTIONS, copy_solutions, diagnoses, grade_path, lost_points,
                       mutant_submission)
@@ -74,7 +74,7 @@ def test_at_least_three_named_mistakes_per_part_each_with_a_hint():
 @pytest.mark.parametrize("part,mistake", MUTANTS, ids=[m for _, m in MUTANTS])
 def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
     sub = mutant_submission(tmp_path / mistake, "regularization", M.TARGET[mistake], mistake,
-                            "grader.authoring.mistakes_regularization")
+                            "grader.assignments.training.authoring.mistakes_regularization")
     result = grade_path(sub, parts=PARTS)
     assert set(lost_points(result)) == {part}, lost_points(result)
     # named by its failing checks, and no other mistake is named (issue 11.4)
@@ -313,7 +313,7 @@ def test_dropout_mask_statistics_of_the_solution():
 
 @pytest.mark.tf
 def test_recording_agrees_with_live_tensorflow(tf):
-    from grader.authoring.tf_regularization import dropout_training, regularizer_outputs
+    from grader.assignments.training.authoring.tf_regularization import dropout_training, regularizer_outputs
 
     for hidden in (False, True):
         for case in load_cases("training", "l1_l2", hidden=hidden):
@@ -336,7 +336,7 @@ def test_keras_facts_the_properties_rely_on(tf):
     SGD's decoupled weight_decay = 2*l2."""
     import keras
 
-    from grader.authoring.tf_regularization import dropout_inference, dropout_training
+    from grader.assignments.training.authoring.tf_regularization import dropout_inference, dropout_training
 
     x = np.random.default_rng(3).uniform(0.5, 2.0, (4, 5)).astype(np.float32)
     for training in (False, None):

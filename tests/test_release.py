@@ -113,7 +113,7 @@ def test_leaks_are_found(bundle, tmp_path):
                                       for line in p.read_text().splitlines()} - set(SHARED_WITH_CHECKS))
     (copy / "grader" / "extra.py").write_text(f"def f():\n    {secret}\n")
     (copy / "grader" / "authoring").mkdir()
-    (copy / "grader" / "reference_data" / "training" / "adam.hidden.json").write_text("{}")
+    (copy / "grader" / "assignments" / "training" / "reference" / "adam.hidden.json").write_text("{}")
     found = "\n".join(leaks(copy, SOLUTIONS, public=ASSIGNMENTS))
     assert "grader/extra.py:2: solution code" in found
     assert "authoring/" in found and "adam.hidden.json" in found

@@ -26,7 +26,7 @@ import pytest
 import grader.batch
 from grader.batch import grade_folder
 from grader.engine import grade
-from grader.sandbox import isolation, zygote
+from grader.sandbox import isolation, shared_box
 from grader.sandbox.runner import CallFailed, Limits, Sandbox, bwrap_status, choose_runner
 
 from .helpers import FAST, ROOT, assignment, copy_solutions, grade_path
@@ -38,9 +38,9 @@ pytestmark = pytest.mark.skipif(os.name == "nt", reason="the adversarial suite i
 
 def _runners():
     """bubblewrap, bubblewrap with one box shared by the test's sandboxes (as a batch's
-    grading process shares it, see grader/sandbox/zygote.py), and the fallback."""
+    grading process shares it, see grader/sandbox/shared_box.py), and the fallback."""
     ok, why = bwrap_status()
-    shared_ok = ok and zygote.supported()
+    shared_ok = ok and shared_box.supported()
     return [pytest.param("bwrap", marks=pytest.mark.skipif(not ok, reason=why)),
             pytest.param("shared", marks=pytest.mark.skipif(
                 not shared_ok, reason=why or "a shared box needs root, bubblewrap and pidfd")),
@@ -56,13 +56,13 @@ def _shared_box(request):
     if shared and "private_tmp" in request.fixturenames:
         request.getfixturevalue("private_tmp")
     if shared:
-        zygote.share_boxes(True)
-        before = dict(zygote.STATS)
+        shared_box.share_boxes(True)
+        before = dict(shared_box.STATS)
     yield
     if shared:
-        zygote.share_boxes(False)
-        print("shared box:", {k: zygote.STATS[k] - before[k] for k in before})
-        assert zygote.STATS["forks"] > before["forks"], "no worker was forked in a shared box"
+        shared_box.share_boxes(False)
+        print("shared box:", {k: shared_box.STATS[k] - before[k] for k in before})
+        assert shared_box.STATS["forks"] > before["forks"], "no worker was forked in a shared box"
 
 
 def small_limits(runner: str, **kw) -> Limits:
@@ -101,7 +101,7 @@ def leftovers(marker: str = "") -> list[str]:
     needles = [f"gsbx{me}x".encode()] + ([marker.encode()] if marker else [])
     table = isolation.proc_table()
     found = {p for p in isolation.descendants(me, table)} - _PREEXISTING
-    box = zygote.current()
+    box = shared_box.current()
     if box is not None:  # the shared box itself (bubblewrap and the fork server) stays
         found -= {box.popen.pid, box.init_pid, box.server_pid}
         table = {p: v for p, v in table.items() if p not in (box.popen.pid, box.init_pid, box.server_pid)}
@@ -173,7 +173,7 @@ def forged_anywhere(marker: str, victim: Path) -> list[str]:
 
 def victim_intact(victim: Path) -> bool:
     return sorted(p.name for p in victim.iterdir()) == sorted(
-        p.name for p in (ROOT / "solutions").glob("*.py"))
+        p.name for p in (ROOT / "solutions" / "training").glob("*.py"))
 
 
 # -- the cases -------------------------------------------------------------------------------
@@ -489,11 +489,11 @@ def _input_cases(tmp: Path) -> dict:
     linked = tmp / "link_outside"
     linked.mkdir()
     (linked / "optimizers.py").write_text(GOOD, encoding="utf-8")
-    (linked / "answers").symlink_to(ROOT / "solutions")
+    (linked / "answers").symlink_to(ROOT / "solutions" / "training")
     cases["link_outside"] = (linked, "pointing outside")
     pylink = tmp / "py_link"
     pylink.mkdir()
-    (pylink / "optimizers.py").symlink_to(ROOT / "solutions" / "optimizers.py")
+    (pylink / "optimizers.py").symlink_to(ROOT / "solutions" / "training" / "optimizers.py")
     cases["py_link"] = (pylink, "symbolic link")
     if hasattr(os, "mkfifo"):
         fifo = tmp / "fifo"
@@ -584,9 +584,9 @@ def test_batch_of_all_hostile_submissions(runner, tmp_path, private_tmp, victim,
     assert victim_intact(victim)
 
 
-# -- the shared box (grader/sandbox/zygote.py) ---------------------------------------------------
+# -- the shared box (grader/sandbox/shared_box.py) ---------------------------------------------------
 
-NEEDS_SHARED = pytest.mark.skipif(not (bwrap_status()[0] and zygote.supported()),
+NEEDS_SHARED = pytest.mark.skipif(not (bwrap_status()[0] and shared_box.supported()),
                                   reason="a shared box needs root, bubblewrap and pidfd")
 
 
@@ -594,9 +594,9 @@ NEEDS_SHARED = pytest.mark.skipif(not (bwrap_status()[0] and zygote.supported())
 def sharing():
     """This test's sandboxes share one box (destroyed at the end, before private_tmp's
     check, as private_tmp is requested first)."""
-    zygote.share_boxes(True)
+    shared_box.share_boxes(True)
     yield
-    zygote.share_boxes(False)
+    shared_box.share_boxes(False)
 
 
 LEAVER = '''
@@ -672,7 +672,7 @@ def test_a_shared_box_keeps_nothing_of_one_submission_for_the_next(tmp_path, pri
     next in the same box, finds none of it, and the fork server is untouched."""
     a = _module(tmp_path / "a", LEAVER)
     b = _module(tmp_path / "b", PROBE)
-    before = dict(zygote.STATS)
+    before = dict(shared_box.STATS)
     with Sandbox(a, ("optimizers",), small_limits("shared")) as box_a:
         box_a.start()
         shared = box_a._shared
@@ -698,8 +698,8 @@ def test_a_shared_box_keeps_nothing_of_one_submission_for_the_next(tmp_path, pri
     assert seen["submission"] == ["a_file_of_its_own.txt", "optimizers.py"], seen
     assert seen["shm"] == -1, seen
     assert seen["uid"] != 0
-    assert zygote.STATS["destroyed"] == before["destroyed"]
-    assert zygote.STATS["boxes"] - before["boxes"] <= 1
+    assert shared_box.STATS["destroyed"] == before["destroyed"]
+    assert shared_box.STATS["boxes"] - before["boxes"] <= 1
     assert_nothing_left()
 
 
@@ -737,10 +737,10 @@ def test_a_shared_box_changes_no_result(tmp_path, private_tmp):
     from .helpers import mutant_submission
 
     wrong = mutant_submission(tmp_path / "wrong", "optimizers", "adam_step", "adam_no_bias_correction",
-                              "grader.authoring.mistakes_optimizers")
+                              "grader.assignments.training.authoring.mistakes_optimizers")
     crash = submission("segfault", tmp_path / "subs", "same", tmp_path)
     hang = submission("loop_in_call", tmp_path / "subs", "same", tmp_path)
-    cases = [(ROOT / "solutions", ["adam", "l1_l2", "batchnorm_train", "early_stopping"]),
+    cases = [(ROOT / "solutions" / "training", ["adam", "l1_l2", "batchnorm_train", "early_stopping"]),
              (wrong, ["adam"]), (crash, ["momentum"]), (hang, ["momentum"])]
 
     def run(runner):
@@ -748,13 +748,13 @@ def test_a_shared_box_changes_no_result(tmp_path, private_tmp):
                            limits=small_limits(runner, submission_seconds=6))
                 for p, parts in cases]
     alone = run("bwrap")
-    zygote.share_boxes(True)
+    shared_box.share_boxes(True)
     try:
-        before = zygote.STATS["forks"]
+        before = shared_box.STATS["forks"]
         shared = run("shared")
-        assert zygote.STATS["forks"] - before >= len(cases)
+        assert shared_box.STATS["forks"] - before >= len(cases)
     finally:
-        zygote.share_boxes(False)
+        shared_box.share_boxes(False)
     assert shared == alone
     assert alone[1].part("adam").score < alone[1].part("adam").max_score
     assert_nothing_left()
@@ -764,13 +764,13 @@ _LEAVE_A_BOX = '''
 import multiprocessing as mp, sys, tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from grader.sandbox import zygote
+from grader.sandbox import shared_box
 
 def take_one(_):
-    zygote.share_boxes(True)
+    shared_box.share_boxes(True)
     stage = Path(tempfile.mkdtemp())
     (stage / "optimizers.py").write_text("")
-    box = zygote.take(64, 30, stage)
+    box = shared_box.take(64, 30, stage)
     assert box is not None and box.usable()
     box.give_back()  # given back, never destroyed: the process's exit must do it
     return box.server_pid

@@ -10,7 +10,7 @@ Adding an assignment to this repository means adding its package here and one li
 (``--assignment path/to/package``): :func:`get` loads it the same way.
 
 A package declares itself with a module-level ``build()`` returning an
-:class:`grader.assignment.Assignment` (see ``docs/authoring.md``).
+:class:`grader.declaration.Assignment` (see ``docs/authoring.md``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..assignment import Assignment
+from ..declaration import Assignment
 from ..errors import UsageError
 
 #: The packages of the assignments shipped with the grader, in the order they are listed;

@@ -1,6 +1,6 @@
 """Recording the time budgets (part of ``grader record`` and ``grader record --examples``).
 
-The correct solution written with Python loops (``grader/authoring/loops/``: element
+The correct solution written with Python loops (``grader/assignments/training/authoring/loops/``: element
 by element, the slowest style the student contract accepts) is graded on every check
 of every part, public and hidden, with the sandbox timing each request to a student's
 function. ``budgets.json`` keeps, per part: ``call``, the longest call; ``unit``, the
@@ -95,7 +95,7 @@ def record_budgets(assignment: str = "training", parts=None, root=None, log=prin
     for pid, new in measure(assignment, parts).items():
         if not _same_speed(kept.get(pid), new):
             kept[pid] = new
-    doc = {"meta": {"solution": "grader/authoring/loops", "python": platform.python_version(),
+    doc = {"meta": {"solution": "grader/assignments/training/authoring/loops", "python": platform.python_version(),
                     "machine": platform.machine(), "cpus": os.cpu_count(),
                     "multiple": budgets.MULTIPLE, "floor": budgets.FLOOR},
            "parts": dict(sorted(kept.items()))}

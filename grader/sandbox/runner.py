@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import tmpdirs
-from . import isolation, wire, zygote
+from . import isolation, wire, shared_box
 
 WORKER = Path(__file__).with_name("worker.py")
 CODE_FILES = {name: str(Path(__file__).with_name(name)) for name in ("worker.py", "wire.py")}
-#: The requests that may be planned (pipelined across submissions, see grader/plans.py).
+#: The requests that may be planned (pipelined across submissions, see grader/pipelining.py).
 PLANNED = ("call", "drive")
 KINDS = ("exception", "timeout", "crash", "forbidden", "unsupported", "protocol")
 MB = 1024 * 1024
@@ -607,7 +607,7 @@ def _alive(popen: subprocess.Popen) -> bool:
     """Whether the process is still running, without reaping it (so its PID stays ours)."""
     if popen.returncode is not None:
         return False
-    if isinstance(popen, zygote.Forked):
+    if isinstance(popen, shared_box.Forked):
         return popen.poll() is None
     if hasattr(os, "waitid") and hasattr(os, "WNOWAIT"):
         try:
@@ -672,7 +672,7 @@ class Sandbox:
         else:
             self.mode, self.why = choose_runner(self.limits)
         self._box = self._decoy = None
-        self._shared: zygote.Zygote | None = None  # the shared box it holds (see zygote.py)
+        self._shared: shared_box.Zygote | None = None  # the shared box it holds (see shared_box.py)
         self._own_box = False  # set when it cannot use (or lost) the shared box
         self._uid = None  # the fallback's unprivileged user, when started by root
         if self.mode == "bwrap":
@@ -784,10 +784,10 @@ class Sandbox:
                 str(self._work))
 
     def _fork_shared(self):
-        """A worker forked in the shared box (zygote.py), or None: no box is shared, or
+        """A worker forked in the shared box (shared_box.py), or None: no box is shared, or
         it failed (then this sandbox starts boxes of its own from now on)."""
         if self._shared is None and not self._own_box:
-            self._shared = zygote.take(self.limits.disk_mb, self.limits.load_seconds, self._box,
+            self._shared = shared_box.take(self.limits.disk_mb, self.limits.load_seconds, self._box,
                                        tuple(sorted(self.forbidden)))
             self._own_box = self._shared is None
         if self._shared is None:
@@ -796,7 +796,7 @@ class Sandbox:
         cfg = self._config(isolation.BOX_ROOT, isolation.BOX_WORK, [uid, uid])
         try:
             return self._shared.fork(cfg, self.limits.load_seconds)
-        except zygote.ZygoteError:
+        except shared_box.ZygoteError:
             self._drop_shared()
             return None
 
@@ -878,7 +878,7 @@ class Sandbox:
         memory = self.limits.memory_mb * MB
         pid = proc.popen.pid
         extra = 3 if self.mode == "bwrap" else 1  # bubblewrap's own two processes
-        shared = proc.popen.box if isinstance(proc.popen, zygote.Forked) else None
+        shared = proc.popen.box if isinstance(proc.popen, shared_box.Forked) else None
         if shared is not None:  # the whole shared box: bubblewrap, the fork server, the worker
             pid, extra = shared.popen.pid, 4
         base = isolation.task_total()
@@ -927,7 +927,7 @@ class Sandbox:
                 return _DiskWatch(work, max_bytes, max_files, lambda: _held(
                     work, [pid, *isolation.descendants(pid)], max_bytes, max_files))
             pid = proc.popen.pid
-            inside = [pid] if isinstance(proc.popen, zygote.Forked) else isolation.descendants(pid)
+            inside = [pid] if isinstance(proc.popen, shared_box.Forked) else isolation.descendants(pid)
             mine = os.readlink("/proc/self/ns/mnt")
             for p in inside:
                 try:
@@ -947,12 +947,12 @@ class Sandbox:
         proc.stop.set()
         if proc.watchdog is not None and proc.watchdog is not threading.current_thread():
             proc.watchdog.join(timeout=5)
-        forked = isinstance(proc.popen, zygote.Forked)
+        forked = isinstance(proc.popen, shared_box.Forked)
         if forked:
             proc.popen.kill()
             try:
                 proc.popen.box.reset()  # every process it left, its files, its IPC objects
-            except zygote.ZygoteError:
+            except shared_box.ZygoteError:
                 if proc.popen.box is self._shared:
                     self._drop_shared()
                 else:
@@ -1296,7 +1296,7 @@ class Sandbox:
         self.kill()
         self.restarts += 1
         code = proc.popen.returncode if proc else None
-        forked = proc is not None and isinstance(proc.popen, zygote.Forked)
+        forked = proc is not None and isinstance(proc.popen, shared_box.Forked)
         if reason:
             raise CallFailed("crash", f"{reason} and was stopped")
         sig = None

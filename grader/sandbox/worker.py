@@ -834,7 +834,7 @@ class Worker:
 
 def main(argv) -> int:
     cfg = json.loads(argv[1])
-    if cfg.get("zygote"):
+    if cfg.get("shared_box"):
         return _fork_server(cfg)
     return serve(cfg)
 
@@ -925,7 +925,7 @@ def serve(cfg: dict) -> int:
             return 0
 
 
-# -- the fork server (a shared bubblewrap box, see grader/sandbox/zygote.py) ------------------
+# -- the fork server (a shared bubblewrap box, see grader/sandbox/shared_box.py) ------------------
 
 def _libc():
     import ctypes
@@ -1052,7 +1052,7 @@ def _empty(folder: str, keep) -> str:
             else:
                 os.unlink(entry.path)
         except Exception as exc:  # noqa: BLE001 - e.g. RecursionError: a tree nested thousands
-            #                       deep; the box is then destroyed whole (zygote.reset)
+            #                       deep; the box is then destroyed whole (shared_box.reset)
             return f"could not remove {entry.path}: {type(exc).__name__}"
     left = [e.path for e in os.scandir(folder)
             if not any(k == e.path or k.startswith(e.path + "/") for k in keep)]

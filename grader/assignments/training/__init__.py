@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.assignment import Assignment
+from grader.declaration import Assignment
 
 HERE = Path(__file__).resolve().parent
 

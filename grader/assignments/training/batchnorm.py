@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from grader.assignment import Check, Part, Probe
+from grader.declaration import Check, Part, Probe
 from grader.checking import (Lazy, as_array, call_text, example, failed_call, fmt, mismatch, nonfinite,
                         relative_deviation, run_property, unpack)
 from grader.errors import Failure

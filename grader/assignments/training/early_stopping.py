@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from grader.assignment import Check, Part, Probe
+from grader.declaration import Check, Part, Probe
 from grader.checking import example, failed_call, run_property
 from grader.diagnosis import note_candidates
 from grader.errors import Failure
@@ -329,8 +329,8 @@ def _failure(msg, inputs, expected, got, diagnosis=""):
 #
 # The property checks run recorded examples (grader/examples_data.py). What Keras does on
 # each of them, and what each known mistake does, is recorded once by the instructor
-# (``python -m grader.authoring.record_early_stopping``, from the trusted model in
-# ``grader/authoring/es_model.py``, itself checked against Keras on every recorded case)
+# (``python -m grader.assignments.training.authoring.record_early_stopping``, from the trusted model in
+# ``grader/assignments/training/authoring/es_model.py``, itself checked against Keras on every recorded case)
 # in ``reference_data/<assignment>/early_stopping.outcomes.json``, keyed by the script's
 # exact inputs. Grading only reads it: no implementation of the callback is shipped. A
 # mistake is named only when it is the one that behaves exactly like the student.
@@ -375,7 +375,7 @@ def _outcomes(assignment: str) -> dict:
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise AuthoringError("the recorded outcomes of the early_stopping properties are "
                                  f"missing or unusable ({exc}); run `python -m "
-                                 "grader.authoring.record_early_stopping`") from None
+                                 "grader.assignments.training.authoring.record_early_stopping`") from None
         _OUTCOMES[path] = found
     return found
 
@@ -395,7 +395,7 @@ def recorded_outcome(assignment: str, inputs: dict):
     entry = _outcomes(assignment).get(script_key(inputs))
     if entry is None:
         raise AuthoringError("no recorded outcome for an early_stopping property example; run "
-                             "`python -m grader.authoring.record_early_stopping`")
+                             "`python -m grader.assignments.training.authoring.record_early_stopping`")
     return _summary(entry["expected"]), {m: _summary(r) for m, r in entry["mistakes"].items()}
 
 

@@ -4,7 +4,7 @@ A property check calls the student's function on its recorded examples. A known
 mistake is named only when it reproduces the student's outputs on EVERY call the
 check made (failing and passing examples alike), and only if it is the one mistake
 that does. What each mistake returns on each of those calls is recorded once, by the
-instructor (:func:`grader.authoring.record_optimizers.record_evidence`, from the
+instructor (:func:`grader.assignments.training.authoring.record_optimizers.record_evidence`, from the
 models in ``grader/authoring/``), in ``reference_data/<assignment>/<part>.evidence.json``,
 keyed by the call's exact inputs: grading only reads it (the mistakes' code, one token
 away from a solution, is never shipped). A call with no recorded outputs proves

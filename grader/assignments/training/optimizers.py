@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from grader.assignment import Check, Part, Probe
+from grader.declaration import Check, Part, Probe
 from grader.checking import as_array, call_text, example, fmt, mismatch, run_property, unpack
 from grader.diagnosis import note_candidates
 from grader.errors import Failure
@@ -191,7 +191,7 @@ for _pid in PLAIN_SGD:
 # one the inputs determine.
 
 #: A property's Failure whose diagnosis is decided by all the evidence of the check
-#: (:class:`grader.training.evidence.Evidence`), once every example has run.
+#: (:class:`grader.assignments.training.evidence.Evidence`), once every example has run.
 _PENDING = "\0pending"
 
 

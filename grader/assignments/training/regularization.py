@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from grader.assignment import Check, Part, Probe
+from grader.declaration import Check, Part, Probe
 from grader.checking import as_array, call_text, example, failed_call, fmt, mismatch, run_property
 from grader.errors import Failure
 from grader.sandbox.runner import CallFailed

@@ -11,7 +11,7 @@ import numpy as np
 
 PROJECT = "__PROJECT__"
 TARGETS = [f"{PROJECT}/solutions/optimizers.py",
-           f"{PROJECT}/grader/reference_data/training/momentum.hidden.json",
+           f"{PROJECT}/grader/assignments/training/reference/momentum.hidden.json",
            f"{PROJECT}/grader/training/optimizers.py",
            "__VICTIM__/optimizers.py",
            "../solutions/optimizers.py", "../../solutions/optimizers.py",

@@ -2,7 +2,7 @@
 never shipped, it is a solution). Checked against Keras and against every mistake
 class on every recorded case (tests/test_early_stopping.py); used to record what Keras
 and each mistake do on the property checks' examples
-(``python -m grader.authoring.record_early_stopping``).
+(``python -m grader.assignments.training.authoring.record_early_stopping``).
 """
 
 from __future__ import annotations

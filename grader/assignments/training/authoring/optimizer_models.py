@@ -4,10 +4,10 @@ A property check fails on an input of its own (not a recorded case); to name the
 mistake it needs that mistake's output on that same input: a mistake is named only
 when its output reproduces the student's (issue 11.4). These models compute it for
 every call the property checks make on their recorded examples, once, when recording
-(:func:`grader.authoring.record_optimizers.record_evidence`); grading reads the
+(:func:`grader.assignments.training.authoring.record_optimizers.record_evidence`); grading reads the
 recorded outputs (``grader/training/evidence.py``), so no mistake's code (one token
 away from a solution) is shipped. They are the formulas of
-``grader/authoring/mistakes_optimizers.py`` (the tests check that both agree); the ids
+``grader/assignments/training/authoring/mistakes_optimizers.py`` (the tests check that both agree); the ids
 are the keys of ``optimizers.HINTS``.
 """
 

@@ -1,7 +1,7 @@
 """Cases of the six optimizer parts, and the recorded evidence of their property checks.
 
 After ``grader record`` (or ``grader record --examples``) of an optimizer part, run
-``python -m grader.authoring.record_optimizers [PART ...]``: it records what every known
+``python -m grader.assignments.training.authoring.record_optimizers [PART ...]``: it records what every known
 mistake returns on every call the part's property checks make
 (:func:`record_evidence`); a test fails when that file is stale.
 """
@@ -120,7 +120,7 @@ def record_evidence(parts=None, assignment: str = "training", root=None, log=pri
 
     The calls are collected by grading the reference solution (which passes every
     check); grading later reads these outputs to name a mistake (see
-    :mod:`grader.training.evidence`)."""
+    :mod:`grader.assignments.training.evidence`)."""
     import json
     import tempfile
     from pathlib import Path
@@ -166,7 +166,7 @@ def record_evidence(parts=None, assignment: str = "training", root=None, log=pri
     return written
 
 
-if __name__ == "__main__":  # python -m grader.authoring.record_optimizers [PART ...]
+if __name__ == "__main__":  # python -m grader.assignments.training.authoring.record_optimizers [PART ...]
     import sys
 
     record_evidence(sys.argv[1:] or None)

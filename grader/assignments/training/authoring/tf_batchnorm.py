@@ -1,6 +1,6 @@
 """Keras's ``layers.BatchNormalization`` on recorded batch-norm cases (instructor-only).
 
-TensorFlow comes only through :func:`grader.authoring.tf_reference.tf`; keras is
+TensorFlow comes only through :func:`grader.assignments.training.authoring.tf_reference.tf`; keras is
 imported inside the functions. Plain numpy in, plain numpy out.
 """
 

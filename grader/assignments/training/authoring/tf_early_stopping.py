@@ -55,7 +55,7 @@ def keras_callback(init: dict):
 
 
 def keras_early_stopping(inputs: dict) -> dict:
-    """Keras's summary (see ``grader.training.early_stopping.summarize``) on a case."""
+    """Keras's summary (see ``grader.assignments.training.early_stopping.summarize``) on a case."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # "monitored metric not available" on missing keys
         raw = run_callback_script(lambda: keras_callback(inputs["init"]), build_runs(inputs),

@@ -156,7 +156,7 @@ class Zygote:
         os.chmod(self._tmp, 0o700)
         decoy = isolation.make_decoy(self._tmp / "decoy")
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        cfg = {"zygote": True, "control_fd": theirs.fileno(), "work": isolation.BOX_WORK,
+        cfg = {"shared_box": True, "control_fd": theirs.fileno(), "work": isolation.BOX_WORK,
                "libs": [isolation.numpy_site()], "keep": isolation.work_binds()}
         argv = isolation.bwrap_argv(isolation.bwrap_executable(), str(self.folder), CODE_FILES,
                                     as_root=True, disk_mb=disk_mb, decoy=decoy,
