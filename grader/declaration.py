@@ -13,6 +13,34 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 
+class T(str):
+    """A text declared in English and Korean side by side: ``T("Dropout", "드롭아웃")``.
+
+    It IS the English string (the engine, reports and ``grades.csv`` use it as such);
+    ``.ko`` is the Korean, which :mod:`grader.i18n` finds through the declaration (part
+    titles, check names, hints, notes), so that each part's text lives with the part.
+    A plain ``str`` is English only (shown as is in Korean feedback)."""
+
+    ko: str
+
+    def __new__(cls, en: str, ko: str = ""):
+        obj = super().__new__(cls, en)
+        obj.ko = ko or en
+        return obj
+
+    @property
+    def en(self) -> str:
+        return str.__str__(self)
+
+    def __reduce__(self):
+        return (T, (str.__str__(self), self.ko))
+
+
+def ko(text) -> str:
+    """The Korean of a declared text (itself when it has none)."""
+    return getattr(text, "ko", None) or str(text)
+
+
 @dataclass(frozen=True)
 class Check:
     """One graded check. ``run(ctx)`` raises :class:`grader.errors.Failure` when the
@@ -70,6 +98,11 @@ class Part:
     #: Wall-time budget of one call to each of the part's functions, in seconds; None:
     #: derived from the evidence recorded with the assignment (see grader/budgets.py).
     call_seconds: float | None = None
+    #: The lecture's text on the part for the notebook (markdown), English and Korean.
+    concept: T | None = None
+    #: ``plot(ctx, checks) -> dict | None``: data for a picture of the part, computed while
+    #: grading (student code runs only then); renderers draw it (see grader/plots.py).
+    plot: Callable | None = None
 
     def selected(self, hidden: bool) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if hidden or not c.hidden)
@@ -108,6 +141,11 @@ class Assignment:
     forbidden: Mapping = field(default_factory=lambda: dict(DEFAULT_FORBIDDEN))
     title_ko: str = ""
     recorders: str = ""
+    #: The notebook's introduction (markdown), English and Korean.
+    intro: T | None = None
+    #: ``((regex, Korean replacement), ...)``: the assignment's own failure-message
+    #: fragments in Korean (the engine's common ones are in grader/i18n.py).
+    messages_ko: tuple = ()
 
     def sandbox_options(self) -> dict:
         """What the sandbox needs of the assignment: its drivers' source and what it

@@ -21,7 +21,7 @@ from grader.sandbox.runner import Limits, Sandbox
 from .helpers import ROOT, SOLUTIONS, grade_path
 
 SOL_OPT = (SOLUTIONS / "optimizers.py").read_text()
-LOOPS = ROOT / "grader" / "authoring" / "loops"
+LOOPS = ROOT / "grader" / "assignments" / "training" / "authoring" / "loops"
 CORPUS = ROOT / "tests" / "corpus"
 EXAMPLES = ROOT / "examples" / "submissions"
 

@@ -22,7 +22,9 @@ import pytest
 from grader import examples_data as ed
 from grader.checking import Settings, example, run_examples
 from grader.errors import Failure
-from grader.reference import DATA
+from grader.assignments import get as _assignment
+
+TRAINING_DATA = _assignment("training").data_dir
 from grader.sandbox.runner import CallFailed
 
 from .helpers import ROOT, SOLUTIONS, assignment, copy_solutions, grade_path
@@ -34,7 +36,7 @@ ALL = Settings()
 def data_copy(tmp_path, monkeypatch):
     """A private copy of the recorded data, used by grading (GRADER_REFERENCE_DIR)."""
     root = tmp_path / "data"
-    shutil.copytree(DATA, root)
+    shutil.copytree(TRAINING_DATA, root / "training")
     monkeypatch.setenv("GRADER_REFERENCE_DIR", str(root))
     ed.clear()
     from grader.reference import _load
@@ -283,7 +285,7 @@ def test_hidden_examples_stay_out_of_the_student_bundle(tmp_path):
     as hidden reference cases)."""
     from grader.release import _ignore, copy_grader
 
-    assert _ignore(str(DATA / "training"), ["adam.examples.hidden.json", "adam.examples.json"]) \
+    assert _ignore(str(TRAINING_DATA), ["adam.examples.hidden.json", "adam.examples.json"]) \
         == {"adam.examples.hidden.json"}
     copy_grader(tmp_path / "grader", hidden=False)
     shipped = {p.name for p in (tmp_path / "grader" / "assignments" / "training" / "reference").iterdir()}
@@ -382,7 +384,7 @@ def test_a_worker_cannot_plant_anything_in_the_recorded_data(runner, tmp_path):
     plant a FIFO, overwrite, replace, delete or link them changes nothing."""
     from grader.sandbox.runner import Limits
 
-    data = DATA / "training"
+    data = TRAINING_DATA
     before = {p.name: p.read_bytes() for p in data.iterdir()}
     sub = copy_solutions(tmp_path / "sub")
     (sub / "optimizers.py").write_text((sub / "optimizers.py").read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 """Recording the time budgets (part of ``grader record`` and ``grader record --examples``).
 
-The correct solution written with Python loops (``grader/assignments/training/authoring/loops/``: element
+The correct solution written with Python loops (the assignment's ``authoring/loops/``: element
 by element, the slowest style the student contract accepts) is graded on every check
 of every part, public and hidden, with the sandbox timing each request to a student's
 function. ``budgets.json`` keeps, per part: ``call``, the longest call; ``unit``, the
@@ -18,11 +18,17 @@ import platform
 import time
 from pathlib import Path
 
-LOOPS = Path(__file__).with_name("loops")
 RUNS = 2
 
 
-def measure(assignment: str = "training", parts=None, folder: Path = LOOPS) -> dict:
+def loops_of(spec) -> Path:
+    """The assignment's correct solution written with loops (its ``authoring/loops/``),
+    else its reference solution."""
+    loops = Path(spec.folder) / "authoring" / "loops"
+    return loops if loops.is_dir() else spec.solutions_dir
+
+
+def measure(assignment: str = "training", parts=None, folder: Path | None = None) -> dict:
     """``{part id: {"call", "unit", "total"}}`` measured on the solution in ``folder``."""
     from .. import budgets
     from ..assignments import get
@@ -30,6 +36,7 @@ def measure(assignment: str = "training", parts=None, folder: Path = LOOPS) -> d
     from ..sandbox import runner
 
     spec = get(assignment)
+    folder = folder or loops_of(spec)
     selected = [p for p in spec.parts if not parts or p.id in parts]
     limits = runner.Limits(call_seconds=120, submission_seconds=3600)
     runs: list = []
@@ -95,7 +102,15 @@ def record_budgets(assignment: str = "training", parts=None, root=None, log=prin
     for pid, new in measure(assignment, parts).items():
         if not _same_speed(kept.get(pid), new):
             kept[pid] = new
-    doc = {"meta": {"solution": "grader/assignments/training/authoring/loops", "python": platform.python_version(),
+    from ..assignments import get
+
+    spec = get(assignment)
+    solution = loops_of(spec)
+    try:
+        solution = solution.relative_to(spec.root).as_posix()
+    except ValueError:
+        solution = solution.name
+    doc = {"meta": {"solution": solution, "python": platform.python_version(),
                     "machine": platform.machine(), "cpus": os.cpu_count(),
                     "multiple": budgets.MULTIPLE, "floor": budgets.FLOOR},
            "parts": dict(sorted(kept.items()))}

@@ -3,12 +3,12 @@
 For every part, a recorder generates the cases (hypothesis, derandomized, plus the
 lecture's fixed examples), runs TensorFlow on each, and stores inputs, Keras's
 outputs, accepted variants and the outputs of the known mistakes in
-``grader/reference_data/<assignment>/<part>[.hidden].json``.
+``grader/assignments/<name>/reference/<part>[.hidden].json``.
 
 It also records the examples of every property check (:func:`record_examples`, alone
 with ``grader record --examples``, which needs no TensorFlow): hypothesis draws them
 here, once, and grading reads them from
-``grader/reference_data/<assignment>/<part>.examples[.hidden].json``
+``grader/assignments/<name>/reference/<part>.examples[.hidden].json``
 (see :mod:`grader.examples_data`), then what the trusted models of the known
 mistakes do on those examples (:func:`_record_derived`), and the time budgets of
 every part (:mod:`grader.authoring.budgets`). One command records it all.
@@ -69,19 +69,29 @@ def case_id(inputs) -> str:
     return hashlib.sha256(json.dumps(wire.encode(inputs), sort_keys=True).encode()).hexdigest()[:12]
 
 
-def recorders() -> dict[str, PartRecorder]:
-    from . import record_optimizers
+def authoring_of(assignment: str):
+    """The assignment's instructor-only package (``Assignment.recorders``), which
+    declares how its reference is recorded:
 
-    recs = dict(record_optimizers.recorders())
-    for name in ("record_regularization", "record_batchnorm", "record_early_stopping"):
-        try:
-            module = __import__(f"{__package__}.{name}", fromlist=["recorders"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}":
-                raise
-            continue
-        recs.update(module.recorders())
-    return recs
+    - ``recorders() -> {part id: PartRecorder}`` (required);
+    - ``versions() -> dict``: the versions of what the reference comes from (required);
+    - ``record_derived(assignment, parts, root, log) -> [paths]`` (optional): what the
+      property checks read besides their examples, computed on them by trusted models;
+      run after the examples are recorded.
+    """
+    import importlib
+
+    from ..assignments import get
+    from ..errors import UsageError
+
+    spec = get(assignment)
+    if not spec.recorders:
+        raise UsageError(f"the assignment {spec.name!r} declares no recorders")
+    return importlib.import_module(spec.recorders)
+
+
+def recorders(assignment: str = "training") -> dict[str, PartRecorder]:
+    return dict(authoring_of(assignment).recorders())
 
 
 def build_cases(rec: PartRecorder, hidden: bool) -> list[Case]:
@@ -99,11 +109,10 @@ def record(assignment: str = "training", parts=None, root=None, log=print,
     (all by default); only the examples with ``examples_only``."""
     if examples_only:
         return record_examples(assignment, parts, root, log)
-    from .tf_reference import versions
-
+    authoring = authoring_of(assignment)
     written = []
-    meta = versions()
-    for part_id, rec in recorders().items():
+    meta = authoring.versions()
+    for part_id, rec in authoring.recorders().items():
         if parts and part_id not in parts:
             continue
         for hidden in (False, True):
@@ -117,15 +126,12 @@ def record(assignment: str = "training", parts=None, root=None, log=print,
 def _record_derived(assignment, parts, root, log) -> list:
     """What the property checks read besides their examples, computed on them by the
     trusted models (so it is recorded after them, in this order): the optimizers'
-    mistakes' outputs on every property call, and early stopping's outcomes of every
-    property script."""
-    from . import record_early_stopping, record_optimizers
-
+    mistakes' outputs on every property call (the assignment's ``record_derived``), then
+    the time budgets."""
     from .budgets import record_budgets
 
-    written = list(record_optimizers.record_evidence(parts, assignment, root, log))
-    if not parts or "early_stopping" in parts:
-        written.append(record_early_stopping.record_outcomes(assignment, root, log))
+    derived = getattr(authoring_of(assignment), "record_derived", None)
+    written = list(derived(assignment, parts, root, log)) if derived else []
     written.append(record_budgets(assignment, parts, root, log))
     return written
 
@@ -162,7 +168,7 @@ def record_examples(assignment: str = "training", parts=None, root=None, log=pri
 
     ed._recorder[0] = recorder
     try:
-        result = grade(spec.root / "solutions", spec, parts=selected, hidden=True,
+        result = grade(spec.solutions_dir, spec, parts=selected, hidden=True,
                        settings=Settings())
     finally:
         ed._recorder[0] = None
