@@ -1,7 +1,7 @@
 """Regenerate examples/submissions/ (instructor tool; run from the project folder).
 
 Five students, each a different layout and a different set of mistakes, built from
-solutions/ by small textual edits, as students would make them:
+solutions/training/ by small textual edits, as students would make them:
 
 - kim_minji/        a folder, everything right                     -> 100
 - lee_junho/        a folder: Adam without bias correction, L2 with a 1/2
@@ -24,11 +24,11 @@ OUT = ROOT / "examples" / "submissions"
 
 
 def sol(name: str) -> str:
-    return (ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8")
+    return (ROOT / "solutions" / "training" / f"{name}.py").read_text(encoding="utf-8")
 
 
 def stub(name: str) -> str:
-    return (ROOT / "assignments" / f"{name}.py").read_text(encoding="utf-8")
+    return (ROOT / "assignments" / "training" / f"{name}.py").read_text(encoding="utf-8")
 
 
 def edit(text: str, old: str, new: str) -> str:

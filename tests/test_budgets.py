@@ -243,13 +243,14 @@ def test_a_trajectory_or_an_early_stopping_script_gets_a_budget_sized_by_its_len
                        ("early_stopping", "EarlyStopping"): budgets.Budget(1.0, 0.01, 10.0)}
         grads = [np.zeros(2)] * 12
         assert box._budget(("call", "optimizers", "adam_step", (), {}, {})) == 1.0
-        assert box._budget(("steps", "optimizers", "adam_step", np.zeros(2), grads, [], {}, True)) \
+        # a driven request (a trajectory in one go, an early-stopping script) is sized by
+        # the units (steps, epochs) its caller says it runs
+        assert box._budget(("drive", "optimizers", "adam_step", "steps", {}, len(grads), "", True)) \
             == pytest.approx(1.0 + 12 * 0.05)
-        assert box._budget(("steps", "optimizers", "adam_step", np.zeros(2), grads * 50, [], {},
+        assert box._budget(("drive", "optimizers", "adam_step", "steps", {}, 50 * len(grads), "",
                             True)) == 10.0  # never above the Limits' ceiling
-        runs = [{"logs": [{}] * 7, "weights": []}, {"logs": [{}] * 3, "weights": []}]
-        assert box._budget(("callback", "early_stopping", "EarlyStopping", {}, runs, [])) \
-            == pytest.approx(1.0 + 10 * 0.01)
+        assert box._budget(("drive", "early_stopping", "EarlyStopping", "callback_script", {}, 7 + 3,
+                            "", False)) == pytest.approx(1.0 + 10 * 0.01)
         assert box._budget(("call", "optimizers", "nesterov_step", (), {}, {})) == 10.0  # unknown
 
 
