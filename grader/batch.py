@@ -436,6 +436,8 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
     from . import tmpdirs
 
     settings = settings or Settings()
+    if plots:  # the pictures' data is made while grading (grader/plots.py)
+        settings = replace(settings, plots=True)
     workers = workers or default_workers()
     progress = progress or Progress()
     out = Path(out)
@@ -477,10 +479,9 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
                         continue
                     result = result_from_dict(reply["result"], name=names[0])
                     book.record(job["hash"], version, result, names, seconds=reply.get("seconds"))
-                    images = trajectory_images(result, group[0].path) if plots else None
                     for s in group:
                         write_submission(out, _renamed(result, s.name), folder=s.folder,
-                                         images=images, original=s.original)
+                                         original=s.original)
                     graded += names
                     replies.append(reply)
                     progress.advance(names, result, reply.get("seconds", 0.0))
@@ -552,23 +553,6 @@ def _stats(replies: list[dict]) -> dict:
 
 
 # -- files in OUT ---------------------------------------------------------------------------
-
-def trajectory_images(result: SubmissionResult, path: Path) -> dict:
-    """PNG plots of each failing optimizer part: the student's path next to Keras's."""
-    from .plots import trajectory_png
-
-    images = {}
-    for part in result.parts:
-        if part.full or part.error:
-            continue
-        try:
-            png = trajectory_png(part, submission=path)
-        except Exception:  # noqa: BLE001 - a picture is a bonus, never a reason to fail
-            png = None
-        if png:
-            images[part.id] = png
-    return images
-
 
 def write_submission(out: Path, result: SubmissionResult, folder: str | None = None,
                      images: dict | None = None, original: str = "") -> None:

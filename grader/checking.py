@@ -4,7 +4,7 @@ rendering of failing examples."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,6 +20,10 @@ class Settings:
 
     max_examples: int = 25        # hypothesis examples per property check
     lang: str = "en"
+    #: Compute each part's picture data while grading (``Part.plot``, drawn by the
+    #: renderers). Not in ``repr``: a picture never changes a score, so the gradebook's
+    #: checks version (which hashes the settings' repr) does not depend on it.
+    plots: bool = field(default=False, repr=False)
 
 
 class Context:

@@ -108,6 +108,18 @@ class Part:
         return tuple(c for c in self.checks if hidden or not c.hidden)
 
 
+@dataclass(frozen=True)
+class Cell:
+    """A cell an assignment adds to its generated notebook (``cells()`` of the module
+    named by :attr:`Assignment.notebook`): markdown, or code with optional tags
+    (e.g. ``("not-graded",)`` for pictures that are not part of the grade)."""
+
+    id: str
+    source: str
+    code: bool = False
+    tags: tuple[str, ...] = ()
+
+
 #: Frameworks a submission may not import unless an assignment says otherwise: the ones
 #: a reference is usually recorded with ({top-level package: what to call it}).
 DEFAULT_FORBIDDEN = {
@@ -146,6 +158,10 @@ class Assignment:
     #: ``((regex, Korean replacement), ...)``: the assignment's own failure-message
     #: fragments in Korean (the engine's common ones are in grader/i18n.py).
     messages_ko: tuple = ()
+    #: The module (dotted name) that shapes the generated notebook beyond the intro, the
+    #: parts' concepts and the stubs: its file name, section texts, extra cells (see
+    #: grader/authoring/notebook.py). Imported only when the notebook is generated.
+    notebook: str = ""
 
     def sandbox_options(self) -> dict:
         """What the sandbox needs of the assignment: its drivers' source and what it

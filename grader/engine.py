@@ -184,8 +184,31 @@ def _grade_in(sandbox, assignment, selected, hidden, settings, name, notes) -> S
     if sandbox.restarts:
         notes.append(f"your code's process was restarted {sandbox.restarts} time(s) "
                      "after a crash or a timeout")
-    return SubmissionResult(name=name, parts=tuple(results), notes=tuple(notes),
-                            output=sandbox.output)
+    output = sandbox.output
+    if settings.plots:
+        results = _with_plots(sandbox, assignment, selected, results, settings)
+    return SubmissionResult(name=name, parts=tuple(results), notes=tuple(notes), output=output)
+
+
+def _with_plots(sandbox, assignment, selected, results, settings) -> list[PartResult]:
+    """Each graded part's picture data from its ``plot`` hook (see grader/plots.py).
+
+    Only once every check of the submission has run, and with the notes and the output
+    already taken: what the hook's calls do (a crash, a timeout, the budget used up,
+    printing) cannot change any score or message; it only loses the picture."""
+    from .plots import plain
+
+    out = []
+    for part, result in zip(selected, results, strict=True):
+        data = None
+        if part.plot is not None and not result.error:
+            try:
+                data = plain(part.plot(Context(sandbox, assignment, part, settings),
+                                       result.checks))
+            except Exception:  # noqa: BLE001 - a picture never fails a grade
+                data = None
+        out.append(replace(result, plot=data) if data else result)
+    return out
 
 
 def _unavailable(part: Part, info: dict) -> str:

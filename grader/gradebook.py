@@ -195,7 +195,7 @@ def result_from_dict(d: dict, name: str | None = None) -> SubmissionResult:
             checks.append(CheckResult(**c, example=Example(**ex) if ex else None))
         parts.append(PartResult(id=p["id"], title=p["title"], score=p["score"],
                                 max_score=p["max_score"], checks=tuple(checks),
-                                error=p.get("error", "")))
+                                error=p.get("error", ""), plot=p.get("plot")))
     return SubmissionResult(name=name or d["submission"], parts=tuple(parts),
                             notes=tuple(d.get("notes", ())), output=d.get("output", ""),
                             meta=dict(d.get("meta", {})))

@@ -48,8 +48,9 @@ def _bar(fraction: float) -> str:
 
 def feedback_page(result: SubmissionResult, images: dict | None = None) -> str:
     """One submission's feedback: its score, a table of parts, then every test of
-    results.json with its output (failures open, passes folded). ``images`` maps a
-    part id to a PNG shown under that part's heading (e.g. an optimizer's path)."""
+    results.json with its output (failures open, passes folded). Under a part's heading,
+    the picture of its plot data (``PartResult.plot``, made while grading: see
+    grader/plots.py); ``images`` may map a part id to a PNG drawn already."""
     images = images or {}
     doc = to_gradescope(result)
     out = [f"<h1>Feedback for {escape(result.name)}</h1>"]
@@ -72,11 +73,9 @@ def feedback_page(result: SubmissionResult, images: dict | None = None) -> str:
     for p in result.parts:
         out.append(f'<h2 id="{escape(p.id)}">{escape(p.id)}: {escape(p.title)} '
                    f"({_num(p.score)} / {_num(p.max_score)})</h2>")
-        if p.id in images:
-            b64 = base64.b64encode(images[p.id]).decode()
-            out.append(f'<figure><img alt="your parameters step by step next to Keras\'s" '
-                       f'src="data:image/png;base64,{b64}"><figcaption>Your parameters, step '
-                       "by step, next to Keras's on the lecture's example.</figcaption></figure>")
+        figure = _figure(p, images.get(p.id))
+        if figure:
+            out.append(figure)
         if p.error:
             out.append(f'<p class="fail">Not graded: {escape(p.error.splitlines()[0])}</p>')
             if "\n" in p.error:
@@ -93,6 +92,27 @@ def feedback_page(result: SubmissionResult, images: dict | None = None) -> str:
             out.append(f'<details class="check"{opened}><summary>{summary}</summary>{body}</details>'
                        if body else f'<div class="check">{summary}</div>')
     return _page(f"Feedback: {result.name}", "\n".join(out))
+
+
+def _figure(part, png: bytes | None = None) -> str:
+    """The part's picture (a PNG given, or drawn from its plot data), or ""."""
+    data = part.plot or {}
+    if png is None and data:
+        from .plots import png as draw
+
+        try:
+            png = draw(data)
+        except Exception:  # noqa: BLE001 - a picture never breaks a feedback page
+            png = None
+    if not png:
+        return ""
+    from .plots import alt, caption
+
+    b64 = base64.b64encode(png).decode()
+    text = caption(data)
+    under = f"<figcaption>{escape(text)}</figcaption>" if text else ""
+    return (f'<figure><img alt="{escape(alt(data) or "picture of " + part.id)}" '
+            f'src="data:image/png;base64,{b64}">{under}</figure>')
 
 
 def summary_page(summary: dict, images: dict[str, bytes] | None = None) -> str:

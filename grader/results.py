@@ -37,6 +37,9 @@ class PartResult:
     max_score: float
     checks: tuple[CheckResult, ...] = ()
     error: str = ""          # why the part could not be graded at all (missing name, ...)
+    #: Data for a picture of the part (JSON-able; see grader/plots.py), made while grading
+    #: by the part's ``plot`` hook when ``Settings.plots`` asks for it; never scored.
+    plot: dict | None = None
 
     @property
     def full(self) -> bool:
@@ -74,7 +77,8 @@ class SubmissionResult:
             "parts": [
                 {"id": p.id, "title": p.title, "score": p.score, "max_score": p.max_score,
                  "error": p.error,
-                 "checks": [_check_dict(c) for c in p.checks]}
+                 "checks": [_check_dict(c) for c in p.checks],
+                 **({"plot": p.plot} if p.plot is not None else {})}
                 for p in self.parts
             ],
         }

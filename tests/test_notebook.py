@@ -18,13 +18,15 @@ import pytest
 import grader
 from grader import jupyter as gnb
 from grader.authoring import notebook as authoring
+from grader.authoring import stubs
 from grader.authoring.stubs import stub_source
+from grader.assignments.training import notebook as training_notebook
 from grader.i18n import CHECK_NAMES_KO, HINTS_KO, LABELS_KO, TITLES_KO, localize
 from grader.report import render_terminal
 
 from .helpers import ASSIGNMENTS, FAST, SOLUTIONS, assignment, copy_solutions, grade_path
 
-NOTEBOOK = ASSIGNMENTS / authoring.NOTEBOOK
+NOTEBOOK = ASSIGNMENTS / authoring.file_name(assignment())
 BROKEN_ADAM = "alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)"
 
 
@@ -56,7 +58,7 @@ def kernel_with(*modules: str, replace=None) -> FakeKernel:
 
 
 def filled_notebook(path: Path) -> Path:
-    path.write_text(authoring.text(SOLUTIONS, filled=True), encoding="utf-8")
+    path.write_text(authoring.text(assignment(), filled=True), encoding="utf-8")
     return path
 
 
@@ -77,7 +79,67 @@ def texts(cell) -> str:
 # -- the generated notebook -------------------------------------------------------------------
 
 def test_notebook_is_in_sync_with_solutions():
-    assert authoring.generate(SOLUTIONS, ASSIGNMENTS, check=True) == [], "run `grader stubs`"
+    assert NOTEBOOK.name == "training_techniques.ipynb"
+    assert authoring.generate(assignment(), check=True) == [], "run `grader stubs`"
+    assert stubs.generate(assignment(), check=True) == [], "run `grader stubs`"
+
+
+def test_stubs_and_notebook_are_one_pipeline(tmp_path):
+    """`generate` writes the stubs, then the notebook, of one assignment (by name, by its
+    declaration, or by its solutions folder as before), and reports what it changed."""
+    written = stubs.generate("training", tmp_path)
+    names = {Path(f).name for f in written}
+    assert names == {f"{m}.py" for m in assignment().modules} | {NOTEBOOK.name}
+    for f in names:
+        assert (tmp_path / f).read_bytes() == (ASSIGNMENTS / f).read_bytes(), f
+    assert stubs.generate(assignment(), tmp_path, check=True) == []
+    assert stubs.generate(SOLUTIONS, tmp_path, check=True) == []
+    (tmp_path / NOTEBOOK.name).write_text("{}", encoding="utf-8")
+    assert stubs.generate(assignment(), tmp_path, check=True) == [NOTEBOOK.name]
+
+
+def test_no_import_cycle_between_stubs_and_notebook():
+    """The notebook builder reads the solution regions itself: it does not import the
+    pipeline that calls it (issue 13: run them as one declared pipeline)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(authoring))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "stubs" not in imported and "regions" in imported
+
+
+def test_the_builder_names_no_part_the_assignment_declares_its_text():
+    """Generic builder: the intro and every concept come from the declaration, the
+    pictures from the assignment's own notebook module."""
+    a = assignment()
+    nb = authoring.build(a)
+    cells = {c.id: c for c in nb.cells}
+    assert a.intro.ko in cells["intro"].source and a.intro in cells["intro"].source
+    for part in a.parts:
+        assert part.concept and part.concept.ko != part.concept
+        assert part.concept.ko in cells[f"{part.id}-md"].source
+        assert str(part.concept).splitlines()[0] in cells[f"{part.id}-md"].source
+    assert [c.id for c in nb.cells][-13:] == [c.id for c in training_notebook.cells(6)]
+
+
+def test_an_assignment_without_a_notebook_module_gets_a_plain_notebook(tmp_path):
+    """Only the declaration: the intro, a section per module, the parts' cells."""
+    from dataclasses import replace
+
+    from grader.declaration import T
+
+    a = replace(assignment(), notebook="", intro=T("An intro.", "소개."),
+                parts=tuple(replace(p, concept=None) for p in assignment().parts[:2]))
+    assert authoring.file_name(a) == "training.ipynb"
+    nb = authoring.build(a)
+    ids = [c.id for c in nb.cells]
+    assert ids[:4] == ["intro", "howto", "setup-imports", "setup-grader"]
+    assert ids[-2:] == ["all-md", "all-check"]
+    assert "소개.\n\n> An intro." in nb.cells[0].source
+    assert "## 1. optimizers" in nb.cells[ids.index("optimizers-intro")].source
+    assert {f"{p.id}-check" for p in a.parts} <= set(ids)
+    nbformat.validate(nb)
 
 
 def test_every_part_has_explanation_stub_and_check_cells():
@@ -305,35 +367,6 @@ def test_filled_notebook_scores_like_the_py_solutions(tmp_path):
     py = grade_path(copy_solutions(tmp_path / "py"), hidden=True)
     assert nb.score == py.score == 100
     assert {p.id: p.score for p in nb.parts} == {p.id: p.score for p in py.parts}
-
-
-# -- pictures ---------------------------------------------------------------------------------
-
-def test_trajectory_png_from_data():
-    from grader.plots import trajectory_png
-
-    keras = [np.full(3, 1.0 - 0.1 * k) for k in range(5)]
-    yours = [p + 0.01 * k for k, p in enumerate(keras[:4])]
-    png = trajectory_png({"keras": keras, "yours": yours, "title": "adam"})
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert trajectory_png({"keras": []}) is None
-
-
-def test_trajectory_png_from_a_failing_part(tmp_path):
-    from grader.plots import trajectories, trajectory_png
-
-    sub = copy_solutions(tmp_path / "bug")
-    opt = sub / "optimizers.py"
-    opt.write_text(opt.read_text(encoding="utf-8").replace(BROKEN_ADAM, "alpha = learning_rate"),
-                   encoding="utf-8")
-    part = grade_path(sub, parts=["adam"], hidden=False).part("adam")
-    assert not part.full
-    data = trajectories("adam", sub)
-    assert len(data["yours"]) == len(data["keras"]) > 1
-    assert not np.allclose(data["yours"][-1], data["keras"][-1])
-    assert trajectory_png(part, submission=sub)[:4] == b"\x89PNG"
-    assert trajectory_png(part) is None                       # nothing to run
-    assert trajectories("dropout", sub) is None               # not a step function
 
 
 # -- Korean feedback --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-# Generated from solutions/batchnorm.py by `grader stubs`: fill in every `raise NotImplementedError`.
+# Generated from solutions/training/batchnorm.py by `grader stubs`: fill in every `raise NotImplementedError`.
 """Batch normalization: Keras's ``layers.BatchNormalization`` in numpy.
 
 배치 정규화: Keras의 BatchNormalization 층을 numpy로 구현합니다.

@@ -1,4 +1,4 @@
-# Generated from solutions/early_stopping.py by `grader stubs`: fill in every `raise NotImplementedError`.
+# Generated from solutions/training/early_stopping.py by `grader stubs`: fill in every `raise NotImplementedError`.
 """Early stopping: Keras's ``callbacks.EarlyStopping``, in plain Python.
 
 조기 종료: Keras의 ``callbacks.EarlyStopping`` 콜백을 순수 파이썬으로 구현합니다.

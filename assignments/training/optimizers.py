@@ -1,4 +1,4 @@
-# Generated from solutions/optimizers.py by `grader stubs`: fill in every `raise NotImplementedError`.
+# Generated from solutions/training/optimizers.py by `grader stubs`: fill in every `raise NotImplementedError`.
 """Optimizers: one update step of each Keras optimizer, in numpy.
 
 옵티마이저: Keras 옵티마이저의 한 스텝을 numpy로 구현합니다.

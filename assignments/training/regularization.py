@@ -1,4 +1,4 @@
-# Generated from solutions/regularization.py by `grader stubs`: fill in every `raise NotImplementedError`.
+# Generated from solutions/training/regularization.py by `grader stubs`: fill in every `raise NotImplementedError`.
 """Regularization: Keras's L1/L2 weight penalties and Dropout, in numpy.
 
 정규화: Keras의 L1/L2 가중치 페널티와 드롭아웃을 numpy로 구현합니다.

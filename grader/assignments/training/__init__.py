@@ -9,6 +9,7 @@ reference in ``reference/``; the drivers the sandboxed worker runs in ``drivers.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from grader.declaration import Assignment
@@ -21,9 +22,13 @@ ORDER = ("momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "l1_l2",
 
 def build() -> Assignment:
     from . import batchnorm, early_stopping, optimizers, regularization
+    from .notebook import CONCEPTS, INTRO
 
     parts = [p for m in (optimizers, regularization, batchnorm, early_stopping) for p in m.parts()]
     parts.sort(key=lambda p: ORDER.index(p.id))
+    # the lecture's text on each part (notebook.py), unless the part declares its own
+    parts = [p if p.concept else replace(p, concept=CONCEPTS.get(p.id)) for p in parts]
     return Assignment(name="training", title="Training techniques", title_ko="학습 기법",
                       parts=tuple(parts), root=HERE.parents[2], folder=HERE,
-                      drivers=HERE / "drivers.py", recorders=f"{__name__}.authoring")
+                      drivers=HERE / "drivers.py", recorders=f"{__name__}.authoring",
+                      intro=INTRO, notebook=f"{__name__}.notebook")

@@ -537,8 +537,81 @@ def probes(part_id) -> tuple[Probe, ...]:
                   keeps=keeps),)
 
 
+# -- the picture in the feedback (grader/plots.py; `grader grade --plots`) ------------------
+
+#: Coordinates of the parameter drawn in the picture.
+_PLOT_COORDS = 3
+
+
+def trajectory_plot(part_id):
+    """``Part.plot``: when a check of the part failed, the student's parameters step by
+    step next to Keras's on the lecture's (public) example, and how far apart they are."""
+    spec = SPECS[part_id]
+
+    def plot(ctx, checks):
+        from grader.declaration import T
+        from grader.sandbox.runner import CallFailed
+
+        from .trajectory import step_args
+
+        if all(c.passed for c in checks):
+            return None
+        cases = ctx.cases(tag="lecture") or ctx.cases()
+        if not cases:
+            return None
+        case = cases[0]                                   # the smallest
+        inp = case.inputs
+        param, state, yours = inp["param"], list(inp["state"]), []
+        dtype = param.dtype
+        for k, grad in enumerate(inp["grads"]):
+            args, kwargs = step_args(spec, param, grad, state, k, inp["hparams"],
+                                     inp.get("defaults"))
+            try:
+                out = ctx.call(spec.fn, *args, **kwargs)
+            except CallFailed:
+                break
+            if not isinstance(out, (tuple, list)) or len(out) != 1 + len(spec.state):
+                break
+            new = [np.asarray(o) for o in out]
+            if any(o.shape != param.shape or o.dtype.kind not in "biuf" for o in new):
+                break
+            yours.append(new[0].astype(np.float64).ravel())
+            param, state = new[0].astype(dtype), [o.astype(dtype) for o in new[1:]]
+        keras = [np.asarray(p, dtype=np.float64).ravel() for p in case.expected["params"]]
+        steps = list(range(1, len(keras) + 1))
+        n = min(_PLOT_COORDS, keras[0].size)
+        lines = []
+        for i in range(n):
+            lines.append({"x": steps, "y": [p[i] for p in keras], "style": "--", "color": f"C{i}",
+                          "label": "Keras" if i == 0 else None})
+            if yours:
+                lines.append({"x": steps[:len(yours)], "y": [p[i] for p in yours], "style": "o-",
+                              "color": f"C{i}", "label": T("yours", "내 결과") if i == 0 else None})
+        gaps = [max(float(np.max(np.abs(y - k))), 1e-17) for y, k in zip(yours, keras)]
+        failed = (T(f"your function failed at step {len(yours) + 1}",
+                    f"{len(yours) + 1}번째 스텝에서 함수가 실패했습니다")
+                  if len(yours) < len(keras) else None)
+        return {
+            "title": T(f"{part_id}: your `{spec.fn}` vs Keras on the lecture's example "
+                       f"({len(keras)} steps)",
+                       f"{part_id}: 강의 예제에서 여러분의 `{spec.fn}`와 Keras ({len(keras)} 스텝)"),
+            "caption": T("Your parameters, step by step, next to Keras's on the lecture's example.",
+                         "강의 예제에서 여러분의 파라미터를 스텝마다 Keras의 것과 나란히 그렸습니다."),
+            "alt": T("your parameters step by step next to Keras's",
+                     "스텝마다의 파라미터: 여러분의 것과 Keras의 것"),
+            "panels": [
+                {"title": T("trajectory", "궤적"), "xlabel": T("step", "스텝"),
+                 "ylabel": f"parameter[:{n}]" if n > 1 else "parameter", "lines": lines},
+                {"title": T("difference", "차이"), "xlabel": T("step", "스텝"),
+                 "ylabel": "max |yours - Keras|", "yscale": "log", "note": failed,
+                 "lines": [{"x": steps[:len(gaps)], "y": gaps, "style": "o-", "color": "C3"}]},
+            ],
+        }
+    return plot
+
+
 def parts() -> list[Part]:
     return [Part(id=pid, title=TITLES[pid], module="optimizers", names=(SPECS[pid].fn,),
                  points=POINTS[pid], checks=tuple(_reference_checks(pid) + _properties(pid)),
-                 probes=probes(pid))
+                 probes=probes(pid), plot=trajectory_plot(pid))
             for pid in SPECS]
