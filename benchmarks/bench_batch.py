@@ -7,8 +7,10 @@ Run by hand (not a test), from the project folder:
     python benchmarks/bench_batch.py -n 12 --profile  # where one grading process spends its time
 
 The class mixes correct submissions, submissions with one known mistake (built from
-solutions/ and grader/authoring/mistakes_*.py, as the tests build mutants), and
-failing ones (the untouched stubs, a syntax error, a missing module, a zip). Every
+solutions/training and grader/assignments/training/authoring/mistakes_*.py, as the tests
+build mutants), failing ones (the untouched stubs, a syntax error, a missing module, a zip)
+and, with ``--hanging PCT``, that share of correct submissions with one function that
+never returns (an infinite loop: each costs its function's time budget). Every
 submission is byte-distinct, as real ones are, so nothing is deduplicated. Prints
 submissions per second, seconds per submission, peak memory per grading process
 and per sandboxed worker, and the machine's load before and after.
@@ -36,7 +38,7 @@ def mistakes(assignment):
     """(module, target name, mistake name) for every known mistake."""
     out = []
     for module in MODULES:
-        m = importlib.import_module(f"grader.authoring.mistakes_{module}")
+        m = importlib.import_module(f"grader.assignments.training.authoring.mistakes_{module}")
         targets = getattr(m, "TARGET", {})
         for part_id, fns in m.MISTAKES.items():
             for fn in fns:
@@ -45,22 +47,42 @@ def mistakes(assignment):
     return out
 
 
-def make_class(dest: Path, n: int, assignment) -> dict:
-    """``n`` byte-distinct submissions in ``dest``; returns how many of each kind."""
+#: What a hanging submission loops forever in (rotating): (module, code appended).
+HANGS = (
+    ("optimizers", "def adam_step(*args, **kwargs):\n    while True:\n        pass\n"),
+    ("regularization", "def dropout(*args, **kwargs):\n    while True:\n        pass\n"),
+    ("batchnorm", "def batchnorm_train(*args, **kwargs):\n    while True:\n        pass\n"),
+    ("early_stopping", "class EarlyStopping(EarlyStopping):\n"
+                       "    def on_epoch_end(self, epoch, logs=None):\n        while True:\n"
+                       "            pass\n"),
+)
+
+
+def make_class(dest: Path, n: int, assignment, hanging: float = 0.0) -> dict:
+    """``n`` byte-distinct submissions in ``dest``; returns how many of each kind.
+    ``hanging``: the percentage of submissions (spread evenly) that hang in one function."""
     bugs = mistakes(assignment)
-    kinds = {"correct": 0, "one mistake": 0, "failing": 0}
+    kinds = {"correct": 0, "one mistake": 0, "failing": 0, "hanging": 0}
+    every = round(100 / hanging) if hanging > 0 else 0
     failing = ("stubs", "syntax error", "missing modules", "zip of stubs")
     for i in range(n):
         sub = dest / f"student{i:03d}"
         stamp = f"\n# student {i:03d}\n"
         kind = i % 5
-        if kind in (0, 1):
+        if every and i % every == every // 2:
+            module, code = HANGS[kinds["hanging"] % len(HANGS)]
+            shutil.copytree(ROOT / "solutions" / "training", sub)
+            path = sub / f"{module}.py"
+            path.write_text(path.read_text() + "\n\n# --- hangs ---\n" + code)
+            kinds["hanging"] += 1
+            kind = -1
+        elif kind in (0, 1):
             shutil.copytree(ROOT / "solutions" / "training", sub)
             kinds["correct"] += 1
         elif kind in (2, 3):
             module, target, name = bugs[(i // 5 * 2 + kind - 2) % len(bugs)]
             shutil.copytree(ROOT / "solutions" / "training", sub)
-            src = importlib.import_module(f"grader.authoring.mistakes_{module}")
+            src = importlib.import_module(f"grader.assignments.training.authoring.mistakes_{module}")
             path = sub / f"{module}.py"
             path.write_text(path.read_text() + "\n\n# --- mutant ---\n" + Path(src.__file__).read_text()
                             + f"\n\n{target} = {name}\n")
@@ -243,6 +265,8 @@ def main():
                     help="start a sandbox box per submission (no fork server, see grader/sandbox/shared_box.py)")
     ap.add_argument("--profile", action="store_true", help="profile one grading process instead")
     ap.add_argument("--keep", type=Path, default=None, help="build the class here (and keep it)")
+    ap.add_argument("--hanging", type=float, default=0.0, metavar="PCT",
+                    help="percentage of submissions with a function that never returns (e.g. 5)")
     args = ap.parse_args()
     if args.no_shared_box:
         os.environ["GRADER_SHARED_BOX"] = "0"  # read by each grading process
@@ -259,7 +283,7 @@ def main():
     else:
         tmp = tempfile.TemporaryDirectory(prefix="bench-class-")
         subs = Path(tmp.name)
-    kinds = make_class(subs, args.n, get())
+    kinds = make_class(subs, args.n, get("training"), args.hanging)
     print(f"class of {args.n}: " + ", ".join(f"{v} {k}" for k, v in kinds.items())
           + f"; max_examples={settings.max_examples}; replay={'off' if args.no_replay else 'on'}; "
           f"shared box={'off' if args.no_shared_box else 'on'}; "
