@@ -444,7 +444,7 @@ def check(parts=None, namespace: dict | None = None, *, lang: str | None = None,
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result = _explain_missing(result, assignment, ex, namespace)
-    return NotebookResult(result, lang)
+    return NotebookResult(result, lang, assignment)
 
 
 def _explain_missing(result: SubmissionResult, assignment, ex: Extraction,
@@ -478,12 +478,13 @@ class NotebookResult:
     ``.score``, ``.max_score`` and ``.passed`` summarise it.
     """
 
-    def __init__(self, result: SubmissionResult, lang: str = "en"):
+    def __init__(self, result: SubmissionResult, lang: str = "en", assignment=None):
         from .i18n import localize
 
         self.result = result
         self.lang = lang
-        self._shown = localize(result, lang)
+        self.assignment = assignment      # whose declared texts translate it (see i18n.py)
+        self._shown = localize(result, lang, assignment)
 
     @property
     def score(self) -> float:
@@ -508,11 +509,11 @@ class NotebookResult:
         buf = io.StringIO()
         console = Console(file=buf, width=100, color_system=None, force_terminal=False,
                           force_jupyter=False, highlight=False)
-        render_terminal(self.result, console=console, lang=self.lang)
+        render_terminal(self.result, console=console, lang=self.lang, assignment=self.assignment)
         return buf.getvalue().rstrip() + "\n" + _summary(self.result, self.lang)
 
     def _repr_html_(self) -> str:
-        return to_html(self.result, self.lang)
+        return to_html(self.result, self.lang, self.assignment)
 
 
 def _summary(result: SubmissionResult, lang: str) -> str:
@@ -537,12 +538,12 @@ _CSS = ("<style>.grader-nb{font-family:var(--jp-ui-font-family,sans-serif);font-
         ".grader-nb summary{cursor:pointer}</style>")
 
 
-def to_html(result: SubmissionResult, lang: str = "en") -> str:
+def to_html(result: SubmissionResult, lang: str = "en", assignment=None) -> str:
     """Compact HTML of a notebook check: one line per part, details for failures."""
     from .i18n import label, localize
     from .report import once_per_part
 
-    shown = once_per_part(localize(result, lang))
+    shown = once_per_part(localize(result, lang, assignment))
     e = html.escape
     out = [_CSS, '<div class="grader-nb">',
            f"<b>{e(label('score', lang))}: {_num(shown.score)} / {_num(shown.max_score)}</b>"]

@@ -65,9 +65,10 @@ def original_name(result: SubmissionResult) -> str:
 # -- terminal -----------------------------------------------------------------------------
 
 def render_terminal(result: SubmissionResult, console=None, verbose: bool = False,
-                    lang: str = "en") -> None:
+                    lang: str = "en", assignment=None) -> None:
     """A readable report: one table row per part, then each failure with its example.
-    ``lang="ko"`` gives the words, check names and hints in Korean (see i18n.py)."""
+    ``lang="ko"`` gives the words, check names and hints in Korean, as declared by
+    ``assignment`` (default: the one the result's parts belong to; see i18n.py)."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -77,7 +78,7 @@ def render_terminal(result: SubmissionResult, console=None, verbose: bool = Fals
     def L(text):  # noqa: N802 - a renderer's fixed word in the chosen language
         return label(text, lang)
 
-    result = once_per_part(localize(result, lang))
+    result = once_per_part(localize(result, lang, assignment))
     console = console or Console()
     for note in result.notes:
         console.print(f"[yellow]{L('note')}:[/] {escape(note)}")

@@ -23,6 +23,7 @@ ORDER = ("momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "l1_l2",
 def build() -> Assignment:
     from . import batchnorm, early_stopping, optimizers, regularization
     from .notebook import CONCEPTS, INTRO
+    from .text import MESSAGES_KO
 
     parts = [p for m in (optimizers, regularization, batchnorm, early_stopping) for p in m.parts()]
     parts.sort(key=lambda p: ORDER.index(p.id))
@@ -31,4 +32,4 @@ def build() -> Assignment:
     return Assignment(name="training", title="Training techniques", title_ko="학습 기법",
                       parts=tuple(parts), root=HERE.parents[2], folder=HERE,
                       drivers=HERE / "drivers.py", recorders=f"{__name__}.authoring",
-                      intro=INTRO, notebook=f"{__name__}.notebook")
+                      intro=INTRO, notebook=f"{__name__}.notebook", messages_ko=MESSAGES_KO)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from grader.declaration import Check, Part, Probe
+from grader.declaration import Check, Part, Probe, T
 from grader.checking import (Lazy, as_array, call_text, example, failed_call, fmt, mismatch, nonfinite,
                         relative_deviation, run_property, unpack)
 from grader.errors import Failure
@@ -40,69 +40,109 @@ PROP_DIAG_DEV = 1e-4
 
 #: Named mistakes: the hint a student sees when their outputs follow the mistake's.
 HINTS = {
-    "batchnorm_unbiased_variance":
+    "batchnorm_unbiased_variance": T(
         "You divide the squared deviations by N-1. Keras (tf.nn.moments) uses the biased batch "
         "variance: the mean of (x - mean)**2, divided by N, in the output and in the moving "
         "variance.",
-    "batchnorm_moving_uses_unbiased_variance":
+        "편차 제곱의 합을 N-1로 나눴습니다. Keras(tf.nn.moments)는 편향된 배치 분산, 즉 N으로 나눈 "
+        "(x - mean)**2의 평균을 출력과 이동 분산 모두에 씁니다."),
+    "batchnorm_moving_uses_unbiased_variance": T(
         "Your output is right but your moving variance uses the unbiased (N-1) variance, as "
         "PyTorch does. Keras puts the same biased variance it normalised with into the moving "
         "average.",
-    "batchnorm_eps_outside_sqrt":
-        "epsilon goes INSIDE the square root: (x - mean) / sqrt(var + epsilon), not "
-        "sqrt(var) + epsilon.",
-    "batchnorm_momentum_swapped":
-        "momentum is the weight of the OLD moving value: moving = momentum*moving + "
-        "(1 - momentum)*batch_stat. With 0.99 the moving statistics change slowly; yours jump "
-        "to the batch's.",
-    "batchnorm_stats_over_wrong_axis":
+        "출력은 맞지만 이동 분산에 PyTorch처럼 불편(N-1) 분산을 넣었습니다. Keras는 정규화에 쓴 "
+        "것과 같은 편향 분산을 이동 평균에 넣습니다."),
+    "batchnorm_eps_outside_sqrt": T(
+        "epsilon goes INSIDE the square root: (x - mean) / sqrt(var + epsilon), not sqrt(var) + "
+        "epsilon.",
+        "epsilon은 제곱근 '안'에 들어갑니다: (x - mean) / sqrt(var + epsilon). sqrt(var) + "
+        "epsilon이 아닙니다."),
+    "batchnorm_momentum_swapped": T(
+        "momentum is the weight of the OLD moving value: moving = momentum*moving + (1 - "
+        "momentum)*batch_stat. With 0.99 the moving statistics change slowly; yours jump to the "
+        "batch's.",
+        "momentum은 '이전' 이동값에 곱하는 가중치입니다: moving = momentum*moving + (1 - "
+        "momentum)*batch_stat. 0.99면 이동 통계가 천천히 변해야 하는데, 배치 통계로 바로 바뀌고 "
+        "있습니다."),
+    "batchnorm_stats_over_wrong_axis": T(
         "For image batches (N, H, W, C) each channel has ONE mean and variance, taken over the "
         "batch AND every pixel (axes 0, 1, 2), not over the batch axis alone.",
-    "batchnorm_stats_over_features":
+        "이미지 배치 (N, H, W, C)에서는 채널마다 평균과 분산이 하나씩이고, 배치와 모든 픽셀(축 0, "
+        "1, 2)에 걸쳐 계산합니다. 배치 축 하나만으로 계산하면 안 됩니다."),
+    "batchnorm_stats_over_features": T(
         "You normalise each example over its features (that is layer normalisation). Batch norm "
         "normalises each feature over the batch: reduce over every axis except the last.",
-    "batchnorm_train_uses_moving_stats":
+        "각 예제를 특성들에 걸쳐 정규화했습니다(그건 층 정규화, layer normalization입니다). 배치 "
+        "정규화는 각 특성을 배치에 걸쳐 정규화합니다: 마지막 축을 뺀 모든 축으로 줄이세요."),
+    "batchnorm_train_uses_moving_stats": T(
         "In training, batch norm normalises with THIS batch's mean and variance; the moving "
         "statistics are only updated (they are used at inference).",
-    "batchnorm_train_no_gamma_beta":
+        "학습 중 배치 정규화는 '이번 배치'의 평균과 분산으로 정규화합니다. 이동 통계는 갱신만 "
+        "하고, 추론 때 씁니다."),
+    "batchnorm_train_no_gamma_beta": T(
         "After normalising, scale by gamma and shift by beta: y = x_hat * gamma + beta (they are "
         "the layer's learned parameters); your y is x_hat itself.",
-    "batchnorm_train_no_beta":
-        "After normalising and scaling by gamma, shift by beta: y = x_hat * gamma + beta; your "
-        "y has no beta.",
-    "batchnorm_train_no_gamma":
-        "After normalising, scale by gamma before shifting by beta: y = x_hat * gamma + beta; "
-        "your y is x_hat + beta (no gamma).",
-    "batchnorm_moving_variance_is_std":
-        "Your output is right but your moving variance averages the standard deviation "
-        "sqrt(var + epsilon): Keras averages the batch VARIANCE itself: "
-        "moving_variance = momentum*moving_variance + (1 - momentum)*var.",
-    "batchnorm_moving_variance_is_std_no_eps":
-        "Your output is right but your moving variance averages the standard deviation "
-        "sqrt(var) (np.std): Keras averages the batch VARIANCE itself: "
-        "moving_variance = momentum*moving_variance + (1 - momentum)*var.",
-    "batchnorm_uncentred_variance":
-        "The variance is the mean of (x - mean)**2 over the batch, not the mean of x**2: "
-        "subtract the batch mean before squaring (np.var does).",
-    "batchnorm_inference_uses_batch_stats":
+        "정규화한 뒤 gamma로 스케일하고 beta로 이동하세요: y = x_hat * gamma + beta (층이 학습하는 "
+        "파라미터입니다). 지금 y는 x_hat 그 자체입니다."),
+    "batchnorm_train_no_beta": T(
+        "After normalising and scaling by gamma, shift by beta: y = x_hat * gamma + beta; your y "
+        "has no beta.",
+        "정규화하고 gamma로 스케일한 뒤 beta만큼 이동하세요: y = x_hat * gamma + beta. 지금 y에는 "
+        "beta가 없습니다."),
+    "batchnorm_train_no_gamma": T(
+        "After normalising, scale by gamma before shifting by beta: y = x_hat * gamma + beta; your "
+        "y is x_hat + beta (no gamma).",
+        "정규화한 뒤 beta로 이동하기 전에 gamma로 스케일하세요: y = x_hat * gamma + beta. 지금 y는 "
+        "x_hat + beta입니다(gamma가 없습니다)."),
+    "batchnorm_moving_variance_is_std": T(
+        "Your output is right but your moving variance averages the standard deviation sqrt(var + "
+        "epsilon): Keras averages the batch VARIANCE itself: moving_variance = "
+        "momentum*moving_variance + (1 - momentum)*var.",
+        "출력은 맞지만 이동 분산에 표준편차 sqrt(var + epsilon)을 평균하고 있습니다. Keras는 배치 "
+        "'분산' 자체를 평균합니다: moving_variance = momentum*moving_variance + (1 - "
+        "momentum)*var."),
+    "batchnorm_moving_variance_is_std_no_eps": T(
+        "Your output is right but your moving variance averages the standard deviation sqrt(var) "
+        "(np.std): Keras averages the batch VARIANCE itself: moving_variance = "
+        "momentum*moving_variance + (1 - momentum)*var.",
+        "출력은 맞지만 이동 분산에 표준편차 sqrt(var)(np.std)를 평균하고 있습니다. Keras는 배치 "
+        "'분산' 자체를 평균합니다: moving_variance = momentum*moving_variance + (1 - "
+        "momentum)*var."),
+    "batchnorm_uncentred_variance": T(
+        "The variance is the mean of (x - mean)**2 over the batch, not the mean of x**2: subtract "
+        "the batch mean before squaring (np.var does).",
+        "분산은 x**2의 평균이 아니라 배치에 대한 (x - mean)**2의 평균입니다: 제곱하기 전에 배치 "
+        "평균을 빼세요(np.var가 그렇게 합니다)."),
+    "batchnorm_inference_uses_batch_stats": T(
         "At inference Keras normalises with the MOVING mean and variance, never with the batch's "
         "own statistics, so an example's output does not depend on the rest of the batch.",
-    "batchnorm_inference_eps_outside_sqrt":
+        "추론 때 Keras는 배치 자신의 통계가 아니라 이동 평균과 이동 분산으로 정규화합니다. 그래서 "
+        "한 예제의 출력이 배치의 다른 예제에 좌우되지 않습니다."),
+    "batchnorm_inference_eps_outside_sqrt": T(
         "epsilon goes INSIDE the square root: (x - moving_mean) / sqrt(moving_variance + epsilon).",
-    "batchnorm_inference_no_sqrt":
+        "epsilon은 제곱근 '안'에 들어갑니다: (x - moving_mean) / sqrt(moving_variance + epsilon)."),
+    "batchnorm_inference_no_sqrt": T(
         "Divide by the standard deviation sqrt(moving_variance + epsilon), not by the variance "
         "itself.",
-    "batchnorm_inference_no_gamma_beta":
+        "분산 자체가 아니라 표준편차 sqrt(moving_variance + epsilon)으로 나누세요."),
+    "batchnorm_inference_no_gamma_beta": T(
         "After normalising, scale by gamma and shift by beta: y = x_hat * gamma + beta (they are "
         "the layer's learned parameters).",
-    "batchnorm_inference_no_beta":
-        "After normalising and scaling by gamma, shift by beta: y = x_hat * gamma + beta; your "
-        "y has no beta.",
-    "batchnorm_inference_no_gamma":
-        "After normalising, scale by gamma before shifting by beta: y = x_hat * gamma + beta; "
-        "your y is x_hat + beta (no gamma).",
-    "batchnorm_inference_swapped_gamma_beta":
+        "정규화한 뒤 gamma로 스케일하고 beta만큼 이동하세요: y = x_hat * gamma + beta (둘 다 층이 "
+        "학습하는 파라미터입니다)."),
+    "batchnorm_inference_no_beta": T(
+        "After normalising and scaling by gamma, shift by beta: y = x_hat * gamma + beta; your y "
+        "has no beta.",
+        "정규화하고 gamma로 스케일한 뒤 beta만큼 이동하세요: y = x_hat * gamma + beta. 지금 y에는 "
+        "beta가 없습니다."),
+    "batchnorm_inference_no_gamma": T(
+        "After normalising, scale by gamma before shifting by beta: y = x_hat * gamma + beta; your "
+        "y is x_hat + beta (no gamma).",
+        "정규화한 뒤 beta로 이동하기 전에 gamma로 스케일하세요: y = x_hat * gamma + beta. 지금 y는 "
+        "x_hat + beta입니다(gamma가 없습니다)."),
+    "batchnorm_inference_swapped_gamma_beta": T(
         "gamma is the scale and beta the offset: y = x_hat * gamma + beta; you swapped them.",
+        "gamma는 스케일, beta는 오프셋입니다: y = x_hat * gamma + beta. 둘이 바뀌었습니다."),
 }
 
 
@@ -725,41 +765,57 @@ def inference_per_example():
 def _train_checks():
     ref = lambda **kw: reference_check(TRAIN, **kw)  # noqa: E731
     return (
-        Check("matches Keras BatchNormalization() with its defaults on (batch, features) inputs",
+        Check(T("matches Keras BatchNormalization() with its defaults on (batch, features) inputs",
+                "(batch, features) 입력에서 기본값의 Keras BatchNormalization()과 같은 결과"),
               ref(tag="defaults"), weight=3, hints=HINTS),
-        Check("matches Keras on image batches (batch, height, width, channels)",
+        Check(T("matches Keras on image batches (batch, height, width, channels)",
+                "이미지 배치 (batch, height, width, channels)에서 Keras와 같은 결과"),
               ref(tag="4d"), weight=2, hints=HINTS),
-        Check("matches Keras with other momentum and epsilon values", ref(tag="hparams"),
-              weight=2, hints=HINTS),
-        Check("matches Keras on float64 inputs", ref(tag="float64"), weight=1, hints=HINTS),
-        Check("a batch of one example (variance 0) gives about beta, as in Keras",
+        Check(T("matches Keras with other momentum and epsilon values",
+                "다른 momentum, epsilon 값에서도 Keras와 같은 결과"),
+              ref(tag="hparams"), weight=2, hints=HINTS),
+        Check(T("matches Keras on float64 inputs",
+                "float64 입력에서 Keras와 같은 결과"),
+              ref(tag="float64"), weight=1, hints=HINTS),
+        Check(T("a batch of one example (variance 0) gives about beta, as in Keras",
+                "예제가 하나뿐인 배치(분산 0)에서는 Keras처럼 거의 beta가 나옴"),
               ref(tag="batch1"), weight=1, hints=HINTS),
-        Check("with gamma=1, beta=0 each feature has mean 0 and variance var/(var+epsilon)",
+        Check(T("with gamma=1, beta=0 each feature has mean 0 and variance var/(var+epsilon)",
+                "gamma=1, beta=0이면 각 특성의 평균은 0, 분산은 var/(var+epsilon)이 됨"),
               normalised_output(), weight=1, hints=HINTS),
-        Check("the moving statistics approach a repeated batch's statistics geometrically",
+        Check(T("the moving statistics approach a repeated batch's statistics geometrically",
+                "같은 배치를 반복해서 넣으면 이동 통계가 그 배치의 통계로 기하급수적으로 다가감"),
               moving_stats_converge(), weight=1, hints=HINTS),
-        Check("matches Keras on the hidden cases", ref(hidden=True), weight=2, hidden=True,
-              hints=HINTS),
+        Check(T("matches Keras on the hidden cases",
+                "숨겨진 테스트 케이스에서 Keras와 같은 결과"),
+              ref(hidden=True), weight=2, hidden=True, hints=HINTS),
     )
 
 
 def _inference_checks():
     ref = lambda **kw: reference_check(INFER, **kw)  # noqa: E731
     return (
-        Check("matches Keras BatchNormalization() at inference on (batch, features) inputs",
+        Check(T("matches Keras BatchNormalization() at inference on (batch, features) inputs",
+                "(batch, features) 입력에서 추론 모드의 Keras BatchNormalization()과 같은 결과"),
               ref(tag="defaults"), weight=2, hints=HINTS),
-        Check("matches Keras at inference on image batches (batch, height, width, channels)",
+        Check(T("matches Keras at inference on image batches (batch, height, width, channels)",
+                "이미지 배치 (batch, height, width, channels)에서 추론 모드의 Keras와 같은 결과"),
               ref(tag="4d"), weight=1, hints=HINTS),
-        Check("matches Keras at inference with other epsilon values", ref(tag="hparams"),
-              weight=1, hints=HINTS),
-        Check("matches Keras at inference on float64 inputs", ref(tag="float64"), weight=1,
-              hints=HINTS),
-        Check("with the batch's own statistics as moving statistics it gives the training output",
+        Check(T("matches Keras at inference with other epsilon values",
+                "다른 epsilon 값에서도 추론 모드의 Keras와 같은 결과"),
+              ref(tag="hparams"), weight=1, hints=HINTS),
+        Check(T("matches Keras at inference on float64 inputs",
+                "float64 입력에서 추론 모드의 Keras와 같은 결과"),
+              ref(tag="float64"), weight=1, hints=HINTS),
+        Check(T("with the batch's own statistics as moving statistics it gives the training output",
+                "배치 자신의 평균과 분산을 이동 통계로 넣으면 학습 모드의 출력과 같음"),
               inference_with_batch_stats(), weight=1, hints=HINTS),
-        Check("each example is normalised on its own (independent of the rest of the batch)",
+        Check(T("each example is normalised on its own (independent of the rest of the batch)",
+                "각 예제가 배치의 나머지와 상관없이 따로 정규화됨"),
               inference_per_example(), weight=1, hints=HINTS),
-        Check("matches Keras at inference on the hidden cases", ref(hidden=True), weight=1,
-              hidden=True, hints=HINTS),
+        Check(T("matches Keras at inference on the hidden cases",
+                "숨겨진 테스트 케이스에서 추론 모드의 Keras와 같은 결과"),
+              ref(hidden=True), weight=1, hidden=True, hints=HINTS),
     )
 
 
@@ -782,8 +838,10 @@ PROBES = {
 
 def parts() -> list[Part]:
     return [
-        Part(id=TRAIN, title="Batch normalization (training)", module="batchnorm", names=(TRAIN,),
-             points=10, checks=_train_checks(), probes=PROBES[TRAIN]),
-        Part(id=INFER, title="Batch normalization (inference)", module="batchnorm", names=(INFER,),
-             points=5, checks=_inference_checks(), probes=PROBES[INFER]),
+        Part(id=TRAIN, title=T("Batch normalization (training)", "배치 정규화 (학습)"),
+             module="batchnorm", names=(TRAIN,), points=10, checks=_train_checks(),
+             probes=PROBES[TRAIN]),
+        Part(id=INFER, title=T("Batch normalization (inference)", "배치 정규화 (추론)"),
+             module="batchnorm", names=(INFER,), points=5, checks=_inference_checks(),
+             probes=PROBES[INFER]),
     ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from grader.declaration import Check, Part, Probe
+from grader.declaration import Check, Part, Probe, T
 from grader.checking import example, failed_call, run_property
 from grader.diagnosis import note_candidates
 from grader.errors import Failure
@@ -28,81 +28,134 @@ GRID = 64             # values are multiples of 1/64: float32 and float64 compar
 WEIGHT_SHAPES = ((2,), (1, 3))
 
 HINTS = {
-    "early_stopping_off_by_one_patience":
-        "You stop one epoch late: Keras increments `wait` BEFORE testing `wait >= patience`, "
-        "so patience=2 stops at the 2nd epoch in a row without improvement.",
-    "early_stopping_non_strict_improvement":
-        "An equal value is not an improvement: Keras compares strictly "
-        "(current + min_delta < best in min mode), so a tie counts towards patience.",
-    "early_stopping_min_delta_wrong_way":
-        "min_delta makes improving HARDER: in min mode the new value must be below "
-        "best - min_delta (current + min_delta < best); in max mode above best + min_delta.",
-    "early_stopping_min_delta_sign_kept":
-        "Keras uses abs(min_delta): min_delta=-0.1 behaves exactly like 0.1. A negative "
-        "min_delta must not make improving easier.",
-    "early_stopping_restore_only_when_stopped":
+    "early_stopping_off_by_one_patience": T(
+        "You stop one epoch late: Keras increments `wait` BEFORE testing `wait >= patience`, so "
+        "patience=2 stops at the 2nd epoch in a row without improvement.",
+        "한 에포크 늦게 멈춥니다. Keras는 `wait >= patience`를 검사하기 '전에' `wait`을 1 "
+        "늘리므로, patience=2면 개선이 없는 두 번째 에포크에서 멈춥니다."),
+    "early_stopping_non_strict_improvement": T(
+        "An equal value is not an improvement: Keras compares strictly (current + min_delta < best "
+        "in min mode), so a tie counts towards patience.",
+        "같은 값은 개선이 아닙니다. Keras는 엄격하게 비교하므로(min 모드에서 current + min_delta < "
+        "best) 동점은 patience에 포함됩니다."),
+    "early_stopping_min_delta_wrong_way": T(
+        "min_delta makes improving HARDER: in min mode the new value must be below best - "
+        "min_delta (current + min_delta < best); in max mode above best + min_delta.",
+        "min_delta는 개선을 '더 어렵게' 만듭니다. min 모드에서는 새 값이 best - min_delta보다 "
+        "작아야 하고(current + min_delta < best), max 모드에서는 best + min_delta보다 커야 "
+        "합니다."),
+    "early_stopping_min_delta_sign_kept": T(
+        "Keras uses abs(min_delta): min_delta=-0.1 behaves exactly like 0.1. A negative min_delta "
+        "must not make improving easier.",
+        "Keras는 abs(min_delta)를 씁니다. min_delta=-0.1은 0.1과 똑같이 동작하며, 음수 min_delta가 "
+        "개선을 더 쉽게 만들면 안 됩니다."),
+    "early_stopping_restore_only_when_stopped": T(
         "restore_best_weights restores the best epoch's weights in on_train_end whenever a "
         "snapshot exists, also when training ran all its epochs without stopping early.",
-    "early_stopping_baseline_seeds_best":
-        "baseline does not start `best`: the first monitored epoch always becomes `best`; "
-        "the baseline only decides whether an improvement resets `wait`.",
-    "early_stopping_ignores_baseline":
+        "restore_best_weights는 스냅샷이 있으면 on_train_end에서 항상 최고 에포크의 가중치를 "
+        "복원합니다. 조기 종료 없이 모든 에포크를 다 돈 경우에도 마찬가지입니다."),
+    "early_stopping_baseline_seeds_best": T(
+        "baseline does not start `best`: the first monitored epoch always becomes `best`; the "
+        "baseline only decides whether an improvement resets `wait`.",
+        "baseline으로 `best`를 초기화하지 않습니다. 처음 모니터링한 에포크가 항상 `best`가 되고, "
+        "baseline은 개선이 `wait`을 초기화할지만 결정합니다."),
+    "early_stopping_ignores_baseline": T(
         "With a baseline, an improvement resets `wait` only when it also beats the baseline; "
         "otherwise the epoch still counts towards patience.",
-    "early_stopping_ignores_start_from_epoch":
+        "baseline이 있으면 개선이 baseline까지 넘어설 때만 `wait`을 초기화합니다. 그렇지 않으면 그 "
+        "에포크도 patience에 포함됩니다."),
+    "early_stopping_ignores_start_from_epoch": T(
         "Epochs before start_from_epoch are ignored completely: they are never `best`, never "
         "snapshotted and not counted in `wait`.",
-    "early_stopping_missing_counts_as_wait":
+        "start_from_epoch 이전의 에포크는 완전히 무시됩니다: `best`가 되지도, 스냅샷을 남기지도, "
+        "`wait`에 세지도 않습니다."),
+    "early_stopping_missing_counts_as_wait": T(
         "An epoch whose logs lack the monitored key is skipped (Keras only warns); it does not "
         "count as an epoch without improvement.",
-    "early_stopping_no_reset_on_train_begin":
+        "logs에 모니터링하는 키가 없는 에포크는 건너뜁니다(Keras는 경고만 합니다). 개선 없는 "
+        "에포크로 세면 안 됩니다."),
+    "early_stopping_no_reset_on_train_begin": T(
         "Reset wait, best, best_epoch, stopped_epoch and best_weights in on_train_begin: the same "
         "callback object is reused for a second model.fit, which must start afresh.",
-    "early_stopping_one_based_stopped_epoch":
+        "on_train_begin에서 wait, best, best_epoch, stopped_epoch, best_weights를 초기화하세요. "
+        "같은 콜백 객체를 두 번째 model.fit에 다시 쓰면 처음부터 시작해야 합니다."),
+    "early_stopping_one_based_stopped_epoch": T(
         "stopped_epoch is the 0-based epoch number fit passed to on_epoch_end (Keras prints it "
         "1-based, as 'Epoch 3: early stopping' for stopped_epoch=2, but stores it 0-based).",
-    "early_stopping_patience_zero_never_stops":
-        "patience=0 (the default) does not switch early stopping off: it stops at the first "
-        "epoch that does not improve (wait is 1 then, and 1 >= 0).",
-    "early_stopping_stops_at_epoch_zero":
-        "Keras never stops at epoch 0, nor at an epoch that improved `best`: after an "
-        "improvement it returns at once (even when the baseline is not beaten, so `wait` keeps "
-        "counting), and only an epoch without improvement runs the test "
-        "`wait >= patience and epoch > 0`.",
-    "early_stopping_stop_test_after_improvement":
-        "An epoch that improves `best` never stops training: Keras 3 returns right after "
-        "recording an improvement, and only an epoch without improvement runs the test "
-        "`wait >= patience and epoch > 0` (older tf.keras tested every epoch, so patience=0 "
-        "stopped at epoch 1 even while improving).",
-    "early_stopping_accuracy_minimised":
+        "stopped_epoch는 fit이 on_epoch_end에 넘긴 0부터 시작하는 에포크 번호입니다(Keras는 "
+        "stopped_epoch=2일 때 'Epoch 3: early stopping'처럼 1부터 세어 출력하지만, 저장은 0부터 "
+        "합니다)."),
+    "early_stopping_patience_zero_never_stops": T(
+        "patience=0 (the default) does not switch early stopping off: it stops at the first epoch "
+        "that does not improve (wait is 1 then, and 1 >= 0).",
+        "patience=0(기본값)은 조기 종료를 끄는 것이 아닙니다. 개선되지 않은 첫 에포크에서 "
+        "멈춥니다(그때 wait는 1이고 1 >= 0)."),
+    "early_stopping_stops_at_epoch_zero": T(
+        "Keras never stops at epoch 0, nor at an epoch that improved `best`: after an improvement "
+        "it returns at once (even when the baseline is not beaten, so `wait` keeps counting), and "
+        "only an epoch without improvement runs the test `wait >= patience and epoch > 0`.",
+        "Keras는 에포크 0에서도, best를 개선한 에포크에서도 멈추지 않습니다. 개선이 있으면 "
+        "(baseline을 넘지 못해 wait가 계속 세어지더라도) 바로 return하고, 개선이 없는 에포크만 "
+        "`wait >= patience and epoch > 0` 검사를 합니다."),
+    "early_stopping_stop_test_after_improvement": T(
+        "An epoch that improves `best` never stops training: Keras 3 returns right after recording "
+        "an improvement, and only an epoch without improvement runs the test `wait >= patience and "
+        "epoch > 0` (older tf.keras tested every epoch, so patience=0 stopped at epoch 1 even "
+        "while improving).",
+        "best를 개선한 에포크에서는 학습을 멈추지 않습니다. Keras 3는 개선을 기록한 뒤 바로 "
+        "return하고, 개선이 없는 에포크만 `wait >= patience and epoch > 0` 검사를 합니다(예전 "
+        "tf.keras는 매 에포크 검사했기 때문에 patience=0이면 개선 중에도 에포크 1에서 "
+        "멈췄습니다)."),
+    "early_stopping_accuracy_minimised": T(
         "mode='auto' maximises accuracy (names whose base is accuracy, acc or auc) and minimises "
         "loss; you minimised an accuracy.",
-    "early_stopping_baseline_ignores_min_delta":
-        "The baseline test uses min_delta too: an improvement resets `wait` only when it beats "
-        "the baseline by more than min_delta (current + min_delta < baseline in min mode, "
-        "current - min_delta > baseline in max mode), the same test as for `best`.",
-    "early_stopping_best_starts_at_infinity":
+        "mode='auto'는 accuracy(기본 이름이 accuracy, acc, auc인 것)는 최대화하고 loss는 "
+        "최소화합니다. 정확도를 최소화하고 있습니다."),
+    "early_stopping_baseline_ignores_min_delta": T(
+        "The baseline test uses min_delta too: an improvement resets `wait` only when it beats the "
+        "baseline by more than min_delta (current + min_delta < baseline in min mode, current - "
+        "min_delta > baseline in max mode), the same test as for `best`.",
+        "baseline 검사에도 min_delta를 씁니다: 개선이 baseline을 min_delta보다 크게 넘어야만 "
+        "`wait`를 초기화합니다(min 모드에서는 current + min_delta < baseline, max 모드에서는 "
+        "current - min_delta > baseline). `best`와 같은 검사입니다."),
+    "early_stopping_best_starts_at_infinity": T(
         "Keras 3 starts `best` at None (not inf or -inf) and the first monitored epoch always "
         "becomes best; when no epoch is monitored (start_from_epoch past the last epoch, or the "
         "monitored key always missing), `best` is still None after training.",
-    "early_stopping_best_epoch_not_set":
+        "Keras 3는 `best`를 inf나 -inf가 아니라 None으로 시작하고, 처음 모니터링한 에포크가 항상 "
+        "best가 됩니다. 모니터링한 에포크가 하나도 없으면(start_from_epoch가 마지막 에포크보다 "
+        "크거나 모니터링하는 키가 늘 없을 때) 학습이 끝난 뒤에도 `best`는 None입니다."),
+    "early_stopping_best_epoch_not_set": T(
         "Record the epoch of each improvement: `best_epoch = epoch` whenever `best` changes "
         "(0-based, as fit passes it); yours stays 0.",
-    "early_stopping_snapshot_taken_once":
-        "Take a new snapshot (`best_weights = model.get_weights()`) at EVERY improvement, not "
-        "only the first: restore_best_weights restores the weights of the best epoch.",
-    "early_stopping_modes_swapped":
+        "개선할 때마다 그 에포크를 기록하세요: `best`가 바뀔 때마다 `best_epoch = epoch`(fit이 "
+        "넘기는 0부터 시작하는 번호)입니다. 지금은 0에 머뭅니다."),
+    "early_stopping_snapshot_taken_once": T(
+        "Take a new snapshot (`best_weights = model.get_weights()`) at EVERY improvement, not only "
+        "the first: restore_best_weights restores the weights of the best epoch.",
+        "개선할 때마다 새 스냅샷(`best_weights = model.get_weights()`)을 남기세요. 첫 개선에서만 "
+        "남기면 안 됩니다: restore_best_weights는 가장 좋은 에포크의 가중치를 복원합니다."),
+    "early_stopping_modes_swapped": T(
         "mode='min' improves when the value goes DOWN and mode='max' when it goes UP (in min mode "
-        "current + min_delta < best); your two comparisons are swapped, so you maximise losses "
-        "and minimise accuracies (with mode='auto' and with an explicit mode alike).",
-    "early_stopping_snapshot_every_epoch":
-        "Take the snapshot (`best_weights = model.get_weights()`) only when `best` improves: "
-        "taken every epoch, restore_best_weights restores the last monitored epoch's weights, "
-        "not the best epoch's.",
-    "early_stopping_wait_not_counted_on_improvement":
+        "current + min_delta < best); your two comparisons are swapped, so you maximise losses and "
+        "minimise accuracies (with mode='auto' and with an explicit mode alike).",
+        "mode='min'은 값이 작아질 때, mode='max'는 값이 커질 때 개선입니다(min 모드에서는 current "
+        "+ min_delta < best). 두 비교가 바뀌어서 손실은 최대화하고 정확도는 "
+        "최소화합니다('auto'에서도, 명시한 모드에서도)."),
+    "early_stopping_snapshot_every_epoch": T(
+        "Take the snapshot (`best_weights = model.get_weights()`) only when `best` improves: taken "
+        "every epoch, restore_best_weights restores the last monitored epoch's weights, not the "
+        "best epoch's.",
+        "스냅샷(`best_weights = model.get_weights()`)은 `best`가 개선될 때만 남기세요. 매 에포크 "
+        "남기면 restore_best_weights가 가장 좋은 에포크가 아니라 마지막으로 모니터링한 에포크의 "
+        "가중치를 복원합니다."),
+    "early_stopping_wait_not_counted_on_improvement": T(
         "Increment `wait` at EVERY monitored epoch, before testing for an improvement: an "
         "improvement resets it to 0 only when it also beats the baseline; otherwise that epoch "
         "still counts towards patience.",
+        "모니터링하는 '모든' 에포크에서 개선 여부를 검사하기 전에 `wait`을 1 늘리세요. 개선이 "
+        "baseline까지 넘을 때만 `wait`이 0으로 돌아가고, 그렇지 않으면 그 에포크도 patience에 "
+        "포함됩니다."),
 }
 
 
@@ -496,35 +549,48 @@ def _model_expect(assignment, inputs):
 def parts() -> list[Part]:
     behaviour = ("best_epoch", "best")     # what each feature changes; not the numbering
     checks = (
-        Check("matches Keras EarlyStopping(monitor='val_loss', min_delta=0, patience=0, "
-              "mode='auto', restore_best_weights=False) (the lecture's example)",
+        Check(T("matches Keras EarlyStopping(monitor='val_loss', min_delta=0, patience=0, "
+                "mode='auto', restore_best_weights=False) (the lecture's example)",
+                "Keras EarlyStopping(monitor='val_loss', min_delta=0, patience=0, mode='auto', "
+                "restore_best_weights=False)과 같은 동작 (강의 예제)"),
               reference_check(tag="lecture"), weight=3, hints=HINTS),
-        Check("matches Keras for several patience and min_delta values",
+        Check(T("matches Keras for several patience and min_delta values",
+                "여러 patience, min_delta 값에서 Keras와 같은 동작"),
               reference_check(tag="patience"), weight=2, hints=HINTS),
-        Check("matches Keras for mode 'min', 'max' and 'auto' on loss and accuracy names",
+        Check(T("matches Keras for mode 'min', 'max' and 'auto' on loss and accuracy names",
+                "loss, accuracy 이름에 대해 mode 'min', 'max', 'auto'에서 Keras와 같은 동작"),
               reference_check(tag="mode", fields=behaviour), weight=2, hints=HINTS),
-        Check("matches Keras with a baseline", reference_check(tag="baseline", fields=behaviour),
-              weight=2, hints=HINTS),
-        Check("matches Keras with restore_best_weights=True",
+        Check(T("matches Keras with a baseline",
+                "baseline이 있을 때 Keras와 같은 동작"),
+              reference_check(tag="baseline", fields=behaviour), weight=2, hints=HINTS),
+        Check(T("matches Keras with restore_best_weights=True",
+                "restore_best_weights=True일 때 Keras와 같은 동작"),
               reference_check(tag="restore", fields=behaviour), weight=2, hints=HINTS),
-        Check("matches Keras with start_from_epoch and epochs whose logs lack the monitored value",
+        Check(T("matches Keras with start_from_epoch and epochs whose logs lack the monitored "
+                "value",
+                "start_from_epoch를 쓰거나 logs에 모니터링 값이 없는 에포크가 있을 때 Keras와 "
+                "같은 동작"),
               reference_check(tag="start_missing", fields=behaviour), weight=2, hints=HINTS),
-        Check("one callback reused for two trainings starts afresh each time",
+        Check(T("one callback reused for two trainings starts afresh each time",
+                "콜백 하나를 두 번의 학습에 다시 써도 매번 처음 상태에서 시작함"),
               reference_check(tag="reuse", fields=behaviour), weight=1, hints=HINTS),
-        Check("a quantity that improves every epoch never stops training",
+        Check(T("a quantity that improves every epoch never stops training",
+                "매 에포크 개선되는 값이면 학습을 멈추지 않음"),
               _property(improving_script(), _model_expect,
                         "training stopped (or kept the wrong best) although every epoch improved",
                         follow_up=_then_worse),
               weight=1, hints=HINTS),
-        Check("after its best epoch, training stops once `patience` epochs have not improved",
+        Check(T("after its best epoch, training stops once `patience` epochs have not improved",
+                "최고 에포크 이후 `patience`번의 에포크 동안 개선이 없으면 학습을 멈춤"),
               _property(plateau_script(), _model_expect,
                         "training did not stop max(1, patience) epochs after the only improvement"),
               weight=1, hints=HINTS),
-        Check("matches Keras on the hidden cases", reference_check(hidden=True), weight=1,
-              hidden=True, hints=HINTS),
+        Check(T("matches Keras on the hidden cases",
+                "숨겨진 테스트 케이스에서 Keras와 같은 결과"),
+              reference_check(hidden=True), weight=1, hidden=True, hints=HINTS),
     )
-    return [Part(id="early_stopping", title="Early stopping", module="early_stopping",
-                 names=(CLASS,), points=17, checks=checks, probes=PROBES)]
+    return [Part(id="early_stopping", title=T("Early stopping", "조기 종료"),
+                 module="early_stopping", names=(CLASS,), points=17, checks=checks, probes=PROBES)]
 
 
 #: The ignored-argument probe: trainings driven through the fit loop, each keyword

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from grader.declaration import Check, Part, Probe
+from grader.declaration import Check, Part, Probe, T
 from grader.checking import as_array, call_text, example, fmt, mismatch, run_property, unpack
 from grader.diagnosis import note_candidates
 from grader.errors import Failure
@@ -22,129 +22,263 @@ SPECS = {
     "adam": StepSpec("adam_step", ("m", "v"), uses_t=True),
     "adamw": StepSpec("adamw_step", ("m", "v"), uses_t=True),
 }
-TITLES = {"momentum": "SGD with momentum", "nesterov": "SGD with Nesterov momentum",
-          "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
+TITLES = {"momentum": T("SGD with momentum", "모멘텀 SGD"),
+          "nesterov": T("SGD with Nesterov momentum", "네스테로프 모멘텀 SGD"),
+          "adagrad": T("Adagrad", "Adagrad"), "rmsprop": T("RMSprop", "RMSprop"),
+          "adam": T("Adam", "Adam"), "adamw": T("AdamW", "AdamW")}
 POINTS = {"momentum": 8, "nesterov": 8, "adagrad": 8, "rmsprop": 8, "adam": 12, "adamw": 6}
+#: The name of each part's first check: Keras on the lecture's example.
 LECTURE = {
-    "momentum": "SGD(0.1, momentum=0.9)", "nesterov": "SGD(0.1, momentum=0.9, nesterov=True)",
-    "adagrad": "Adagrad(0.1)", "rmsprop": "RMSprop(0.01, rho=0.9)",
-    "adam": "Adam(0.01, beta_1=0.9, beta_2=0.99)", "adamw": "AdamW() with Keras's defaults",
+    "momentum": T("matches Keras SGD(0.1, momentum=0.9) (the lecture's example)",
+                  "Keras SGD(0.1, momentum=0.9)와 같은 결과 (강의 예제)"),
+    "nesterov": T("matches Keras SGD(0.1, momentum=0.9, nesterov=True) (the lecture's example)",
+                  "Keras SGD(0.1, momentum=0.9, nesterov=True)와 같은 결과 (강의 예제)"),
+    "adagrad": T("matches Keras Adagrad(0.1) (the lecture's example)",
+                 "Keras Adagrad(0.1)와 같은 결과 (강의 예제)"),
+    "rmsprop": T("matches Keras RMSprop(0.01, rho=0.9) (the lecture's example)",
+                 "Keras RMSprop(0.01, rho=0.9)와 같은 결과 (강의 예제)"),
+    "adam": T("matches Keras Adam(0.01, beta_1=0.9, beta_2=0.99) (the lecture's example)",
+              "Keras Adam(0.01, beta_1=0.9, beta_2=0.99)와 같은 결과 (강의 예제)"),
+    "adamw": T("matches Keras AdamW() with Keras's defaults (the lecture's example)",
+               "기본 하이퍼파라미터의 Keras AdamW()와 같은 결과 (강의 예제)"),
 }
 
 EPS_NOTE = {
-    "adagrad": "You add epsilon outside the square root (textbook). Keras computes "
-               "sqrt(accumulator + epsilon); the difference is tiny, so this is accepted.",
-    "rmsprop": "You add epsilon outside the square root (textbook). Keras computes "
-               "sqrt(velocity + epsilon); accepted, but results differ slightly when v is tiny.",
-    "adam": "You use the textbook form m_hat / (sqrt(v_hat) + epsilon). Keras adds epsilon to "
-            "sqrt(v) before bias correction (epsilon-hat = epsilon * sqrt(1 - beta_2**t)); accepted.",
-    "adamw": "You use the textbook form m_hat / (sqrt(v_hat) + epsilon). Keras adds epsilon to "
-             "sqrt(v) before bias correction; accepted.",
+    "adagrad": T(
+        "You add epsilon outside the square root (textbook). Keras computes sqrt(accumulator + "
+        "epsilon); the difference is tiny, so this is accepted.",
+        "epsilon을 제곱근 밖에 더했습니다(교과서 방식). Keras는 sqrt(accumulator + epsilon)을 "
+        "계산하지만 차이가 아주 작아서 정답으로 인정합니다."),
+    "rmsprop": T(
+        "You add epsilon outside the square root (textbook). Keras computes sqrt(velocity + "
+        "epsilon); accepted, but results differ slightly when v is tiny.",
+        "epsilon을 제곱근 밖에 더했습니다(교과서 방식). Keras는 sqrt(velocity + epsilon)을 "
+        "계산합니다. 정답으로 인정하지만, v가 아주 작을 때는 결과가 조금 달라집니다."),
+    "adam": T(
+        "You use the textbook form m_hat / (sqrt(v_hat) + epsilon). Keras adds epsilon to sqrt(v) "
+        "before bias correction (epsilon-hat = epsilon * sqrt(1 - beta_2**t)); accepted.",
+        "교과서 형태 m_hat / (sqrt(v_hat) + epsilon)을 썼습니다. Keras는 편향 보정 전의 sqrt(v)에 "
+        "epsilon을 더합니다(epsilon-hat = epsilon * sqrt(1 - beta_2**t)). 정답으로 인정합니다."),
+    "adamw": T(
+        "You use the textbook form m_hat / (sqrt(v_hat) + epsilon). Keras adds epsilon to sqrt(v) "
+        "before bias correction; accepted.",
+        "교과서 형태 m_hat / (sqrt(v_hat) + epsilon)을 썼습니다. Keras는 편향 보정 전의 sqrt(v)에 "
+        "epsilon을 더합니다. 정답으로 인정합니다."),
 }
 
 #: Named mistakes: the hint a student sees when their trajectory follows the mistake's.
 HINTS = {
-    "momentum_plus_sign": "Your parameters move uphill: Keras keeps -learning_rate*grad inside the "
-                          "velocity (velocity = momentum*velocity - lr*grad) and then adds it.",
-    "momentum_ignored": "Your update ignores the velocity: this is plain SGD. Momentum keeps a "
-                        "running velocity = momentum*velocity - lr*grad and moves by it.",
-    "momentum_pytorch_velocity": "Your velocity is stored the PyTorch way (v = momentum*v + grad, "
-                                 "with the learning rate applied only when moving). Keras stores the "
-                                 "step itself: velocity = momentum*velocity - lr*grad, then "
-                                 "param + velocity.",
-    "momentum_stale_velocity": "You move by the OLD velocity: update velocity first "
-                               "(momentum*velocity - lr*grad), then add the new one to the parameter.",
-    "momentum_dampened": "You scale the gradient by (1 - momentum) as in an exponential moving "
-                         "average; Keras's SGD momentum has no dampening.",
-    "nesterov_is_plain_momentum": "This is ordinary momentum: Nesterov looks ahead, "
-                                  "param + momentum*new_velocity - lr*grad.",
-    "nesterov_pytorch_velocity": "Your velocity is stored the PyTorch way (b = momentum*b + grad, "
-                                 "with the learning rate applied only when moving). Keras stores the "
-                                 "step itself: velocity = momentum*velocity - lr*grad.",
-    "nesterov_no_gradient_term": "Your look-ahead step forgets the gradient term: Keras moves by "
-                                 "momentum*new_velocity - lr*grad.",
-    "adagrad_decaying_accumulator": "Your accumulator forgets old gradients (that is RMSprop). "
-                                    "Adagrad SUMS all squared gradients: accumulator += grad**2.",
-    "adagrad_accumulate_after_update": "You divide by the accumulator before adding this step's "
-                                       "grad**2; Keras updates the accumulator first.",
-    "adagrad_no_sqrt": "You divide by the accumulator itself; Adagrad divides by its square root, "
-                       "sqrt(accumulator + epsilon).",
-    "rmsprop_swapped_rho": "rho is the weight of the OLD average: velocity = rho*velocity + "
-                           "(1-rho)*grad**2. You swapped the two weights.",
-    "rmsprop_no_decay": "Your velocity keeps growing (that is Adagrad); RMSprop takes a moving "
-                        "average: velocity = rho*velocity + (1-rho)*grad**2.",
-    "rmsprop_no_sqrt": "You divide by the velocity itself; RMSprop divides by sqrt(velocity + epsilon).",
-    "rmsprop_old_velocity": "You divide by the velocity of the previous step; update it first.",
-    "adam_no_bias_correction": "Your early steps have the wrong size: m and v start at zero, so they "
-                               "are biased towards 0; Adam's bias correction divides m by 1-beta_1**t "
-                               "and v by 1-beta_2**t.",
-    "adam_swapped_betas": "beta_1 belongs to the first moment m (the mean of grad) and beta_2 to the "
-                          "second moment v (the mean of grad**2); you swapped them.",
-    "adam_zero_based_t": "Your step counter is off by one: t is 1 on the first step, so "
-                         "1 - beta**t is never 0.",
-    "adam_only_m_corrected": "You bias-correct m but not v: both moments start at zero and both "
-                             "need their correction (1-beta_1**t and 1-beta_2**t).",
-    "adam_no_sqrt": "Adam divides by sqrt(v) (the RMS of the gradient), not by v.",
-    "adamw_coupled_l2": "You added weight_decay*param to the gradient (L2 regularisation). AdamW "
-                        "decouples the decay: param -= lr*weight_decay*param, and the gradient "
-                        "(and so m and v) never sees it.",
-    "adamw_decay_without_lr": "Keras multiplies the decay by the learning rate: "
-                              "param -= learning_rate*weight_decay*param.",
-    "adamw_decay_after_step": "Keras decays the parameter BEFORE the Adam step, not after it.",
-    "adamw_no_decay": "Your AdamW is plain Adam: it never applies the weight decay.",
-    "adamw_decay_scales_grad": "You added weight_decay*grad to the gradient (which Adam's "
-                               "normalisation all but cancels). The decay acts on the parameter: "
-                               "param -= learning_rate*weight_decay*param, before the Adam step.",
-    "momentum_no_lr": "Your velocity leaves out the learning rate: Keras's velocity = "
-                      "momentum*velocity - learning_rate*grad.",
-    "momentum_velocity_negated": "Your velocity has the opposite sign: you store "
-                                 "momentum*velocity + lr*grad and subtract it. Keras stores "
-                                 "velocity = momentum*velocity - lr*grad (it points downhill) and "
-                                 "adds it, param + velocity.",
-    "momentum_subtracts_velocity": "You subtract the velocity, so the parameters move uphill: "
-                                   "Keras's velocity = momentum*velocity - lr*grad already points "
-                                   "downhill, and the new parameter is param + velocity.",
-    "momentum_plain_sgd": "This is plain SGD: your step ignores momentum and returns the velocity "
-                          "unchanged. Momentum keeps velocity = momentum*velocity - lr*grad and "
-                          "moves the parameter by it.",
-    "adagrad_no_square": "Your accumulator adds the gradient itself: Adagrad sums SQUARED "
-                         "gradients, accumulator += grad**2.",
-    "rmsprop_no_square": "Your velocity averages the gradient itself: RMSprop averages SQUARED "
-                         "gradients, velocity = rho*velocity + (1-rho)*grad**2.",
-    "adam_m_of_squares": "Your m averages grad**2: the first moment is the mean of the gradient "
-                         "itself, m = beta_1*m + (1-beta_1)*grad; only v averages grad**2.",
-    "adagrad_no_history": "Your accumulator holds only this step's grad**2: Adagrad SUMS the "
-                          "squared gradients of all steps, accumulator = accumulator + grad**2.",
-    "adam_t_plus_one": "Your step counter is one ahead: t is already the number of this step (1 "
-                       "on the first step), so use 1 - beta**t as it is, without adding 1.",
-    "adam_eps_inside_sqrt": "Adam adds epsilon OUTSIDE the square root: m_hat / (sqrt(v_hat) + "
-                            "epsilon) (Keras: alpha * m / (sqrt(v) + epsilon)), not "
-                            "sqrt(v_hat + epsilon).",
-    "adam_returns_corrected_moments": "You return the bias-corrected m_hat and v_hat as the new "
-                                      "state: return the moving averages m and v themselves; the "
-                                      "correction is only for this step's update.",
-    "adam_v_uses_beta_1": "v is averaged with beta_2, not beta_1: v = beta_2*v + "
-                          "(1-beta_2)*grad**2.",
-    "momentum_is_nesterov": "This is Nesterov momentum: you move by momentum*new_velocity - "
-                            "lr*grad (a look-ahead). Plain SGD momentum moves by the new "
-                            "velocity itself: velocity = momentum*velocity - lr*grad, then "
-                            "param + velocity.",
-    "nesterov_fixed_lr_in_step": "Your velocity uses learning_rate, but the parameter step uses "
-                                 "a fixed number instead (0.01, the default?): Keras moves by "
-                                 "momentum*new_velocity - learning_rate*grad.",
-    "nesterov_fixed_lr_in_velocity": "Your parameter step uses learning_rate, but the velocity "
-                                     "uses a fixed number instead (0.01, the default?): "
-                                     "velocity = momentum*velocity - learning_rate*grad.",
-    "adamw_decay_uses_grad": "Your decay subtracts learning_rate*weight_decay*grad: the decay "
-                             "shrinks the parameter itself, param -= "
-                             "learning_rate*weight_decay*param, before the Adam step.",
-    "adamw_fixed_lr_in_step": "Your weight decay uses learning_rate, but your Adam step uses a "
-                              "fixed number instead (0.001, the default?): the step is "
-                              "alpha * m / (sqrt(v) + epsilon) with alpha = learning_rate * "
-                              "sqrt(1 - beta_2**t) / (1 - beta_1**t).",
-    "adamw_fixed_lr_in_decay": "Your Adam step uses learning_rate, but the weight decay uses a "
-                               "fixed number instead (0.001, the default?): param -= "
-                               "learning_rate*weight_decay*param.",
+    "momentum_plus_sign": T(
+        "Your parameters move uphill: Keras keeps -learning_rate*grad inside the velocity "
+        "(velocity = momentum*velocity - lr*grad) and then adds it.",
+        "파라미터가 오르막으로 움직입니다. Keras는 -learning_rate*grad를 속도 안에 넣어 두고 "
+        "(velocity = momentum*velocity - lr*grad) 그 속도를 파라미터에 더합니다."),
+    "momentum_ignored": T(
+        "Your update ignores the velocity: this is plain SGD. Momentum keeps a running velocity = "
+        "momentum*velocity - lr*grad and moves by it.",
+        "업데이트가 속도를 무시하고 있어 일반 SGD와 같습니다. 모멘텀은 velocity = "
+        "momentum*velocity - lr*grad를 계속 누적하고 그만큼 이동합니다."),
+    "momentum_pytorch_velocity": T(
+        "Your velocity is stored the PyTorch way (v = momentum*v + grad, with the learning rate "
+        "applied only when moving). Keras stores the step itself: velocity = momentum*velocity - "
+        "lr*grad, then param + velocity.",
+        "속도를 PyTorch 방식(v = momentum*v + grad, 학습률은 움직일 때만 곱함)으로 저장했습니다. "
+        "Keras는 이동량 자체를 저장합니다: velocity = momentum*velocity - lr*grad, 그리고 param + "
+        "velocity."),
+    "momentum_stale_velocity": T(
+        "You move by the OLD velocity: update velocity first (momentum*velocity - lr*grad), then "
+        "add the new one to the parameter.",
+        "이전 스텝의 속도로 이동하고 있습니다. 속도를 먼저 갱신하고(momentum*velocity - lr*grad), "
+        "새 속도를 파라미터에 더하세요."),
+    "momentum_dampened": T(
+        "You scale the gradient by (1 - momentum) as in an exponential moving average; Keras's SGD "
+        "momentum has no dampening.",
+        "지수 이동 평균처럼 그래디언트에 (1 - momentum)을 곱했습니다. Keras SGD의 모멘텀에는 이런 "
+        "감쇠(dampening)가 없습니다."),
+    "nesterov_is_plain_momentum": T(
+        "This is ordinary momentum: Nesterov looks ahead, param + momentum*new_velocity - lr*grad.",
+        "이것은 일반 모멘텀입니다. 네스테로프는 한 발 앞을 내다봅니다: param + "
+        "momentum*new_velocity - lr*grad."),
+    "nesterov_pytorch_velocity": T(
+        "Your velocity is stored the PyTorch way (b = momentum*b + grad, with the learning rate "
+        "applied only when moving). Keras stores the step itself: velocity = momentum*velocity - "
+        "lr*grad.",
+        "속도를 PyTorch 방식(b = momentum*b + grad, 학습률은 움직일 때만 곱함)으로 저장했습니다. "
+        "Keras는 이동량 자체를 저장합니다: velocity = momentum*velocity - lr*grad."),
+    "nesterov_no_gradient_term": T(
+        "Your look-ahead step forgets the gradient term: Keras moves by momentum*new_velocity - "
+        "lr*grad.",
+        "앞을 내다보는 스텝에서 그래디언트 항이 빠졌습니다. Keras는 momentum*new_velocity - "
+        "lr*grad만큼 이동합니다."),
+    "adagrad_decaying_accumulator": T(
+        "Your accumulator forgets old gradients (that is RMSprop). Adagrad SUMS all squared "
+        "gradients: accumulator += grad**2.",
+        "누적값이 과거 그래디언트를 잊고 있습니다(그건 RMSprop입니다). Adagrad는 모든 그래디언트 "
+        "제곱을 그대로 더합니다: accumulator += grad**2."),
+    "adagrad_accumulate_after_update": T(
+        "You divide by the accumulator before adding this step's grad**2; Keras updates the "
+        "accumulator first.",
+        "이번 스텝의 grad**2를 더하기 전의 누적값으로 나누고 있습니다. Keras는 누적값을 먼저 "
+        "갱신합니다."),
+    "adagrad_no_sqrt": T(
+        "You divide by the accumulator itself; Adagrad divides by its square root, "
+        "sqrt(accumulator + epsilon).",
+        "누적값 자체로 나누고 있습니다. Adagrad는 그 제곱근 sqrt(accumulator + epsilon)으로 "
+        "나눕니다."),
+    "rmsprop_swapped_rho": T(
+        "rho is the weight of the OLD average: velocity = rho*velocity + (1-rho)*grad**2. You "
+        "swapped the two weights.",
+        "rho는 과거 평균에 곱하는 가중치입니다: velocity = rho*velocity + (1-rho)*grad**2. 두 "
+        "가중치가 서로 바뀌었습니다."),
+    "rmsprop_no_decay": T(
+        "Your velocity keeps growing (that is Adagrad); RMSprop takes a moving average: velocity = "
+        "rho*velocity + (1-rho)*grad**2.",
+        "속도가 계속 커지기만 합니다(그건 Adagrad입니다). RMSprop은 이동 평균을 씁니다: velocity = "
+        "rho*velocity + (1-rho)*grad**2."),
+    "rmsprop_no_sqrt": T(
+        "You divide by the velocity itself; RMSprop divides by sqrt(velocity + epsilon).",
+        "속도 자체로 나누고 있습니다. RMSprop은 sqrt(velocity + epsilon)으로 나눕니다."),
+    "rmsprop_old_velocity": T(
+        "You divide by the velocity of the previous step; update it first.",
+        "이전 스텝의 속도로 나누고 있습니다. 속도를 먼저 갱신하세요."),
+    "adam_no_bias_correction": T(
+        "Your early steps have the wrong size: m and v start at zero, so they are biased towards "
+        "0; Adam's bias correction divides m by 1-beta_1**t and v by 1-beta_2**t.",
+        "초반 스텝의 크기가 틀렸습니다. m과 v는 0에서 시작하므로 0 쪽으로 치우쳐 있습니다. Adam의 "
+        "편향 보정은 m을 1-beta_1**t로, v를 1-beta_2**t로 나눕니다."),
+    "adam_swapped_betas": T(
+        "beta_1 belongs to the first moment m (the mean of grad) and beta_2 to the second moment v "
+        "(the mean of grad**2); you swapped them.",
+        "beta_1은 1차 모멘트 m(grad의 평균), beta_2는 2차 모멘트 v(grad**2의 평균)에 쓰입니다. "
+        "둘이 바뀌었습니다."),
+    "adam_zero_based_t": T(
+        "Your step counter is off by one: t is 1 on the first step, so 1 - beta**t is never 0.",
+        "스텝 카운터가 하나 어긋났습니다. 첫 스텝에서 t는 1이므로 1 - beta**t는 0이 되지 "
+        "않습니다."),
+    "adam_only_m_corrected": T(
+        "You bias-correct m but not v: both moments start at zero and both need their correction "
+        "(1-beta_1**t and 1-beta_2**t).",
+        "m만 편향 보정하고 v는 보정하지 않았습니다. 두 모멘트 모두 0에서 시작하므로 둘 다 "
+        "보정(1-beta_1**t, 1-beta_2**t)이 필요합니다."),
+    "adam_no_sqrt": T(
+        "Adam divides by sqrt(v) (the RMS of the gradient), not by v.",
+        "Adam은 v가 아니라 sqrt(v)(그래디언트의 RMS)로 나눕니다."),
+    "adamw_coupled_l2": T(
+        "You added weight_decay*param to the gradient (L2 regularisation). AdamW decouples the "
+        "decay: param -= lr*weight_decay*param, and the gradient (and so m and v) never sees it.",
+        "weight_decay*param을 그래디언트에 더했습니다(L2 정규화). AdamW는 감쇠를 분리합니다: param "
+        "-= lr*weight_decay*param이고, 그래디언트(따라서 m과 v)는 이 감쇠를 보지 않습니다."),
+    "adamw_decay_without_lr": T(
+        "Keras multiplies the decay by the learning rate: param -= "
+        "learning_rate*weight_decay*param.",
+        "Keras는 감쇠에 학습률을 곱합니다: param -= learning_rate*weight_decay*param."),
+    "adamw_decay_after_step": T(
+        "Keras decays the parameter BEFORE the Adam step, not after it.",
+        "Keras는 Adam 스텝을 밟기 전에 파라미터를 먼저 감쇠시킵니다. 스텝 뒤가 아닙니다."),
+    "adamw_no_decay": T(
+        "Your AdamW is plain Adam: it never applies the weight decay.",
+        "이 AdamW는 가중치 감쇠를 전혀 적용하지 않는, 그냥 Adam입니다."),
+    "adamw_decay_scales_grad": T(
+        "You added weight_decay*grad to the gradient (which Adam's normalisation all but cancels). "
+        "The decay acts on the parameter: param -= learning_rate*weight_decay*param, before the "
+        "Adam step.",
+        "그래디언트에 weight_decay*grad를 더했습니다(Adam의 정규화가 이것을 거의 지워 버립니다). "
+        "감쇠는 파라미터에 적용합니다: Adam 스텝 전에 param -= learning_rate*weight_decay*param."),
+    "momentum_no_lr": T(
+        "Your velocity leaves out the learning rate: Keras's velocity = momentum*velocity - "
+        "learning_rate*grad.",
+        "속도에서 학습률이 빠졌습니다. Keras의 velocity = momentum*velocity - "
+        "learning_rate*grad입니다."),
+    "momentum_velocity_negated": T(
+        "Your velocity has the opposite sign: you store momentum*velocity + lr*grad and subtract "
+        "it. Keras stores velocity = momentum*velocity - lr*grad (it points downhill) and adds it, "
+        "param + velocity.",
+        "속도의 부호가 반대입니다: momentum*velocity + lr*grad를 저장하고 그것을 뺍니다. Keras는 "
+        "velocity = momentum*velocity - lr*grad(내리막 방향)를 저장하고 param + velocity로 "
+        "더합니다."),
+    "momentum_subtracts_velocity": T(
+        "You subtract the velocity, so the parameters move uphill: Keras's velocity = "
+        "momentum*velocity - lr*grad already points downhill, and the new parameter is param + "
+        "velocity.",
+        "속도를 빼서 파라미터가 오르막으로 움직입니다. Keras의 velocity = momentum*velocity - "
+        "lr*grad는 이미 내리막 방향이므로 새 파라미터는 param + velocity입니다."),
+    "momentum_plain_sgd": T(
+        "This is plain SGD: your step ignores momentum and returns the velocity unchanged. "
+        "Momentum keeps velocity = momentum*velocity - lr*grad and moves the parameter by it.",
+        "이것은 일반 SGD입니다: 스텝이 momentum을 쓰지 않고 속도를 그대로 돌려줍니다. 모멘텀은 "
+        "velocity = momentum*velocity - lr*grad를 유지하고 그만큼 파라미터를 움직입니다."),
+    "adagrad_no_square": T(
+        "Your accumulator adds the gradient itself: Adagrad sums SQUARED gradients, accumulator += "
+        "grad**2.",
+        "누적값에 그래디언트 자체를 더했습니다. Adagrad는 그래디언트의 '제곱'을 더합니다: "
+        "accumulator += grad**2."),
+    "rmsprop_no_square": T(
+        "Your velocity averages the gradient itself: RMSprop averages SQUARED gradients, velocity "
+        "= rho*velocity + (1-rho)*grad**2.",
+        "속도가 그래디언트 자체의 평균입니다. RMSprop은 그래디언트 '제곱'의 이동 평균을 씁니다: "
+        "velocity = rho*velocity + (1-rho)*grad**2."),
+    "adam_m_of_squares": T(
+        "Your m averages grad**2: the first moment is the mean of the gradient itself, m = "
+        "beta_1*m + (1-beta_1)*grad; only v averages grad**2.",
+        "m이 grad**2의 평균입니다. 1차 모멘트 m은 그래디언트 자체의 평균입니다(m = beta_1*m + "
+        "(1-beta_1)*grad). grad**2의 평균은 v뿐입니다."),
+    "adagrad_no_history": T(
+        "Your accumulator holds only this step's grad**2: Adagrad SUMS the squared gradients of "
+        "all steps, accumulator = accumulator + grad**2.",
+        "누적값에 이번 스텝의 grad**2만 들어 있습니다. Adagrad는 모든 스텝의 그래디언트 제곱을 "
+        "더합니다: accumulator = accumulator + grad**2."),
+    "adam_t_plus_one": T(
+        "Your step counter is one ahead: t is already the number of this step (1 on the first "
+        "step), so use 1 - beta**t as it is, without adding 1.",
+        "스텝 번호가 하나 앞서 있습니다. t는 이미 이번 스텝의 번호(첫 스텝에서 1)이므로 1을 더하지 "
+        "말고 1 - beta**t를 그대로 쓰세요."),
+    "adam_eps_inside_sqrt": T(
+        "Adam adds epsilon OUTSIDE the square root: m_hat / (sqrt(v_hat) + epsilon) (Keras: alpha "
+        "* m / (sqrt(v) + epsilon)), not sqrt(v_hat + epsilon).",
+        "Adam은 epsilon을 제곱근 '밖'에 더합니다: m_hat / (sqrt(v_hat) + epsilon) (Keras: alpha * "
+        "m / (sqrt(v) + epsilon)). sqrt(v_hat + epsilon)이 아닙니다."),
+    "adam_returns_corrected_moments": T(
+        "You return the bias-corrected m_hat and v_hat as the new state: return the moving "
+        "averages m and v themselves; the correction is only for this step's update.",
+        "편향 보정한 m_hat, v_hat을 새 상태로 반환했습니다. 상태로는 이동 평균 m과 v 자체를 "
+        "반환하세요. 보정은 이번 스텝의 갱신에만 씁니다."),
+    "adam_v_uses_beta_1": T(
+        "v is averaged with beta_2, not beta_1: v = beta_2*v + (1-beta_2)*grad**2.",
+        "v는 beta_1이 아니라 beta_2로 평균합니다: v = beta_2*v + (1-beta_2)*grad**2."),
+    "momentum_is_nesterov": T(
+        "This is Nesterov momentum: you move by momentum*new_velocity - lr*grad (a look-ahead). "
+        "Plain SGD momentum moves by the new velocity itself: velocity = momentum*velocity - "
+        "lr*grad, then param + velocity.",
+        "이것은 네스테로프 모멘텀입니다: momentum*new_velocity - lr*grad만큼(앞을 내다보며) "
+        "움직였습니다. 일반 SGD 모멘텀은 새 속도 자체만큼 움직입니다: velocity = momentum*velocity "
+        "- lr*grad, 그리고 param + velocity."),
+    "nesterov_fixed_lr_in_step": T(
+        "Your velocity uses learning_rate, but the parameter step uses a fixed number instead "
+        "(0.01, the default?): Keras moves by momentum*new_velocity - learning_rate*grad.",
+        "속도에는 learning_rate를 썼지만 파라미터 스텝에는 고정된 숫자(기본값 0.01?)를 썼습니다. "
+        "Keras는 momentum*new_velocity - learning_rate*grad만큼 움직입니다."),
+    "nesterov_fixed_lr_in_velocity": T(
+        "Your parameter step uses learning_rate, but the velocity uses a fixed number instead "
+        "(0.01, the default?): velocity = momentum*velocity - learning_rate*grad.",
+        "파라미터 스텝에는 learning_rate를 썼지만 속도에는 고정된 숫자(기본값 0.01?)를 썼습니다: "
+        "velocity = momentum*velocity - learning_rate*grad."),
+    "adamw_decay_uses_grad": T(
+        "Your decay subtracts learning_rate*weight_decay*grad: the decay shrinks the parameter "
+        "itself, param -= learning_rate*weight_decay*param, before the Adam step.",
+        "감쇠로 learning_rate*weight_decay*grad를 뺐습니다. 감쇠는 파라미터 자체를 줄입니다: Adam "
+        "스텝 전에 param -= learning_rate*weight_decay*param."),
+    "adamw_fixed_lr_in_step": T(
+        "Your weight decay uses learning_rate, but your Adam step uses a fixed number instead "
+        "(0.001, the default?): the step is alpha * m / (sqrt(v) + epsilon) with alpha = "
+        "learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t).",
+        "가중치 감쇠에는 learning_rate를 썼지만 Adam 스텝에는 고정된 숫자(기본값 0.001?)를 "
+        "썼습니다: 스텝은 alpha * m / (sqrt(v) + epsilon)이고 alpha = learning_rate * sqrt(1 - "
+        "beta_2**t) / (1 - beta_1**t)입니다."),
+    "adamw_fixed_lr_in_decay": T(
+        "Your Adam step uses learning_rate, but the weight decay uses a fixed number instead "
+        "(0.001, the default?): param -= learning_rate*weight_decay*param.",
+        "Adam 스텝에는 learning_rate를 썼지만 가중치 감쇠에는 고정된 숫자(기본값 0.001?)를 "
+        "썼습니다: param -= learning_rate*weight_decay*param."),
 }
 
 #: Parts (other than momentum, which has momentum_plain_sgd) with a "plain SGD" mistake:
@@ -155,31 +289,53 @@ PLAIN_SGD = ("nesterov", "adagrad", "rmsprop", "adam", "adamw")
 TRIVIAL_KINDS = ("returns_inputs", "returns_zeros", "param_times_zero", "param_not_updated",
                  "state_not_updated")
 #: What each part's state is called in the hints of its trivial variants.
-_STATE_WORDS = {"momentum": "velocity", "nesterov": "velocity", "adagrad": "accumulator",
-                "rmsprop": "velocity", "adam": "m and v", "adamw": "m and v"}
+_STATE_WORDS = {"momentum": T("velocity", "속도(velocity)"),
+                "nesterov": T("velocity", "속도(velocity)"),
+                "adagrad": T("accumulator", "누적값(accumulator)"),
+                "rmsprop": T("velocity", "속도(velocity)"),
+                "adam": T("m and v", "m과 v"), "adamw": T("m and v", "m과 v")}
+#: The optimizer's name in the Korean "plain SGD" hints (the English uses the part's title).
+_NAMES_KO = {"nesterov": "네스테로프 모멘텀", "adagrad": "Adagrad", "rmsprop": "RMSprop",
+             "adam": "Adam", "adamw": "AdamW"}
 TRIVIAL_HINTS = {
-    "returns_inputs": "Your function returns its inputs unchanged: the parameter never moves and "
-                      "the {state} never changes. Return the NEW parameter and {state}.",
-    "returns_zeros": "Your function returns zeros: return the updated parameter and {state}, not "
-                     "arrays of zeros.",
-    "param_times_zero": "The parameter you return is all zeros (param * 0?): return the parameter "
-                        "after the step.",
-    "param_not_updated": "You return the parameter unchanged: your {state} is updated, but the "
-                         "step is never applied to the parameter.",
-    "state_not_updated": "You return the old {state}: the next step must see the updated "
-                         "{state} (your parameter step itself is right).",
+    "returns_inputs": T(
+        "Your function returns its inputs unchanged: the parameter never moves and the {state} "
+        "never changes. Return the NEW parameter and {state}.",
+        "입력을 그대로 반환합니다: 파라미터가 전혀 움직이지 않고 {state}도 바뀌지 않습니다. 새 "
+        "파라미터와 새 {state}를 반환하세요."),
+    "returns_zeros": T(
+        "Your function returns zeros: return the updated parameter and {state}, not arrays of "
+        "zeros.",
+        "0으로 채운 배열을 반환합니다: 0이 아니라 갱신한 파라미터와 {state}를 반환하세요."),
+    "param_times_zero": T(
+        "The parameter you return is all zeros (param * 0?): return the parameter after the "
+        "step.",
+        "반환한 파라미터가 모두 0입니다(param * 0?): 스텝을 적용한 파라미터를 반환하세요."),
+    "param_not_updated": T(
+        "You return the parameter unchanged: your {state} is updated, but the step is never "
+        "applied to the parameter.",
+        "파라미터를 그대로 반환합니다: {state}는 갱신했지만 스텝을 파라미터에 적용하지 "
+        "않았습니다."),
+    "state_not_updated": T(
+        "You return the old {state}: the next step must see the updated {state} (your parameter "
+        "step itself is right).",
+        "예전 {state}를 그대로 반환합니다: 다음 스텝은 갱신된 {state}를 받아야 합니다(파라미터 "
+        "스텝 자체는 맞습니다)."),
 }
 
 
 for _pid, _word in _STATE_WORDS.items():
     for _kind, _text in TRIVIAL_HINTS.items():
-        HINTS[f"{_pid}_{_kind}"] = _text.format(state=_word)
+        HINTS[f"{_pid}_{_kind}"] = T(_text.format(state=_word), _text.ko.format(state=_word.ko))
 for _pid in PLAIN_SGD:
-    HINTS[f"{_pid}_plain_sgd"] = (
+    HINTS[f"{_pid}_plain_sgd"] = T(
         f"This is plain SGD: your parameter moves by -learning_rate*grad and your "
         f"{_STATE_WORDS[_pid]} {'are' if _pid in ('adam', 'adamw') else 'is'} returned "
         f"unchanged. {TITLES[_pid]} updates the {_STATE_WORDS[_pid]} first and moves the "
-        "parameter using {them}.".replace("{them}", "them" if _pid in ("adam", "adamw") else "it"))
+        "parameter using {them}.".replace("{them}", "them" if _pid in ("adam", "adamw") else "it"),
+        f"이것은 일반 SGD입니다: 파라미터를 -learning_rate*grad만큼 움직이고 "
+        f"{_STATE_WORDS[_pid].ko}는 그대로 돌려줍니다. {_NAMES_KO[_pid]}은(는) "
+        f"{_STATE_WORDS[_pid].ko}를 먼저 갱신하고 그것으로 파라미터를 움직입니다.")
 
 
 # -- properties (no reference needed) ---------------------------------------------------
@@ -456,15 +612,19 @@ def _reference_checks(part_id):
     spec = SPECS[part_id]
     note = EPS_NOTE.get(part_id, "")
     return [
-        Check(f"matches Keras {LECTURE[part_id]} (the lecture's example)",
+        Check(LECTURE[part_id],
               reference_check(spec, tag="lecture", textbook_note=note), weight=3, hints=HINTS),
-        Check("matches Keras with its default hyper-parameters",
+        Check(T("matches Keras with its default hyper-parameters",
+                "기본 하이퍼파라미터에서 Keras와 같은 결과"),
               reference_check(spec, tag="defaults", textbook_note=note), weight=1, hints=HINTS),
-        Check("matches Keras on float32 inputs of many shapes and hyper-parameters",
+        Check(T("matches Keras on float32 inputs of many shapes and hyper-parameters",
+                "여러 가지 모양과 하이퍼파라미터의 float32 입력에서 Keras와 같은 결과"),
               reference_check(spec, tag="float32", textbook_note=note), weight=2, hints=HINTS),
-        Check("matches Keras on float64 inputs",
+        Check(T("matches Keras on float64 inputs",
+                "float64 입력에서 Keras와 같은 결과"),
               reference_check(spec, tag="float64", textbook_note=note), weight=2, hints=HINTS),
-        Check("matches Keras on the hidden cases",
+        Check(T("matches Keras on the hidden cases",
+                "숨겨진 테스트 케이스에서 Keras와 같은 결과"),
               reference_check(spec, hidden=True, textbook_note=note), weight=2, hidden=True,
               hints=HINTS),
     ]
@@ -472,17 +632,23 @@ def _reference_checks(part_id):
 
 def _properties(part_id):
     if part_id in ("momentum", "nesterov"):
-        return [Check("momentum=0 is plain SGD", momentum_zero_is_sgd(part_id), weight=1, hints=HINTS),
-                Check("with a zero gradient the parameter coasts on its velocity", coasting(part_id),
-                      weight=1, hints=HINTS)]
-    props = [Check("the first step does not depend on the gradient's scale",
+        return [Check(T("momentum=0 is plain SGD",
+                        "momentum=0이면 일반 SGD와 같음"),
+                      momentum_zero_is_sgd(part_id), weight=1, hints=HINTS),
+                Check(T("with a zero gradient the parameter coasts on its velocity",
+                        "그래디언트가 0이면 파라미터가 속도(velocity)만으로 관성 이동함"),
+                      coasting(part_id), weight=1, hints=HINTS)]
+    props = [Check(T("the first step does not depend on the gradient's scale",
+                     "첫 스텝의 크기가 그래디언트의 스케일에 좌우되지 않음"),
                    scale_invariance(part_id), weight=1, hints=HINTS)]
     if part_id in ("adam", "adamw"):
-        props.append(Check("the first step moves each coordinate by about learning_rate",
+        props.append(Check(T("the first step moves each coordinate by about learning_rate",
+                             "첫 스텝에서 각 좌표가 약 learning_rate만큼 이동함"),
                            first_step_is_lr(part_id), weight=1, hints=HINTS))
     if part_id == "adamw":
-        props.append(Check("weight decay is decoupled from the gradient", decay_is_decoupled(),
-                           weight=1, hints=HINTS))
+        props.append(Check(T("weight decay is decoupled from the gradient",
+                             "가중치 감쇠가 그래디언트와 분리되어(decoupled) 적용됨"),
+                           decay_is_decoupled(), weight=1, hints=HINTS))
     return props
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from grader.declaration import Check, Part, Probe
+from grader.declaration import Check, Part, Probe, T
 from grader.checking import as_array, call_text, example, failed_call, fmt, mismatch, run_property
 from grader.errors import Failure
 from grader.sandbox.runner import CallFailed
@@ -38,64 +38,120 @@ DIAG_RTOL, DIAG_ATOL = 1e-4, 1e-9
 ULPS = 2
 
 HINTS = {
-    "l2_with_half": "Keras's L2 has no 1/2: penalty = l2 * sum(w**2), so L2(0.5)([1, 2]) = 2.5. "
-                    "(The 1/2 of some textbooks only exists to make the gradient l2*w.)",
-    "l2_grad_missing_factor_2": "The derivative of l2 * w**2 is 2 * l2 * w: Keras's penalty has "
-                                "no 1/2, so the factor 2 stays in the gradient.",
-    "l1_grad_sign_wrong_at_zero": "At w = 0 the gradient TensorFlow uses for |w| is 0 "
-                                  "(sign(0) = 0); yours is +-l1 there. np.sign does it right.",
-    "l1_grad_nan_at_zero": "w / |w| is 0/0 = NaN at w = 0, and weights that are exactly 0 are "
-                           "common (that is what L1 produces); the gradient there is 0: "
-                           "use np.sign(w).",
-    "l1_penalty_squares": "L1 sums absolute values, l1 * sum(|w|); summing squares is L2.",
-    "l1_penalty_mean": "Keras SUMS over every weight, l1 * sum(|w|), it does not average: the "
-                       "penalty grows with the layer's size.",
-    "l2_penalty_norm": "Keras's L2 penalty is l2 * sum(w**2), the SQUARED norm: no square "
-                       "root (L2(0.5)([1, 2]) = 2.5, not 0.5*sqrt(5)).",
-    "l1_penalty_not_summed": "The penalty is ONE number: l1 * sum(|w|) over every weight; "
-                             "yours returns l1 * |w| entry by entry (sum it).",
-    "l2_penalty_not_summed": "The penalty is ONE number: l2 * sum(w**2) over every weight; "
-                             "yours returns l2 * w**2 entry by entry (sum it).",
-    "dropout_mask_meaning_inverted": "In the mask True means KEPT: out = where(mask, "
-                                     "x / (1 - rate), 0). You zero the entries the mask keeps "
-                                     "and keep the ones it drops.",
-    "dropout_masked_at_inference": "At inference (training=False, the default) Dropout does "
-                                   "nothing and returns x: no entry is dropped, the mask is "
-                                   "only used in training.",
-    "dropout_inference_multiplies_keep_prob": "At inference (training=False, the default) Keras "
-                                              "returns x itself: with inverted dropout the "
-                                              "1/(1-rate) scaling in training already keeps the "
-                                              "expectation, so there is no x*(1 - rate) at "
-                                              "inference.",
-    "dropout_divides_by_rate": "The kept entries are divided by the KEEP probability 1 - rate, "
-                               "not by rate: out = where(mask, x / (1 - rate), 0).",
-    "dropout_not_inverted": "Keras uses inverted dropout: during training the kept entries are "
-                            "multiplied by 1/(1-rate), so the expected output equals x and "
-                            "inference needs no change.",
-    "dropout_scaled_at_inference": "At inference (training=False, the default) Dropout does "
-                                   "nothing and returns x: the 1/(1-rate) scaling during training "
-                                   "already keeps the expectation.",
-    "dropout_multiplies_keep_prob": "Inverted dropout DIVIDES the kept entries by the keep "
-                                    "probability 1 - rate (x / (1 - rate)); multiplying by "
-                                    "1 - rate shrinks them instead of scaling them up.",
-    "dropout_rate_one_nan": "With rate = 1 every entry is dropped and 1/(1-rate) divides by zero; "
-                            "Keras returns zeros when rate == 1.",
-    "dropout_mask_keeps_rate": "rate is the probability of DROPPING an entry: each entry is kept "
-                               "(True) with probability 1 - rate.",
-    "dropout_mask_ignores_rng": "Draw the mask from the generator you are given (e.g. "
-                                "rng.random(shape) >= rate), not from np.random or a new "
-                                "generator: the same seed must give the same mask.",
-    "dropout_mask_float": "The mask must be a bool array (True = kept), e.g. "
-                          "rng.random(shape) >= rate.",
+    "l2_with_half": T(
+        "Keras's L2 has no 1/2: penalty = l2 * sum(w**2), so L2(0.5)([1, 2]) = 2.5. (The 1/2 of "
+        "some textbooks only exists to make the gradient l2*w.)",
+        "Keras의 L2에는 1/2이 없습니다: penalty = l2 * sum(w**2)이므로 L2(0.5)([1, 2]) = "
+        "2.5입니다. (일부 교재의 1/2은 그래디언트를 l2*w로 만들려고 붙인 것입니다.)"),
+    "l2_grad_missing_factor_2": T(
+        "The derivative of l2 * w**2 is 2 * l2 * w: Keras's penalty has no 1/2, so the factor 2 "
+        "stays in the gradient.",
+        "l2 * w**2의 도함수는 2 * l2 * w입니다. Keras의 페널티에는 1/2이 없으므로 그래디언트에 2가 "
+        "남습니다."),
+    "l1_grad_sign_wrong_at_zero": T(
+        "At w = 0 the gradient TensorFlow uses for |w| is 0 (sign(0) = 0); yours is +-l1 there. "
+        "np.sign does it right.",
+        "w = 0에서 TensorFlow가 쓰는 |w|의 그래디언트는 0입니다(sign(0) = 0). 여기서는 ±l1이 "
+        "나왔습니다. np.sign을 쓰면 맞게 나옵니다."),
+    "l1_grad_nan_at_zero": T(
+        "w / |w| is 0/0 = NaN at w = 0, and weights that are exactly 0 are common (that is what L1 "
+        "produces); the gradient there is 0: use np.sign(w).",
+        "w = 0에서 w / |w|는 0/0 = NaN인데, 정확히 0인 가중치는 흔합니다(L1이 바로 그런 가중치를 "
+        "만듭니다). 그 점의 그래디언트는 0입니다: np.sign(w)를 쓰세요."),
+    "l1_penalty_squares": T(
+        "L1 sums absolute values, l1 * sum(|w|); summing squares is L2.",
+        "L1은 절댓값의 합 l1 * sum(|w|)입니다. 제곱의 합은 L2입니다."),
+    "l1_penalty_mean": T(
+        "Keras SUMS over every weight, l1 * sum(|w|), it does not average: the penalty grows with "
+        "the layer's size.",
+        "Keras는 평균이 아니라 모든 가중치에 대해 합을 냅니다(l1 * sum(|w|)). 그래서 페널티는 층의 "
+        "크기에 따라 커집니다."),
+    "l2_penalty_norm": T(
+        "Keras's L2 penalty is l2 * sum(w**2), the SQUARED norm: no square root (L2(0.5)([1, 2]) = "
+        "2.5, not 0.5*sqrt(5)).",
+        "Keras의 L2 페널티는 l2 * sum(w**2), 즉 '제곱한' 노름입니다. 제곱근은 없습니다(L2(0.5)([1, "
+        "2]) = 2.5이지 0.5*sqrt(5)가 아닙니다)."),
+    "l1_penalty_not_summed": T(
+        "The penalty is ONE number: l1 * sum(|w|) over every weight; yours returns l1 * |w| entry "
+        "by entry (sum it).",
+        "페널티는 숫자 '하나'입니다: 모든 가중치에 대한 l1 * sum(|w|). 지금은 원소마다 l1 * |w|를 "
+        "반환합니다(합을 구하세요)."),
+    "l2_penalty_not_summed": T(
+        "The penalty is ONE number: l2 * sum(w**2) over every weight; yours returns l2 * w**2 "
+        "entry by entry (sum it).",
+        "페널티는 숫자 '하나'입니다: 모든 가중치에 대한 l2 * sum(w**2). 지금은 원소마다 l2 * "
+        "w**2를 반환합니다(합을 구하세요)."),
+    "dropout_mask_meaning_inverted": T(
+        "In the mask True means KEPT: out = where(mask, x / (1 - rate), 0). You zero the entries "
+        "the mask keeps and keep the ones it drops.",
+        "마스크에서 True는 '남기는' 원소입니다: out = where(mask, x / (1 - rate), 0). 지금은 "
+        "마스크가 남기는 원소를 0으로 만들고 버리는 원소를 남깁니다."),
+    "dropout_masked_at_inference": T(
+        "At inference (training=False, the default) Dropout does nothing and returns x: no entry "
+        "is dropped, the mask is only used in training.",
+        "추론 시(training=False, 기본값) Dropout은 아무것도 하지 않고 x를 반환합니다: 어떤 원소도 "
+        "버리지 않으며, 마스크는 학습 중에만 씁니다."),
+    "dropout_inference_multiplies_keep_prob": T(
+        "At inference (training=False, the default) Keras returns x itself: with inverted dropout "
+        "the 1/(1-rate) scaling in training already keeps the expectation, so there is no x*(1 - "
+        "rate) at inference.",
+        "추론 시(training=False, 기본값) Keras는 x 그대로를 반환합니다: inverted 드롭아웃에서는 "
+        "학습 중의 1/(1-rate) 스케일링이 이미 기댓값을 유지하므로, 추론 시 x*(1 - rate)는 "
+        "없습니다."),
+    "dropout_divides_by_rate": T(
+        "The kept entries are divided by the KEEP probability 1 - rate, not by rate: out = "
+        "where(mask, x / (1 - rate), 0).",
+        "남은 원소는 rate가 아니라 남길 확률 1 - rate로 나눕니다: out = where(mask, x / (1 - "
+        "rate), 0)."),
+    "dropout_not_inverted": T(
+        "Keras uses inverted dropout: during training the kept entries are multiplied by "
+        "1/(1-rate), so the expected output equals x and inference needs no change.",
+        "Keras는 inverted 드롭아웃을 씁니다. 학습 중에 남은 원소에 1/(1-rate)를 곱해 출력의 "
+        "기댓값을 x와 같게 하므로, 추론 때는 아무것도 바꿀 필요가 없습니다."),
+    "dropout_scaled_at_inference": T(
+        "At inference (training=False, the default) Dropout does nothing and returns x: the "
+        "1/(1-rate) scaling during training already keeps the expectation.",
+        "추론 모드(training=False, 기본값)에서 Dropout은 아무 일도 하지 않고 x를 그대로 "
+        "돌려줍니다. 학습 중의 1/(1-rate) 스케일링이 이미 기댓값을 맞춰 줍니다."),
+    "dropout_multiplies_keep_prob": T(
+        "Inverted dropout DIVIDES the kept entries by the keep probability 1 - rate (x / (1 - "
+        "rate)); multiplying by 1 - rate shrinks them instead of scaling them up.",
+        "inverted 드롭아웃은 남은 원소를 남길 확률 1 - rate로 '나눕니다'(x / (1 - rate)). 1 - "
+        "rate를 곱하면 값을 키우는 대신 줄이게 됩니다."),
+    "dropout_rate_one_nan": T(
+        "With rate = 1 every entry is dropped and 1/(1-rate) divides by zero; Keras returns zeros "
+        "when rate == 1.",
+        "rate = 1이면 모든 원소가 드롭되고 1/(1-rate)는 0으로 나누기가 됩니다. Keras는 rate == 1일 "
+        "때 0을 반환합니다."),
+    "dropout_mask_keeps_rate": T(
+        "rate is the probability of DROPPING an entry: each entry is kept (True) with probability "
+        "1 - rate.",
+        "rate는 원소를 '버릴' 확률입니다. 각 원소는 확률 1 - rate로 남습니다(True)."),
+    "dropout_mask_ignores_rng": T(
+        "Draw the mask from the generator you are given (e.g. rng.random(shape) >= rate), not from "
+        "np.random or a new generator: the same seed must give the same mask.",
+        "마스크는 주어진 생성기 rng에서 뽑으세요(예: rng.random(shape) >= rate). np.random이나 새 "
+        "생성기를 쓰면 안 됩니다: 시드가 같으면 마스크도 같아야 합니다."),
+    "dropout_mask_float": T(
+        "The mask must be a bool array (True = kept), e.g. rng.random(shape) >= rate.",
+        "마스크는 bool 배열이어야 합니다(True = 남김). 예: rng.random(shape) >= rate."),
 }
 
-NONFINITE_NOTE = ("Where x is inf or NaN, Keras's dropped entries are exactly 0 (it selects, "
-                  "where(mask, x*scale, 0)); yours are not (x * mask gives 0*inf = NaN). Inputs "
-                  "are finite in this course, so this costs nothing.")
+NONFINITE_NOTE = T(
+    "Where x is inf or NaN, Keras's dropped entries are exactly 0 (it selects, "
+    "where(mask, x*scale, 0)); yours are not (x * mask gives 0*inf = NaN). Inputs "
+    "are finite in this course, so this costs nothing.",
+    "x가 inf나 NaN인 위치에서 Keras의 드롭된 값은 정확히 0입니다(where(mask, x*scale, 0)으로 "
+    "선택합니다). 여기서는 그렇지 않습니다(x * mask는 0*inf = NaN). 이 과목의 입력은 "
+    "유한하므로 감점은 없습니다.")
 
-SGD_NOTE = ("For plain SGD, adding the L2 gradient is exactly weight decay with weight_decay = "
-            "2*l2. For Adam it is not: the L2 gradient is divided by sqrt(v) like the rest of the "
-            "gradient, which is why AdamW decouples the decay.")
+SGD_NOTE = T(
+    "For plain SGD, adding the L2 gradient is exactly weight decay with weight_decay = "
+    "2*l2. For Adam it is not: the L2 gradient is divided by sqrt(v) like the rest of the "
+    "gradient, which is why AdamW decouples the decay.",
+    "일반 SGD에서는 L2 그래디언트를 더하는 것이 weight_decay = 2*l2인 가중치 감쇠와 정확히 "
+    "같습니다. Adam에서는 다릅니다. L2 그래디언트도 나머지 그래디언트처럼 sqrt(v)로 나뉘기 "
+    "때문이고, 그래서 AdamW가 감쇠를 분리합니다.")
 
 
 # -- validation of returned values -------------------------------------------------------------
@@ -807,45 +863,66 @@ def _l1l2_checks():
         # One check per function (every recorded case: the lecture's L1(1.0)/L2(0.5),
         # the default 0.01, float32 weights with exact zeros, float64), so that one wrong
         # function costs its share only.
-        Check("l1_penalty matches Keras's L1 (the lecture's L1(1.0), the default 0.01, "
-              "float32 and float64)", l1l2_reference(names=("l1_penalty",)), weight=1.5, hints=HINTS),
-        Check("l1_grad matches TensorFlow's gradient of L1 (0 where a weight is exactly 0)",
+        Check(T("l1_penalty matches Keras's L1 (the lecture's L1(1.0), the default 0.01, "
+                "float32 and float64)",
+                "l1_penalty가 Keras의 L1과 같은 결과 (강의의 L1(1.0), 기본값 0.01, float32와 "
+                "float64)"),
+              l1l2_reference(names=("l1_penalty",)), weight=1.5, hints=HINTS),
+        Check(T("l1_grad matches TensorFlow's gradient of L1 (0 where a weight is exactly 0)",
+                "l1_grad가 TensorFlow의 L1 그래디언트와 같은 결과 (가중치가 정확히 0인 곳에서는 "
+                "0)"),
               l1l2_reference(names=("l1_grad",)), weight=1.5, hints=HINTS),
-        Check("l2_penalty matches Keras's L2 (the lecture's L2(0.5)([1, 2]) = 2.5: no 1/2)",
+        Check(T("l2_penalty matches Keras's L2 (the lecture's L2(0.5)([1, 2]) = 2.5: no 1/2)",
+                "l2_penalty가 Keras의 L2와 같은 결과 (강의의 L2(0.5)([1, 2]) = 2.5: 1/2 없음)"),
               l1l2_reference(names=("l2_penalty",)), weight=1.5, hints=HINTS),
-        Check("l2_grad matches TensorFlow's gradient of L2 (2*l2*w)",
+        Check(T("l2_grad matches TensorFlow's gradient of L2 (2*l2*w)",
+                "l2_grad가 TensorFlow의 L2 그래디언트와 같은 결과 (2*l2*w)"),
               l1l2_reference(names=("l2_grad",)), weight=1.5, hints=HINTS),
-        Check("matches Keras on the hidden cases", l1l2_reference(hidden=True), weight=2,
-              hidden=True, hints=HINTS),
-        Check("penalties are never negative and scale as |c| (L1) and c**2 (L2)",
+        Check(T("matches Keras on the hidden cases",
+                "숨겨진 테스트 케이스에서 Keras와 같은 결과"),
+              l1l2_reference(hidden=True), weight=2, hidden=True, hints=HINTS),
+        Check(T("penalties are never negative and scale as |c| (L1) and c**2 (L2)",
+                "페널티는 음수가 아니고, 가중치를 c배 하면 |c|배(L1), c**2배(L2)가 됨"),
               penalty_properties(), weight=1, hints=HINTS),
-        Check("each gradient agrees with finite differences of its penalty",
+        Check(T("each gradient agrees with finite differences of its penalty",
+                "각 그래디언트가 페널티의 유한 차분 근사와 일치함"),
               gradients_match_finite_differences(), weight=1, hints=HINTS),
-        Check("with SGD, adding l2_grad is weight decay with weight_decay = 2*l2",
+        Check(T("with SGD, adding l2_grad is weight decay with weight_decay = 2*l2",
+                "SGD에서 l2_grad를 더하는 것은 weight_decay = 2*l2인 가중치 감쇠와 같음"),
               sgd_l2_is_weight_decay(), weight=1, hints=HINTS),
     )
 
 
 def _dropout_checks():
     return (
-        Check("matches Keras's Dropout(0.5) and Dropout(0.2) in training, given Keras's mask "
-              "(the lecture's example)", dropout_reference(tag="lecture", note_nonfinite=True),
-              weight=3, hints=HINTS),
-        Check("matches Keras on float32 inputs of many shapes and rates",
+        Check(T("matches Keras's Dropout(0.5) and Dropout(0.2) in training, given Keras's mask "
+                "(the lecture's example)",
+                "Keras의 마스크가 주어졌을 때 학습 모드의 Dropout(0.5), Dropout(0.2)와 같은 결과 "
+                "(강의 예제)"),
+              dropout_reference(tag="lecture", note_nonfinite=True), weight=3, hints=HINTS),
+        Check(T("matches Keras on float32 inputs of many shapes and rates",
+                "여러 가지 모양과 rate의 float32 입력에서 Keras와 같은 결과"),
               dropout_reference(tag="float32"), weight=3, hints=HINTS),
-        Check("matches Keras on float64 inputs", dropout_reference(tag="float64"), weight=1,
-              hints=HINTS),
-        Check("matches Keras on the hidden cases", dropout_reference(hidden=True), weight=2,
-              hidden=True, hints=HINTS),
-        Check("training=False (the default) returns x unchanged", inference_is_identity(),
-              weight=2, hints=HINTS),
-        Check("in training, rate=0 returns x and rate=1 returns zeros", edge_rates(), weight=1,
-              hints=HINTS),
-        Check("dropout_mask returns a bool array of the given shape, the same for the same seed",
+        Check(T("matches Keras on float64 inputs",
+                "float64 입력에서 Keras와 같은 결과"),
+              dropout_reference(tag="float64"), weight=1, hints=HINTS),
+        Check(T("matches Keras on the hidden cases",
+                "숨겨진 테스트 케이스에서 Keras와 같은 결과"),
+              dropout_reference(hidden=True), weight=2, hidden=True, hints=HINTS),
+        Check(T("training=False (the default) returns x unchanged",
+                "training=False(기본값)이면 x를 그대로 반환함"),
+              inference_is_identity(), weight=2, hints=HINTS),
+        Check(T("in training, rate=0 returns x and rate=1 returns zeros",
+                "학습 모드에서 rate=0이면 x를, rate=1이면 0을 반환함"),
+              edge_rates(), weight=1, hints=HINTS),
+        Check(T("dropout_mask returns a bool array of the given shape, the same for the same seed",
+                "dropout_mask는 주어진 모양의 bool 배열을 반환하고, 시드가 같으면 마스크도 같음"),
               mask_format_and_seed, weight=1, hints=HINTS),
-        Check("dropout_mask keeps about 1 - rate of the entries", mask_keep_fraction, weight=2,
-              hints=HINTS),
-        Check("averaged over many masks, dropout's output is x (inverted scaling)",
+        Check(T("dropout_mask keeps about 1 - rate of the entries",
+                "dropout_mask는 원소의 약 1 - rate 비율을 남김"),
+              mask_keep_fraction, weight=2, hints=HINTS),
+        Check(T("averaged over many masks, dropout's output is x (inverted scaling)",
+                "여러 마스크에 걸쳐 평균을 내면 dropout의 출력이 x가 됨 (inverted 스케일링)"),
               expectation_is_kept, weight=1, hints=HINTS),
     )
 
@@ -868,8 +945,9 @@ DROPOUT_PROBES = (Probe(fn="dropout", args=(_PROBE_X,),
 
 def parts() -> list[Part]:
     return [
-        Part(id="l1_l2", title="L1 and L2 weight penalties", module="regularization",
-             names=L1L2_NAMES, points=8, checks=_l1l2_checks(), probes=L1L2_PROBES),
-        Part(id="dropout", title="Dropout", module="regularization", names=DROPOUT_NAMES,
-             points=10, checks=_dropout_checks(), probes=DROPOUT_PROBES),
+        Part(id="l1_l2", title=T("L1 and L2 weight penalties", "L1, L2 가중치 페널티"),
+             module="regularization", names=L1L2_NAMES, points=8, checks=_l1l2_checks(),
+             probes=L1L2_PROBES),
+        Part(id="dropout", title=T("Dropout", "드롭아웃"), module="regularization",
+             names=DROPOUT_NAMES, points=10, checks=_dropout_checks(), probes=DROPOUT_PROBES),
     ]
