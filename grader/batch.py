@@ -24,11 +24,20 @@ import zipfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .declaration import Assignment
+from .assignments import ref_of
 from .checking import Settings
+from .declaration import Assignment
 from .engine import grade
 from .errors import UsageError
-from .gradebook import Gradebook, checks_version, content_hash, result_from_dict, result_to_dict
+from .fileio import atomic_write
+from .gradebook import (
+    Gradebook,
+    checks_version,
+    content_hash,
+    result_from_dict,
+    result_to_dict,
+    selection,
+)
 from .loading import MAX_DEPTH, submission_name
 from .report import to_gradescope, to_markdown
 from .results import PartResult, SubmissionResult, cap, safe_text
@@ -202,8 +211,9 @@ def scan(folder: Path, exclude: Path | None = None) -> list[Submission]:
 _READY = False
 
 
-def _prepare(ignore_sigint: bool = False, replay: bool = True) -> None:
-    """Once per grading process: load the assignment, share one sandbox box across its
+def _prepare(ignore_sigint: bool = False, replay: bool = True, assignment: str | None = None) -> None:
+    """Once per grading process: load the assignment (``assignment``: what
+    :func:`grader.assignments.get` takes; default: the first registered one), share one sandbox box across its
     submissions where that is supported (:mod:`grader.sandbox.shared_box`) and
     (``replay``) pipeline the requests of each check across submissions
     (:mod:`grader.pipelining`)."""
@@ -219,7 +229,7 @@ def _prepare(ignore_sigint: bool = False, replay: bool = True) -> None:
         from .assignments import get
         from .sandbox import shared_box
 
-        get()
+        get(assignment)
         shared_box.share_boxes(True)
         if replay:
             pipelining.install()
@@ -259,8 +269,10 @@ class GradingFailed(Exception):
 
 def grade_job(job: dict) -> dict:
     """Grade one submission; plain data in, plain data out. Runs in a grading process
-    (or on a Dask worker): ``job`` holds ``name``, ``settings``, ``assignment`` and either
-    ``path`` (a shared file system) or ``payload`` = ``[file name, bytes]``."""
+    (or on a Dask worker): ``job`` holds ``name``, ``settings``, ``assignment`` (a registered
+    name, or the folder of an assignment package: see :func:`grader.assignments.ref_of`),
+    ``parts`` (None: all) and either ``path`` (a shared file system) or ``payload`` =
+    ``[file name, bytes]``."""
     import resource
     import shutil
 
@@ -268,8 +280,8 @@ def grade_job(job: dict) -> dict:
     from .assignments import get
 
     global _IN_JOB
-    _prepare(replay=job.get("replay", True))
-    assignment = get(job.get("assignment", "training"))
+    _prepare(replay=job.get("replay", True), assignment=job.get("assignment"))
+    assignment = get(job.get("assignment"))
     settings = Settings(**job.get("settings", {}))
     t0, cpu0 = time.perf_counter(), time.process_time()
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -284,7 +296,7 @@ def grade_job(job: dict) -> dict:
             path.write_bytes(data)
         else:
             path = Path(job["path"])
-        result = grade_one(path, assignment, settings, name=job["name"])
+        result = grade_one(path, assignment, settings, name=job["name"], parts=job.get("parts"))
     except GradingFailed as exc:
         return {"error": str(exc), "seconds": time.perf_counter() - t0}
     except _Stopped:
@@ -304,13 +316,13 @@ def grade_job(job: dict) -> dict:
 
 
 def grade_one(path: Path, assignment: Assignment, settings: Settings,
-              name: str | None = None) -> SubmissionResult:
-    """Grade one submission. An internal error of the grader is never a grade: it raises
+              name: str | None = None, parts=None) -> SubmissionResult:
+    """Grade one submission on ``parts`` (None: all) of the assignment. An internal error of the grader is never a grade: it raises
     :class:`GradingFailed` with one capped line for the instructor (the batch goes on,
     records nothing for this submission, and the next run tries it again)."""
     name = name or submission_name(Path(path))
     try:
-        return grade(path, assignment, hidden=True, settings=settings, name=name)
+        return grade(path, assignment, parts=parts, hidden=True, settings=settings, name=name)
     except Exception as exc:  # noqa: BLE001 - one submission must never stop the batch
         where = ""
         tb = exc.__traceback__
@@ -361,10 +373,11 @@ def _run_local(jobs: list[dict], workers: int, replay: bool = True):
     if method == "forkserver":  # forked from a server that has already imported the grader
         ctx.set_forkserver_preload(["grader.batch", "grader.engine", "grader.assignments"])
     todo = list(jobs)
+    assignment = todo[0]["assignment"] if todo else None  # (one batch, one assignment)
     for attempt in (1, 2):
         retry = []
         pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(todo))), mp_context=ctx,
-                                   initializer=_prepare, initargs=(True, replay))
+                                   initializer=_prepare, initargs=(True, replay, assignment))
         try:
             pending = {pool.submit(grade_job, job): job for job in todo}
             while pending:
@@ -422,16 +435,24 @@ def _reply(fut, job) -> dict:
 def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
                  settings: Settings | None = None, workers: int | None = None,
                  regrade: bool = False, dask=None, progress: Progress | None = None,
-                 replay: bool = True, plots: bool = False) -> BatchResult:
+                 replay: bool = True, plots: bool = False, parts=None) -> BatchResult:
     """Grade every submission in ``submissions`` that the gradebook in ``out`` does not
     already hold (all of them with ``regrade``), write ``grades.csv``, each submission's
     feedback and the class summary.
+
+    ``parts`` (part ids; None: all) grades only those parts: ``grades.csv`` then has their
+    columns only. A gradebook holds the grades of one assignment on one selection of
+    parts: grading another assignment, or other parts, into the same ``out`` is refused
+    (:class:`~grader.errors.UsageError`) rather than mixing them or overwriting the
+    files written from it.
 
     ``workers`` grading processes run in parallel (default: the machine's cores); with
     ``dask`` (a scheduler address or a ``distributed.Client``) the cluster grades instead.
     ``replay=False`` turns off the pipelining of requests across submissions (same
     scores, slower).
-    ``plots=True`` adds, to feedback.html, each failing optimizer's path next to Keras's.
+    ``plots=True`` adds, to feedback.html, the pictures the assignment draws of a failing part.
+    With ``dask``, an assignment loaded from a folder must be at the same path on the
+    cluster's machines.
     """
     from . import tmpdirs
 
@@ -442,12 +463,21 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
     progress = progress or Progress()
     out = Path(out)
     tmpdirs.sweep()  # what an interrupted (killed) run left in the temporary folder
+    selected = _selected(assignment, parts)
+    parts = list(selected) if selected != assignment.part_ids else None
+    shown = replace(assignment, parts=tuple(assignment.part(p) for p in selected))  # the columns
     subs = scan(Path(submissions), exclude=out)
     _check_writable(out)
-    version = checks_version(settings, assignment.name)
+    version = checks_version(settings, assignment, parts)
     t0 = time.perf_counter()
     book = Gradebook.in_folder(out)
     try:
+        held = book.bind(assignment.name, parts)
+        if held:
+            raise UsageError(
+                f"{safe_text(str(out))} holds the grades of {_scope(held)}; this run grades "
+                f"{_scope({'assignment': assignment.name, 'parts': parts})}: grade into another "
+                "--out (a gradebook never mixes assignments or selections of parts)")
         known = set() if regrade else book.known(version)
         groups: dict[str, list[Submission]] = {}
         for s in subs:
@@ -461,7 +491,8 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
             s = by_name[entry.name]
             write_submission(out, entry.result, folder=s.folder, original=s.original)
         jobs = [{"name": g[0].name, "path": str(g[0].path), "hash": h, "settings": asdict(settings),
-                 "assignment": assignment.name, "replay": replay} for h, g in due.items()]
+                 "assignment": ref_of(assignment), "parts": parts, "replay": replay}
+                for h, g in due.items()]
         progress.start(len(jobs), len(reused))
         graded: list[str] = []
         replies: list[dict] = []
@@ -475,7 +506,7 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
                     names = [s.name for s in group]
                     if "error" in reply:  # the grader failed, not the student: not recorded,
                         failed.append(f"{', '.join(names)}: {reply['error']}")  # tried again next run
-                        progress.advance(names, _broken(names[0], assignment, reply["error"]), 0.0)
+                        progress.advance(names, _broken(names[0], shown, reply["error"]), 0.0)
                         continue
                     result = result_from_dict(reply["result"], name=names[0])
                     book.record(job["hash"], version, result, names, seconds=reply.get("seconds"))
@@ -487,10 +518,10 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
                     progress.advance(names, result, reply.get("seconds", 0.0))
         except KeyboardInterrupt:
             progress.stop()
-            finish(out, book, version, subs, assignment)
+            finish(out, book, version, subs, shown)
             raise
         progress.stop()
-        results = finish(out, book, version, subs, assignment)
+        results = finish(out, book, version, subs, shown)
     finally:
         book.close()
     from .engine import NOTHING
@@ -509,7 +540,8 @@ def grade_folder(submissions: Path, out: Path, assignment: Assignment, *,
 
 
 def finish(out: Path, book: Gradebook, version: str, subs, assignment: Assignment):
-    """Rebuild ``grades.csv`` and the class summary from the gradebook."""
+    """Rebuild ``grades.csv`` and the class summary from the gradebook (``assignment``:
+    with the parts graded only)."""
     from .summary import write_summary
 
     current = {(s.name, s.content_hash) for s in subs}  # a resubmission not yet graded: absent
@@ -519,6 +551,20 @@ def finish(out: Path, book: Gradebook, version: str, subs, assignment: Assignmen
     atomic_write(out / "names.csv", names_csv(subs))
     write_summary(out, results, assignment)
     return results
+
+
+def _selected(assignment: Assignment, parts) -> tuple[str, ...]:
+    unknown = [p for p in (parts or ()) if p not in assignment.part_ids]
+    if unknown:
+        raise UsageError(f"unknown part {', '.join(map(safe_text, unknown))} of {assignment.name} "
+                         f"(parts: {', '.join(assignment.part_ids)})")
+    return selection(assignment, parts)
+
+
+def _scope(scope: dict) -> str:
+    parts = scope.get("parts")
+    return (f"assignment {scope['assignment']!r} "
+            + (f"(parts {', '.join(parts)})" if parts else "(all parts)"))
 
 
 def _check_writable(out: Path) -> None:
@@ -607,17 +653,3 @@ def csv_cell(value) -> str:
 def _fmt(x: float) -> str:
     x = round(float(x), 4)
     return str(int(x)) if x == int(x) else f"{x:g}"
-
-
-def atomic_write(path: Path, text: str | bytes, durable: bool = False) -> None:
-    """Write a whole file or nothing: a temporary file beside it, then a rename
-    (``durable``: flushed to disk first, so that even a power loss leaves the old or
-    the new file, never a part of one)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(text.encode("utf-8") if isinstance(text, str) else text)
-        if durable:
-            fh.flush()
-            os.fsync(fh.fileno())
-    os.replace(tmp, path)

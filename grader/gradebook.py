@@ -19,8 +19,8 @@ import contextlib
 import hashlib
 import json
 import os
-import stat
 import sqlite3
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS submissions (
     content_hash   TEXT NOT NULL,
     checks_version TEXT NOT NULL,
     updated_at     REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (      -- what this gradebook grades: 'assignment', 'parts'
+    key            TEXT PRIMARY KEY,
+    value          TEXT NOT NULL
 );
 """
 
@@ -145,33 +149,71 @@ def content_hash(path: Path, max_depth: int | None = None) -> str:
     return h.hexdigest()
 
 
-def checks_version(settings=None, assignment_name: str = "training") -> str:
-    """A hash of everything a score depends on: the grading code (the grader package
-    without the instructor-only ``authoring/`` and the presentation modules), the
-    recorded reference, hypothesis's version (it decides the generated examples) and
-    the settings."""
+def checks_version(settings=None, assignment=None, parts=None) -> str:
+    """A hash of everything a score depends on: the engine's grading code (the grader
+    package without its assignments, the instructor-only ``authoring/`` and the
+    presentation modules), the assignment's own package (its code and recorded
+    reference, without its ``authoring/``), hypothesis's and numpy's versions, the
+    settings, and which assignment and parts are graded (``assignment``: an
+    :class:`~grader.declaration.Assignment` or what :func:`grader.assignments.get`
+    takes; default: the first registered one; ``parts``: None for all of them).
+
+    Results graded for another assignment, or another selection of parts, are another
+    version: they are never reused."""
     from importlib.metadata import PackageNotFoundError, version
 
+    from .assignments import get
+
+    spec = get(assignment)
+    selected = selection(spec, parts)
     pkg = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    files = []
-    for p in pkg.rglob("*"):
-        rel = p.relative_to(pkg)
-        if not p.is_file() or rel.parts[0] in ("authoring", "__pycache__") or "__pycache__" in rel.parts:
-            continue
-        code = p.suffix == ".py" and not (len(rel.parts) == 1 and p.name in PRESENTATION)
-        if code or (p.suffix == ".json" and rel.parts[0] == "reference_data"):
-            files.append(p)
-    for p in sorted(files):
-        h.update(p.relative_to(pkg).as_posix().encode() + b"\0")
+    for label, p in sorted(_engine_files(pkg) + _assignment_files(spec)):
+        h.update(label.encode() + b"\0")
         h.update(hashlib.sha256(p.read_bytes()).digest())
     for dist in ("hypothesis", "numpy"):
         try:
             h.update(f"{dist}=={version(dist)}\0".encode())
         except PackageNotFoundError:  # pragma: no cover
             pass
-    h.update(assignment_name.encode() + b"\0" + repr(settings).encode())
+    h.update(spec.name.encode() + b"\0" + ",".join(selected).encode() + b"\0"
+             + repr(settings).encode())
     return h.hexdigest()[:16]
+
+
+def selection(assignment, parts=None) -> tuple[str, ...]:
+    """The part ids graded, in the order of the assignment's parts table (all: None)."""
+    wanted = set(parts or ())
+    return tuple(pid for pid in assignment.part_ids if not wanted or pid in wanted)
+
+
+def _engine_files(pkg: Path) -> list[tuple[str, Path]]:
+    files = []
+    for p in pkg.rglob("*"):
+        rel = p.relative_to(pkg)
+        if (not p.is_file() or rel.parts[0] in ("assignments", "authoring")
+                or "__pycache__" in rel.parts):
+            continue
+        code = p.suffix == ".py" and not (len(rel.parts) == 1 and p.name in PRESENTATION)
+        if code or (p.suffix == ".json" and rel.parts[0] == "reference_data"):
+            files.append((rel.as_posix(), p))
+    return files
+
+
+def _assignment_files(assignment) -> list[tuple[str, Path]]:
+    """The assignment package's code and recorded data (not its instructor-only tools)."""
+    files = []
+    if assignment.drivers is not None:
+        files.append((f"assignment:{assignment.name}:drivers", Path(assignment.drivers)))
+    if assignment.folder is None:
+        return files
+    folder = Path(assignment.folder).resolve()
+    for p in folder.rglob("*"):
+        rel = p.relative_to(folder)
+        if (p.is_file() and p.suffix in (".py", ".json") and rel.parts[0] != "authoring"
+                and "__pycache__" not in rel.parts):
+            files.append((f"assignment:{assignment.name}/{rel.as_posix()}", p))
+    return files
 
 
 # -- results as plain data -----------------------------------------------------------------
@@ -235,10 +277,27 @@ class Gradebook:
     def __exit__(self, *exc):
         self.close()
 
-    def lookup(self, content_hash: str, version: str) -> dict | None:
-        row = self.db.execute("SELECT result FROM results WHERE content_hash=? AND checks_version=?",
-                              (content_hash, version)).fetchone()
-        return json.loads(row[0]) if row else None
+    def scope(self) -> dict:
+        """What this gradebook grades, as recorded by :meth:`bind`: ``{"assignment": name,
+        "parts": [ids] or None for all}``; ``{}`` for a new (or an older) gradebook."""
+        rows = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('assignment', 'parts')"))
+        if "assignment" not in rows:
+            return {}
+        return {"assignment": rows["assignment"], "parts": json.loads(rows.get("parts", "null"))}
+
+    def bind(self, assignment: str, parts=None) -> dict:
+        """Record that this gradebook grades ``assignment`` on ``parts`` (None: all), unless
+        it already grades something else: then nothing is changed and what it grades is
+        returned (``{}`` when it is bound, or was already, to exactly this)."""
+        wanted = {"assignment": assignment, "parts": list(parts) if parts else None}
+        with self._transaction():
+            held = self.scope()
+            if held and held != wanted:
+                return held
+            if not held:
+                self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                    [("assignment", assignment), ("parts", json.dumps(wanted["parts"]))])
+        return {}
 
     def known(self, version: str) -> set[str]:
         """Content hashes already graded with this version of the checks."""

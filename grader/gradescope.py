@@ -6,6 +6,10 @@ it builds the image, and for every submission runs ``/autograder/run_autograder`
 with the student's files in ``/autograder/submission``; the results go to
 ``/autograder/results/results.json``. The root is ``$GRADER_AUTOGRADER_ROOT`` (or
 ``--root``) so that the same code runs on a simulated tree.
+
+A zip grades one assignment: it holds the engine and that assignment's package (with
+its hidden reference cases, without its ``authoring/``), and its ``run_autograder``
+names it.
 """
 
 from __future__ import annotations
@@ -52,12 +56,12 @@ rm -rf "$ROOT/venv"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Run by Gradescope for every submission: grades /autograder/submission and writes
-# /autograder/results/results.json (public and hidden checks).
-ROOT="${GRADER_AUTOGRADER_ROOT:-/autograder}"
+# Run by Gradescope for every submission: grades /autograder/submission on the
+# assignment {name} and writes /autograder/results/results.json (public and hidden checks).
+ROOT="${{GRADER_AUTOGRADER_ROOT:-/autograder}}"
 cd "$ROOT/source"
-if [ -x "$ROOT/venv/bin/python" ]; then PY="$ROOT/venv/bin/python"; else PY="${PYTHON:-python3}"; fi
-exec "$PY" -m grader gradescope-run --root "$ROOT"
+if [ -x "$ROOT/venv/bin/python" ]; then PY="$ROOT/venv/bin/python"; else PY="${{PYTHON:-python3}}"; fi
+exec "$PY" -m grader gradescope-run --assignment {name} --root "$ROOT"
 """
 
 #: Upper bounds: the next major version, which may change what the grader relies on.
@@ -78,22 +82,30 @@ def requirements() -> list[str]:
     return out
 
 
-def build_autograder(zip_path: Path) -> dict:
-    """Write the autograder zip: setup.sh, run_autograder, requirements.txt (see
-    :func:`requirements`) and the grader package with its hidden reference cases,
-    without ``authoring/``."""
-    from .release import copy_grader
+def build_autograder(zip_path: Path, assignment=None) -> dict:
+    """Write the autograder zip of ``assignment`` (an Assignment, a registered name or a
+    package's folder; default: the first registered one): setup.sh, run_autograder
+    (which grades that assignment), requirements.txt (see :func:`requirements`) and the
+    grader with that assignment's package only, with its hidden reference cases,
+    without any ``authoring/``."""
+    from .assignments import get
+    from .release import copy_grader, others_shipped
 
+    assignment = get(assignment)
     zip_path = Path(zip_path)
     if zip_path.suffix.lower() != ".zip":
         raise UsageError(f"{zip_path}: the autograder must be a .zip")
     reqs = requirements()
     with tempfile.TemporaryDirectory(prefix="grader-gs-") as tmp:
         src = Path(tmp)
-        copy_grader(src / "grader", hidden=True)
+        copy_grader(src / "grader", assignment, hidden=True)
+        others = others_shipped(src / "grader", assignment.name)
+        if others:  # pragma: no cover - copy_grader ships one package
+            raise UsageError("; ".join(others))
         (src / "requirements.txt").write_text("\n".join(reqs) + "\n", encoding="utf-8")
         (src / "setup.sh").write_text(SETUP_SH, encoding="utf-8")
-        (src / "run_autograder").write_text(RUN_AUTOGRADER, encoding="utf-8")
+        (src / "run_autograder").write_text(RUN_AUTOGRADER.format(name=assignment.name),
+                                            encoding="utf-8")
         files = sorted(p for p in src.rglob("*") if p.is_file())
         try:
             zip_path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,7 +121,7 @@ def build_autograder(zip_path: Path) -> dict:
             os.replace(part, zip_path)
         except OSError as exc:
             raise UsageError(f"cannot write {zip_path}: {exc.strerror or exc}") from None
-    return {"zip": zip_path, "files": len(files), "requirements": reqs}
+    return {"zip": zip_path, "files": len(files), "requirements": reqs, "assignment": assignment.name}
 
 
 # -- inside the container ------------------------------------------------------------------
@@ -134,10 +146,11 @@ def find_submission(folder: Path) -> Path:
     return folder  # a notebook, a nested folder, or nothing: the loader says what it found
 
 
-def run_autograder(root=None, *, settings=None) -> dict:
-    """Grade ``ROOT/submission`` on every check (public and hidden) and write
-    ``ROOT/results/results.json``; returns what was written. Never raises for a bad
-    submission: results.json always exists afterwards."""
+def run_autograder(root=None, *, settings=None, assignment=None) -> dict:
+    """Grade ``ROOT/submission`` on every check (public and hidden) of ``assignment``
+    (default: the zip's only one) and write ``ROOT/results/results.json``; returns what
+    was written. Never raises for a bad submission: results.json always exists
+    afterwards."""
     from .assignments import get
     from .engine import grade
     from .report import to_gradescope
@@ -147,7 +160,7 @@ def run_autograder(root=None, *, settings=None) -> dict:
     results_dir.mkdir(parents=True, exist_ok=True)
     try:
         path = find_submission(root / "submission")
-        result = grade(path, get(), hidden=True, settings=settings, name="submission")
+        result = grade(path, get(assignment), hidden=True, settings=settings, name="submission")
         doc = to_gradescope(result)
     except Exception as exc:  # noqa: BLE001 - Gradescope must always get a results.json
         doc = {"score": 0.0, "tests": [], "visibility": "visible", "stdout_visibility": "hidden",

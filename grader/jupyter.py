@@ -406,28 +406,29 @@ def set_lang(lang: str) -> None:
 
 
 def check(parts=None, namespace: dict | None = None, *, lang: str | None = None,
-          max_examples: int | None = None, assignment=None) -> "NotebookResult":
+          max_examples: int | None = None, assignment=None) -> NotebookResult:
     """Grade the definitions in ``namespace`` (default: ``__main__``'s) on the public
-    checks of ``parts`` (one id, a list of ids, or None for every part)."""
-    from .assignments import get
+    checks of ``parts`` (one id, a list of ids, or None for every part) of
+    ``assignment`` (a name, an assignment package's folder or an Assignment; default:
+    see :func:`which_assignment`)."""
     from .checking import Settings
     from .engine import grade
     from .i18n import validate_lang
 
-    assignment = assignment or get()
     lang = validate_lang(lang or DEFAULT_LANG["lang"])
     if isinstance(parts, str):
         parts = [parts]
-    parts = list(parts) if parts else list(assignment.part_ids)
-    unknown = [p for p in parts if p not in assignment.part_ids]
-    if unknown:
-        raise ValueError(f"unknown part {', '.join(map(repr, unknown))}; the parts are: "
-                         f"{', '.join(assignment.part_ids)}")
     if namespace is None:
         namespace = _main_namespace()
     if not isinstance(namespace, dict):
         raise TypeError(f"namespace must be a dict such as globals(); received "
                         f"{type(namespace).__name__}")
+    assignment = which_assignment(assignment, parts, namespace)
+    parts = list(parts) if parts else list(assignment.part_ids)
+    unknown = [p for p in parts if p not in assignment.part_ids]
+    if unknown:
+        raise ValueError(f"unknown part {', '.join(map(repr, unknown))} of {assignment.name}; "
+                         f"the parts are: {', '.join(assignment.part_ids)}")
     if max_examples is None and os.environ.get("GRADER_MAX_EXAMPLES", "").strip():
         max_examples = int(os.environ["GRADER_MAX_EXAMPLES"])   # e.g. a quicker run in tests
     settings = Settings(lang=lang) if max_examples is None else Settings(max_examples=max_examples,
@@ -445,6 +446,27 @@ def check(parts=None, namespace: dict | None = None, *, lang: str | None = None,
         shutil.rmtree(tmp, ignore_errors=True)
     result = _explain_missing(result, assignment, ex, namespace)
     return NotebookResult(result, lang, assignment)
+
+
+def which_assignment(ref, parts, namespace: dict):
+    """The assignment a notebook's ``check`` grades: ``ref`` when given (a name, a package's
+    folder or an Assignment); else the one that has every part asked for, when only one
+    does; else the one most of whose names the namespace defines (ties: the first listed);
+    else the first registered one."""
+    from .assignments import all_assignments, get
+
+    if ref is not None:
+        return get(ref)
+    known = all_assignments()
+    if parts:
+        having = [a for a in known if all(p in a.part_ids for p in parts)]
+        if len(having) == 1:
+            return having[0]
+        known = having or known
+    defined = [sum(n in namespace for m in a.modules for n in a.names_of(m)) for a in known]
+    if defined and max(defined) > 0:
+        return known[defined.index(max(defined))]
+    return known[0] if known else get()
 
 
 def _explain_missing(result: SubmissionResult, assignment, ex: Extraction,

@@ -1,14 +1,16 @@
-"""The student bundle (``grader release OUT_DIR``).
+"""The student bundle of one assignment (``grader release OUT_DIR --assignment NAME``).
 
-What students get: ``assignments/`` (the stubs, and the notebook if there is one),
-the ``grader`` package so that ``grader check`` runs on their machine, and a
-pyproject/README to install it. What they must not get, and what this module
-checks is absent before it reports success:
+What students get: ``assignments/`` (the assignment's stubs, and its notebook if there
+is one), its contract ``docs/<name>.md``, the ``grader`` package with the engine and
+that assignment's package only (so that ``grader check`` runs on their machine), and a
+pyproject/README to install it. What they must not get, and what this module checks is
+absent before it reports success:
 
 - ``solutions/`` and any line of code from a ``### BEGIN SOLUTION`` region;
-- ``grader/authoring/`` (known-mistake implementations, i.e. solution code, and
-  the TensorFlow recorder);
-- the hidden reference cases (``grader/reference_data/**/*.hidden.json``).
+- every ``authoring/`` folder (``grader/authoring/`` and the assignment's own: known-
+  mistake implementations, i.e. solution code, and the reference recorders);
+- the hidden reference cases (``grader/assignments/<name>/reference/*.hidden.json``);
+- the other assignments' packages.
 """
 
 from __future__ import annotations
@@ -40,28 +42,57 @@ _TRIVIAL = re.compile(r"^(else:|try:|finally:|pass|break|continue|return(\s+(Tru
                       r"[)\]}],?|except\b.*:)$")
 
 
-def _ignore(directory: str, names: list[str]) -> set[str]:
-    d = Path(directory)
+def _ignore(directory: str, names: list[str], hidden: bool = False) -> set[str]:
+    """What is never shipped: caches, temporary files, every ``authoring/`` folder, and
+    the hidden reference cases (unless ``hidden``)."""
     skip = set()
     for n in names:
-        if (n in ("__pycache__", ".pytest_cache", ".hypothesis") or n.endswith((".pyc", ".tmp", ".hidden.json"))
-                or (n == "authoring" and d.name == "grader") or n.startswith(".")):
+        if (n in ("__pycache__", ".pytest_cache", ".hypothesis", "authoring")
+                or n.endswith((".pyc", ".tmp")) or n.startswith(".")
+                or (n.endswith(".hidden.json") and not hidden)):
             skip.add(n)
     return skip
 
 
-def copy_grader(dest: Path, *, hidden: bool) -> None:
-    """Copy the grader package to ``dest`` without ``authoring/`` (and without the
-    hidden reference cases unless ``hidden``)."""
+#: The registry of a shipped grader: the one assignment it ships (see :func:`copy_grader`).
+_REGISTRY = re.compile(r"^REGISTRY\b[^=\n]*=\s*\(.*?^\)[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def copy_grader(dest: Path, assignment=None, *, hidden: bool) -> None:
+    """Copy the grader to ``dest``: the engine without ``authoring/``, and the package of
+    ``assignment`` only (default: the first registered one; one loaded from a folder
+    outside the repository is shipped the same way), without its ``authoring/`` and,
+    unless ``hidden``, its hidden reference cases. The copy's registry lists that
+    assignment alone: it is the default, and the only one known."""
+    from .assignments import get
+
+    assignment = get(assignment)
+    if not assignment.name.isidentifier():
+        raise UsageError(f"the assignment name {assignment.name!r} cannot be shipped as a package "
+                         "(it must be a Python identifier)")
+    if assignment.folder is None or not (Path(assignment.folder) / "__init__.py").is_file():
+        raise UsageError(f"the assignment {assignment.name!r} declares no package folder to ship")
     src = Path(__file__).resolve().parent
+    packages = src / "assignments"
 
     def ignore(directory, names):
-        skip = _ignore(directory, names)
-        if hidden:
-            skip = {n for n in skip if not n.endswith(".hidden.json")}
+        skip = _ignore(directory, names, hidden)
+        if Path(directory) == packages:  # the assignments' packages: only the one shipped, below
+            skip |= {n for n in names if (packages / n).is_dir()}
         return skip
 
     shutil.copytree(src, dest, ignore=ignore)
+    shutil.copytree(assignment.folder, dest / "assignments" / assignment.name,
+                    ignore=lambda d, names: _ignore(d, names, hidden))
+    registry = dest / "assignments" / "__init__.py"
+    text = registry.read_text(encoding="utf-8")
+    line = (f"REGISTRY: tuple[str, ...] = (  # written by the grader's bundle builder: the one "
+            f"assignment shipped\n    \"grader.assignments.{assignment.name}\",\n)")
+    text, n = _REGISTRY.subn(lambda m: line, text, count=1)
+    if n != 1:
+        raise UsageError(f"{registry.relative_to(dest.parent)}: no REGISTRY = (...) found to list "
+                         "the shipped assignment in")
+    registry.write_text(text, encoding="utf-8")
 
 
 def _declared() -> list[str]:
@@ -97,7 +128,7 @@ def _requirements(names=RUNTIME) -> list[str]:
     return [bounds.get(name, name) for name in names]
 
 
-def _pyproject() -> str:
+def _pyproject(assignment) -> str:
     deps = "".join(f'    "{d}",\n' for d in _requirements(RUNTIME + NOTEBOOK_RUNTIME))
     notebook = ", ".join(f'"{d}"' for d in NOTEBOOK_EXTRA)
     return f'''[build-system]
@@ -107,7 +138,7 @@ build-backend = "setuptools.build_meta"
 [project]
 name = "grader"
 version = "0.1.0"
-description = "The course's checker for the training-techniques assignment (student edition)."
+description = {_toml_string(f"The course's checker for the assignment {assignment.title} (student edition).")}
 readme = "README.md"
 requires-python = ">=3.10"
 dependencies = [
@@ -124,20 +155,30 @@ grader = "grader.cli:main"
 include = ["grader*"]
 
 [tool.setuptools.package-data]
-grader = ["reference_data/**/*.json"]
+grader = ["assignments/*/reference/*.json"]
 '''
 
 
-def _readme(assignment) -> str:
+def _toml_string(text: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _readme(assignment, contract: str | None) -> str:
     rows = "\n".join(f"| `{p.id}` | `{p.module}.py` | {', '.join(f'`{n}`' for n in p.names)} | {p.points:g} |"
                      for p in assignment.parts)
-    notebooks = sorted(p.name for p in (assignment.root / "assignments").glob("*.ipynb"))
+    notebooks = sorted(p.name for p in Path(assignment.stubs_dir).glob("*.ipynb"))
     notebook = notebooks[0] if notebooks else "the notebook"
+    first = assignment.parts[0].id if assignment.parts else "PART"
+    doc = (f"\nThe contract (what to hand in, the names, signatures and points, and how it is\n"
+           f"graded) is [`{contract}`]({contract})." if contract else "")
     return f"""# {assignment.title}: your assignment
 
 Fill in every `raise NotImplementedError` in `assignments/` (or the notebook), using
-numpy only. The docstrings give each formula, its defaults and shapes, and the Keras
-convention your code must follow.
+numpy only. The docstrings give each formula, its defaults and shapes, and the
+conventions your code must follow.{doc}
 
 ## Install (once, Python 3.10 or later)
 
@@ -155,15 +196,14 @@ jupyter lab assignments/{notebook}
 ```
 
 Each part ends with a cell `grader.check("part")` that grades your code from the
-notebook. The last cells draw pictures with your functions; they skip what you have
-not implemented yet. The comparison with Keras runs only where TensorFlow is
-installed (it is optional).
+notebook. Cells that draw pictures with your functions skip what you have not
+implemented yet.
 
 ## Or check your files from the command line
 
 ```bash
 grader check                       # every part, your work in assignments/
-grader check adam                  # one part
+grader check {first:<21s} # one part
 grader check --path my_work.ipynb  # a notebook, a folder or a .zip
 ```
 
@@ -234,23 +274,27 @@ def leaks(bundle: Path, solutions: Path, public: Path | None = None) -> list[str
     return problems
 
 
-def build_release(out: Path, root: Path, *, force: bool = False) -> dict:
-    """Build the student bundle in ``out`` from the project at ``root``."""
+def build_release(out: Path, assignment=None, *, force: bool = False) -> dict:
+    """Build the student bundle of ``assignment`` (an :class:`~grader.declaration.Assignment`,
+    a registered name or a package's folder; default: the first registered one) in
+    ``out``, from its stubs ``assignments/<name>/`` and solutions ``solutions/<name>/``."""
     from .assignments import get
 
-    out, root = Path(out), Path(root)
-    assignments, solutions = root / "assignments", root / "solutions"
-    if not assignments.is_dir():
-        raise UsageError(f"{assignments} not found (run `grader stubs` first)")
+    assignment = get(assignment)
+    out = Path(out)
+    stubs, solutions = Path(assignment.stubs_dir), Path(assignment.solutions_dir)
+    if not stubs.is_dir():
+        raise UsageError(f"{stubs} not found (run `grader stubs --assignment {assignment.name}` first)")
     if solutions.is_dir():
         try:
             from .authoring.stubs import generate
         except ImportError:  # pragma: no cover - a student bundle has no authoring/
             raise UsageError("building a release needs the instructor's grader (with authoring/)") from None
-        stale = generate(solutions, assignments, check=True)
+        stale = generate(assignment, stubs, check=True)
         if stale:
-            raise UsageError(f"assignments/ is out of date with solutions/ ({', '.join(stale)}): "
-                             "run `grader stubs` first")
+            raise UsageError(f"assignments/{assignment.name}/ is out of date with solutions/"
+                             f"{assignment.name}/ ({', '.join(stale)}): run `grader stubs "
+                             f"--assignment {assignment.name}` first")
     if out.exists() and any(out.iterdir()):
         if not (force or (out / MARKER).exists()):
             raise UsageError(f"{out} exists and is not an earlier release: choose an empty folder "
@@ -258,21 +302,36 @@ def build_release(out: Path, root: Path, *, force: bool = False) -> dict:
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "assignments").mkdir()
-    for f in sorted(assignments.iterdir()):
+    for f in sorted(stubs.iterdir()):
         if f.is_file() and f.suffix in (".py", ".ipynb") and not f.name.startswith("."):
             shutil.copyfile(f, out / "assignments" / f.name)
-    copy_grader(out / "grader", hidden=False)
+    contract = None
+    doc = Path(assignment.root) / "docs" / f"{assignment.name}.md"
+    if doc.is_file():
+        contract = f"docs/{doc.name}"
+        (out / "docs").mkdir()
+        shutil.copyfile(doc, out / contract)
+    copy_grader(out / "grader", assignment, hidden=False)
     (out / "grader" / EDITION_MODULE).write_text(STUDENT_EDITION, encoding="utf-8")
     security = Path(__file__).resolve().parents[1] / "SECURITY.md"
     if security.is_file():
         shutil.copyfile(security, out / "SECURITY.md")
-    (out / "pyproject.toml").write_text(_pyproject(), encoding="utf-8")
-    (out / "README.md").write_text(_readme(get()), encoding="utf-8")
+    (out / "pyproject.toml").write_text(_pyproject(assignment), encoding="utf-8")
+    (out / "README.md").write_text(_readme(assignment, contract), encoding="utf-8")
     (out / MARKER).write_text("built by `grader release`\n", encoding="utf-8")
+    problems = others_shipped(out / "grader", assignment.name)
     if solutions.is_dir():
-        problems = leaks(out, solutions, public=assignments)
-        if problems:
-            shutil.rmtree(out)
-            raise UsageError("the bundle would give solutions away; nothing was written:\n  "
-                             + "\n  ".join(problems[:20]))
+        problems += leaks(out, solutions, public=stubs)
+    if problems:
+        shutil.rmtree(out)
+        raise UsageError("the bundle would give solutions away; nothing was written:\n  "
+                         + "\n  ".join(problems[:20]))
     return {"out": out, "files": sum(1 for p in out.rglob("*") if p.is_file())}
+
+
+def others_shipped(grader_copy: Path, name: str) -> list[str]:
+    """The packages of assignments other than ``name`` in a copy of the grader."""
+    packages = Path(grader_copy) / "assignments"
+    return [f"grader/assignments/{p.name}/: another assignment's package"
+            for p in sorted(packages.iterdir()) if p.is_dir() and p.name != name
+            and p.name != "__pycache__"] if packages.is_dir() else []

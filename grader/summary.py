@@ -10,6 +10,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from .declaration import Assignment
+from .fileio import atomic_write
 from .results import SubmissionResult
 
 
@@ -157,7 +158,6 @@ def plots(summary: dict) -> dict[str, bytes]:
 
 def write_summary(out: Path, results: list[SubmissionResult], assignment: Assignment) -> dict:
     """Write ``summary.json`` and ``summary.html`` into ``out``; returns the summary."""
-    from .batch import atomic_write
     from .report_html import summary_page
 
     summary = build(results, assignment)

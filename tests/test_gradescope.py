@@ -75,6 +75,45 @@ def test_the_zip_holds_what_gradescope_runs(autograder):
     assert "venv/bin/python" in (root / "source" / "run_autograder").read_text()
 
 
+def test_the_zip_ships_its_assignment_alone_and_runs_it(autograder):
+    _, root, modes = autograder
+    packages = {n.split("/")[2] for n in modes if n.startswith("grader/assignments/") and n.count("/") > 2}
+    assert packages == {"training"}
+    assert not any("authoring" in n.split("/") for n in modes)
+    assert "gradescope-run --assignment training " in (root / "source" / "run_autograder").read_text()
+
+
+def test_an_assignment_kept_elsewhere_becomes_the_zips_only_one(tmp_path):
+    """A course's own package (passed by its folder) is shipped as the zip's one
+    assignment, and grades a correct submission 100 there."""
+    from .test_cli import package_elsewhere
+
+    pkg = package_elsewhere(tmp_path / "course")
+    (pkg / "authoring").mkdir()
+    (pkg / "authoring" / "__init__.py").write_text("SECRET = 1\n")
+    info = build_autograder(tmp_path / "ag.zip", str(pkg))
+    assert info["assignment"] == "training_elsewhere"
+    tree = tmp_path / "autograder"
+    with zipfile.ZipFile(info["zip"]) as zf:
+        names = zf.namelist()
+        zf.extractall(tree / "source")
+    assert {n.split("/")[2] for n in names if n.startswith("grader/assignments/") and n.count("/") > 2} == {
+        "training_elsewhere"}
+    assert "grader/assignments/training_elsewhere/reference/adam.hidden.json" in names
+    assert not any("authoring" in n.split("/") for n in names)
+    script = (tree / "source" / "run_autograder").read_text()
+    assert "--assignment training_elsewhere " in script
+    copy_solutions(tree / "submission")
+    proc, doc = run_in_container(tree, "--max-examples", SMALL_EXAMPLES)
+    assert proc.returncode == 0, proc.stderr
+    assert doc["score"] == 100 and {t["tags"][0] for t in doc["tests"]} == set(assignment().part_ids)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    listed = subprocess.run([sys.executable, "-m", "grader", "assignments"], cwd=tree / "source",
+                            env=dict(env, PYTHONPATH=str(tree / "source")), capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert listed.stdout.split()[:2] == ["*", "training_elsewhere"], listed.stderr
+
+
 def test_entry_point_grades_a_correct_submission_with_hidden_checks(autograder, tmp_path):
     _, root, _ = autograder
     tree = fresh_tree(root, tmp_path)

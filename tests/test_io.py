@@ -494,8 +494,9 @@ def test_path_error_does_not_tell_a_path_user_to_use_path(tmp_path):
     run = subprocess.run([sys.executable, "-m", "grader", "check", "--path", str(tmp_path / "nope")],
                          check=False, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 2 and "use --path" not in run.stderr and "does not exist" in run.stderr
+    env = dict(os.environ, PYTHONPATH=str(ROOT))  # (this checkout's grader, installed or not)
     run = subprocess.run([sys.executable, "-m", "grader", "check"], check=False, capture_output=True, text=True,
-                         cwd=tmp_path, timeout=120)
+                         cwd=tmp_path, timeout=120, env=env)
     assert run.returncode == 2 and "use --path" in run.stderr
 
 

@@ -21,7 +21,7 @@ from .helpers import ASSIGNMENTS, ROOT, SOLUTIONS, copy_solutions
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
     out = tmp_path_factory.mktemp("release") / "bundle"
-    build_release(out, ROOT)
+    build_release(out, "training")
     return out
 
 
@@ -55,7 +55,45 @@ def test_bundle_holds_stubs_grader_and_instructions(bundle):
         assert p.read_bytes() == (ASSIGNMENTS / p.name).read_bytes()
     assert (bundle / "grader" / "cli.py").exists() and (bundle / "grader" / "engine.py").exists()
     assert (bundle / "pyproject.toml").exists() and "grader check" in (bundle / "README.md").read_text()
-    assert any((bundle / "grader" / "reference_data").rglob("*.json"))
+    assert any((bundle / "grader" / "assignments" / "training" / "reference").glob("*.json"))
+
+
+def test_bundle_ships_one_assignment_with_its_contract(bundle):
+    """The engine and the assignment's own package only (no other assignment's), its
+    contract, and a registry that knows it alone (so it is the default)."""
+    from grader.assignments import get
+
+    packages = bundle / "grader" / "assignments"
+    assert sorted(p.name for p in packages.iterdir()) == ["__init__.py", "training"]
+    shipped = {p.relative_to(packages / "training").as_posix() for p in (packages / "training").rglob("*")
+               if p.is_file()}
+    own = get("training").folder
+    expected = {p.relative_to(own).as_posix() for p in own.rglob("*") if p.is_file()
+                and "authoring" not in p.relative_to(own).parts and "__pycache__" not in p.parts
+                and not p.name.endswith(".hidden.json")}
+    assert shipped == expected
+    assert (bundle / "docs" / "training.md").read_bytes() == (ROOT / "docs" / "training.md").read_bytes()
+    assert "docs/training.md" in (bundle / "README.md").read_text(encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "grader", "assignments"], cwd=bundle,
+                          env=in_bundle_env(bundle), capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert [line.split()[:2] for line in proc.stdout.splitlines()] == [["*", "training"]]
+
+
+def test_release_builds_the_bundle_of_the_assignment_asked_for(tmp_path):
+    """`grader release DIR --assignment NAME` for every registered assignment: its stubs and
+    notebook, its package alone."""
+    from grader.assignments import all_assignments
+
+    for a in all_assignments():
+        out = tmp_path / a.name
+        proc = subprocess.run([sys.executable, "-m", "grader", "release", str(out), "--assignment", a.name],
+                              cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+        assert proc.returncode == 0, proc.stderr
+        assert sorted(p.name for p in (out / "assignments").iterdir()) == sorted(
+            p.name for p in a.stubs_dir.iterdir() if p.suffix in (".py", ".ipynb"))
+        assert sorted(p.name for p in (out / "grader" / "assignments").iterdir()) == ["__init__.py", a.name]
+        assert f"grader check {a.part_ids[0]} " in (out / "README.md").read_text(encoding="utf-8")
 
 
 def test_bundle_gives_no_solution_away(bundle):
@@ -96,7 +134,7 @@ def test_a_finished_assignment_passes_in_the_bundle(bundle, tmp_path):
 def test_grading_never_imports_the_authoring_package():
     code = ("import sys\nfrom grader.engine import grade\nfrom grader.assignments import get\n"
             "from grader.checking import Settings\nimport grader.batch, grader.cli, grader.gradescope\n"
-            "r = grade('solutions', get(), parts=['adam', 'l1_l2', 'batchnorm_train', 'early_stopping'],"
+            "r = grade('solutions/training', get('training'), parts=['adam', 'l1_l2', 'batchnorm_train', 'early_stopping'],"
             " hidden=True, settings=Settings(max_examples=3))\n"
             "assert r.score == r.max_score, r.score\n"
             "print(sorted(m for m in sys.modules if m.startswith('grader.authoring')))\n")
@@ -123,7 +161,7 @@ def test_release_refuses_to_overwrite_a_foreign_folder(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     with pytest.raises(UsageError):
-        build_release(tmp_path / "mine", ROOT)
+        build_release(tmp_path / "mine", "training")
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
 
