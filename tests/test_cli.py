@@ -292,6 +292,15 @@ def test_grade_named_parts_into_a_gradebook_that_never_mixes(tmp_path):
     assert not (tmp_path / "o2").exists()
 
 
+def test_stubs_check_each_assignment_by_name():
+    from grader.assignments import all_assignments
+
+    for a in all_assignments():
+        proc = grader("stubs", "--check", "--assignment", a.name)
+        assert proc.returncode == 0 and f"assignments/{a.name}/ is up to date" in proc.stdout, (
+            proc.stdout + proc.stderr)
+
+
 def test_the_gradebook_scope_and_version_follow_the_assignment_and_parts(tmp_path):
     from grader.assignments import get
     from grader.checking import Settings
