@@ -242,8 +242,8 @@ def _known_parts(assignment, parts) -> None:
                    "fewer is faster and less thorough).")
 @click.option("--no-progress", is_flag=True, help="No progress bar (e.g. in a log file).")
 @click.option("--plots", is_flag=True,
-              help="In feedback.html, plot a failing optimizer's path next to Keras's "
-                   "(runs that optimizer once more: about a second per plot).")
+              help="In feedback.html, the pictures the assignment draws of a failing part "
+                   "(their data is made while grading; a picture never changes a score).")
 @click.option("--allow-unisolated", is_flag=True,
               help="Grade even where students' code would run without operating-system "
                    "isolation (no bubblewrap, not root, no Landlock ABI 6: see SECURITY.md).")
@@ -446,8 +446,8 @@ def record(parts, assignment_ref, examples_only):
         do_record(assignment=assignment.name, parts=list(parts) or None, log=click.echo,
                   examples_only=examples_only)
     except ImportError as exc:
-        _fail_usage(f"recording {assignment.name} needs what its recorders import "
-                    f"(pip install -e '.[tf]'?): {exc}")
+        _fail_usage(f"recording {assignment.name} needs what its recorders import (see the "
+                    f"assignment's authoring/ and the project's optional dependencies): {exc}")
 
 
 @main.command("parts")
