@@ -49,7 +49,7 @@ class Context:
         cases = load_cases(self.assignment.name, self.part.id, hidden)
         if cases is None:
             raise Failure("the recorded reference for this check is not available here "
-                          "(run `grader record` with TensorFlow installed)")
+                          "(the instructor records it with `grader record`)")
         key = (id(cases), tag)
         ordered = _ORDERED.get(key)
         if ordered is None or ordered[0] is not cases:
