@@ -120,14 +120,6 @@ class Cell:
     tags: tuple[str, ...] = ()
 
 
-#: Frameworks a submission may not import unless an assignment says otherwise: the ones
-#: a reference is usually recorded with ({top-level package: what to call it}).
-DEFAULT_FORBIDDEN = {
-    "tensorflow": "TensorFlow", "tf_keras": "Keras", "keras": "Keras", "torch": "PyTorch",
-    "jax": "JAX", "jaxlib": "JAX", "flax": "JAX", "tensorboard": "TensorFlow",
-}
-
-
 @dataclass(frozen=True)
 class Assignment:
     """One assignment, declared by its package's ``build()`` (see grader/assignments/).
@@ -139,7 +131,8 @@ class Assignment:
       optimizer's trajectory): its ``DRIVERS`` dict names the operations
       :meth:`grader.checking.Context.drive` may ask for. None: the assignment has none.
     - ``forbidden``: top-level packages a submission may not import, with what to call
-      them in the message (course policy: the frameworks the reference comes from).
+      them in the message (course policy: the frameworks the reference comes from). The
+      engine forbids nothing of its own accord: each assignment declares its policy.
     - ``title_ko``: the title in Korean; ``recorders``: the package that records the
       reference (instructor-only, imported only by ``grader record``).
     """
@@ -150,7 +143,7 @@ class Assignment:
     root: Path                     # the project folder holding solutions/ and assignments/
     folder: Path | None = None
     drivers: Path | None = None
-    forbidden: Mapping = field(default_factory=lambda: dict(DEFAULT_FORBIDDEN))
+    forbidden: Mapping = field(default_factory=dict)
     title_ko: str = ""
     recorders: str = ""
     #: The notebook's introduction (markdown), English and Korean.

@@ -16,6 +16,13 @@ from grader.declaration import Assignment
 
 HERE = Path(__file__).resolve().parent
 
+#: Course policy: numpy and the standard library only; these packages are refused (with
+#: what to call them in the message), the frameworks the reference comes from first.
+FORBIDDEN = {
+    "tensorflow": "TensorFlow", "tf_keras": "Keras", "keras": "Keras", "torch": "PyTorch",
+    "jax": "JAX", "jaxlib": "JAX", "flax": "JAX", "tensorboard": "TensorFlow",
+}
+
 ORDER = ("momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "l1_l2", "dropout",
          "batchnorm_train", "batchnorm_inference", "early_stopping")
 
@@ -32,4 +39,5 @@ def build() -> Assignment:
     return Assignment(name="training", title="Training techniques", title_ko="학습 기법",
                       parts=tuple(parts), root=HERE.parents[2], folder=HERE,
                       drivers=HERE / "drivers.py", recorders=f"{__name__}.authoring",
-                      intro=INTRO, notebook=f"{__name__}.notebook", messages_ko=MESSAGES_KO)
+                      intro=INTRO, notebook=f"{__name__}.notebook", messages_ko=MESSAGES_KO,
+                      forbidden=FORBIDDEN)
