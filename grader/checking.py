@@ -5,13 +5,16 @@ rendering of failing examples."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import Failure
+from .errors import CallFailed, Failure
 from .reference import Case, load_cases
 from .results import Example
-from .sandbox.runner import CallFailed, Sandbox
+
+if TYPE_CHECKING:  # (the sandbox renders calls with call_text: no import at run time)
+    from .sandbox.runner import Sandbox
 
 
 @dataclass(frozen=True)

@@ -35,19 +35,18 @@ import base64
 import binascii
 import contextvars
 import copy
-import errno
 import hashlib
 import inspect
 import json
 import math
 import os
-import stat
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from .errors import GraderError
+from .errors import AuthoringError
+from .reference import read_regular
 
 #: Format of the files (bumped when the encoding changes).
 FORMAT = 1
@@ -61,16 +60,7 @@ DTYPES = ("float16", "float32", "float64", "bool", "int8", "int16", "int32", "in
           "uint8", "uint16", "uint32", "uint64")
 
 
-class AuthoringError(GraderError, RuntimeError):
-    """The assignment's recorded examples are missing or unusable: an error of the
-    grader's data (run ``grader record --examples``), never of a submission."""
-
-
 # -- exact plain-JSON encoding -----------------------------------------------------------
-
-def _le(dtype: np.dtype) -> str:
-    return dtype.newbyteorder("<").str if dtype.byteorder not in ("|", "<") else dtype.str
-
 
 def encode(value, _depth: int = 0):
     """``value`` as plain JSON data (see the module's docstring); TypeError if it holds
@@ -248,37 +238,6 @@ def path_for(assignment: str, part_id: str, hidden: bool, root=None) -> Path:
 
     ref = reference_path(assignment, part_id, hidden, root)
     return ref.with_name(f"{part_id}.examples{'.hidden' if hidden else ''}.json")
-
-
-def read_regular(path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes, read
-    without ever blocking on it (a FIFO, a device, a socket or a symbolic link under
-    that name is refused); OSError otherwise (FileNotFoundError when it is absent)."""
-    path = os.fspath(path)
-    before = os.lstat(path)
-    if not stat.S_ISREG(before.st_mode):
-        raise OSError(errno.EINVAL, "not a regular file", path)
-    if before.st_size > limit:
-        raise OSError(errno.EFBIG, f"larger than {limit} bytes", path)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) \
-        | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)
-    try:
-        now = os.fstat(fd)
-        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
-            raise OSError(errno.EINVAL, "the file changed while it was opened", path)
-        chunks, total = [], 0
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            total += len(chunk)
-            if total > limit:
-                raise OSError(errno.EFBIG, f"larger than {limit} bytes", path)
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 _files: dict = {}

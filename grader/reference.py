@@ -9,17 +9,27 @@ with it.
 A case holds plain data only (wire-encoded arrays): its ``inputs``, Keras's
 ``expected`` outputs, accepted ``variants`` (e.g. the textbook epsilon placement)
 and the outputs of known ``mistakes`` (used to name a student's mistake).
+
+Every recorded file (this reference, the property examples of
+:mod:`grader.examples_data`, the time budgets) is read by :func:`read_regular`: a
+regular file only, of bounded size, never blocking on it.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .errors import AuthoringError
 from .sandbox import wire
+
+#: Largest recorded file read by default (bytes).
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 def data_dir(assignment: str, root: Path | None = None) -> Path:
@@ -62,12 +72,41 @@ def path_for(assignment: str, part_id: str, hidden: bool, root: Path | None = No
     return data_dir(assignment, root) / f"{part_id}{'.hidden' if hidden else ''}.json"
 
 
+def read_regular(path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes, read
+    without ever blocking on it (a FIFO, a device, a socket or a symbolic link under
+    that name is refused); OSError otherwise (FileNotFoundError when it is absent)."""
+    path = os.fspath(path)
+    before = os.lstat(path)
+    if not stat.S_ISREG(before.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", path)
+    if before.st_size > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit} bytes", path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) \
+        | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        now = os.fstat(fd)
+        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
+            raise OSError(errno.EINVAL, "the file changed while it was opened", path)
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > limit:
+                raise OSError(errno.EFBIG, f"larger than {limit} bytes", path)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 @lru_cache(maxsize=128)
 def _load(path: str):
-    """A recorded file, read as :func:`grader.examples_data.read_regular` reads (a
-    regular file only, never blocking on it) and validated; AuthoringError otherwise."""
-    from .examples_data import AuthoringError, read_regular
-
+    """A recorded file, read by :func:`read_regular` (a regular file only, never
+    blocking on it) and validated; AuthoringError otherwise."""
     try:
         doc = json.loads(read_regular(path, 256 * 1024 * 1024).decode("utf-8"))
         cases = tuple(Case(id=c["id"], tags=tuple(c.get("tags", ())), inputs=wire.decode(c["inputs"]),
@@ -93,11 +132,6 @@ def load_cases(assignment: str, part_id: str, hidden: bool = False) -> tuple[Cas
     if not os.path.lexists(path):
         return None
     return _load(str(path))[1]
-
-
-def load_meta(assignment: str, part_id: str, hidden: bool = False) -> dict:
-    path = path_for(assignment, part_id, hidden)
-    return _load(str(path))[0] if os.path.lexists(path) else {}
 
 
 def save_cases(assignment: str, part_id: str, hidden: bool, cases, meta: dict, root=None) -> Path:

@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 
 from grader import tmpdirs
-from grader.sandbox import isolation
+from grader.sandbox import disk_watch, isolation
 from grader.sandbox import runner as runner_module
-from grader.sandbox.runner import MB, Limits, Sandbox, _DiskWatch
+from grader.sandbox.runner import MB, Limits, Sandbox
 
 from .helpers import ROOT
 
@@ -179,7 +179,7 @@ def test_the_disk_watch_stops_what_the_worker_holds_and_not_others_writes(tmp_pa
     work = tmp_path / "work"
     work.mkdir()
     held = [(0, 0)]
-    watch = _DiskWatch(str(work), 1 * MB, 50, lambda: held[0])
+    watch = disk_watch.DiskWatch(str(work), 1 * MB, 50, lambda: held[0])
     assert watch.check() == ""
     _sync_write(tmp_path / "someone-else", 3)  # the same file system, not the worker's
     for i in range(100):
@@ -198,18 +198,18 @@ def test_held_counts_files_folders_and_deleted_open_files(tmp_path):
     work = tmp_path / "work"
     (work / "a").mkdir(parents=True)
     _sync_write(work / "a" / "f", 1)
-    size, files = runner_module._held(str(work), [], 100 * MB, 1000)
+    size, files = disk_watch.held(str(work), [], 100 * MB, 1000)
     assert files == 2 and size >= MB
     gone = tmp_path / "gone"
     _sync_write(gone, 2)
     with open(gone, "rb"):
         os.unlink(gone)
-        size, files = runner_module._held(str(work), [os.getpid()], 100 * MB, 1000)
+        size, files = disk_watch.held(str(work), [os.getpid()], 100 * MB, 1000)
     assert size >= 3 * MB
-    assert runner_module._held(str(work), [], 100 * MB, 1)[1] == 2  # stops past the limit
+    assert disk_watch.held(str(work), [], 100 * MB, 1)[1] == 2  # stops past the limit
     with open(work / "sparse", "wb") as f:  # 64 MiB long, nearly nothing on disk
         f.truncate(64 * MB)
-    assert runner_module._held(str(work), [], 8 * MB, 1000)[0] < 8 * MB
+    assert disk_watch.held(str(work), [], 8 * MB, 1000)[0] < 8 * MB
 
 
 # -- processes of the fallback run by a normal user ----------------------------------------------

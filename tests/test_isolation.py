@@ -27,10 +27,10 @@ import pytest
 from click.testing import CliRunner
 
 from grader import cli
-from grader.sandbox import isolation, runner
+from grader.sandbox import isolation, runner, runner_choice
 from grader.sandbox.runner import Limits, Sandbox, bwrap_status
 
-from .helpers import ROOT, copy_solutions
+from .helpers import ROOT, assignment, copy_solutions
 
 ROOT_ON_LINUX = pytest.mark.skipif(
     not (isolation.LINUX and os.geteuid() == 0),
@@ -87,7 +87,7 @@ def test_fallback_as_root_runs_student_code_as_an_unprivileged_user(world_tmp, m
     its own (0700); by file permissions, not by the audit hook, its native code cannot
     open OUT's gradebook, or another submission's copy or working folder."""
     monkeypatch.setattr(tempfile, "tempdir", str(world_tmp))
-    monkeypatch.setattr(runner, "LANDLOCK", False)  # the permissions alone
+    monkeypatch.setattr(runner_choice, "LANDLOCK", False)  # the permissions alone
     out = world_tmp / "out"
     out.mkdir(mode=0o700)
     (out / "gradebook.sqlite").write_bytes(b"SQLite format 3\0")
@@ -126,9 +126,9 @@ def test_fallback_worker_needs_no_file_of_the_project(tmp_path):
     sub = _submission(tmp_path / "sub", PROBE)
     script = textwrap.dedent(f'''
         import json, sys
-        from grader.sandbox import runner
+        from grader.sandbox import runner_choice
         from grader.sandbox.runner import Limits, Sandbox
-        runner.LANDLOCK = False  # the permissions alone
+        runner_choice.LANDLOCK = False  # the permissions alone
         assert __import__("grader").__file__.startswith({str(project)!r})
         with Sandbox({str(sub)!r}, ("optimizers",), Limits(runner="fallback", **{SMALL!r})) as box:
             assert box.start()["optimizers"]["status"] == "ok", box.load_report
@@ -186,9 +186,11 @@ def test_fallback_worker_is_confined_by_landlock(drop, tmp_path, monkeypatch):
     if not drop:
         monkeypatch.setattr(isolation, "can_drop_root", lambda: False)
     sub = _submission(tmp_path / "sub", LANDLOCK_PROBE)
+    options = assignment().sandbox_options()  # what it forbids: the frameworks (hidden too)
+    frameworks = isolation.framework_dirs(tuple(sorted(options["forbidden"])))
     targets = [str(ROOT / "solutions" / "training" / "optimizers.py"), str(ROOT / "grader" / "__init__.py"),
-               "/etc/passwd", *[str(Path(d) / "__init__.py") for d in isolation.framework_dirs()][:1]]
-    with Sandbox(sub, ("optimizers",), Limits(runner="fallback", **SMALL)) as box:
+               "/etc/passwd", *[str(Path(d) / "__init__.py") for d in frameworks][:1]]
+    with Sandbox(sub, ("optimizers",), Limits(runner="fallback", **SMALL), **options) as box:
         assert box.start()["optimizers"]["status"] == "ok", box.load_report
         seen = box.call("optimizers", "probe", targets)
     assert seen["fft"] == 4.0 and seen["half"] == "1/2"
@@ -201,7 +203,7 @@ def test_fallback_worker_is_confined_by_landlock(drop, tmp_path, monkeypatch):
 
 def test_a_non_root_fallback_is_not_isolated(monkeypatch, tmp_path):
     monkeypatch.setattr(isolation, "can_drop_root", lambda: False)
-    monkeypatch.setattr(runner, "LANDLOCK", False)
+    monkeypatch.setattr(runner_choice, "LANDLOCK", False)
     with Sandbox(tmp_path, (), Limits(runner="fallback")) as box:
         assert box.mode == "fallback" and not box.isolated
     assert not runner.runner_isolated("fallback")
@@ -216,7 +218,7 @@ def test_a_non_root_fallback_is_not_isolated(monkeypatch, tmp_path):
     "bubblewrap is not installed", "bubblewrap only exists on Linux (this is darwin)"])
 def test_fallback_note_is_plain_words(why, monkeypatch, tmp_path):
     monkeypatch.delenv(isolation.RUNNER_ENV, raising=False)
-    monkeypatch.setattr(runner, "bwrap_status", lambda: (False, why))
+    monkeypatch.setattr(runner_choice, "bwrap_status", lambda: (False, why))
     with Sandbox(tmp_path, ()) as box:
         assert box.mode == "fallback" and box.why == why  # the details stay for the instructor
         note = box.note
@@ -273,13 +275,44 @@ def test_a_bad_sandbox_setting_is_a_usage_error_before_grading(command, tmp_path
 @pytest.mark.parametrize("command", ["check", "grade"])
 def test_bwrap_required_but_unusable_is_a_usage_error(command, tmp_path, monkeypatch, no_grading):
     monkeypatch.setattr(isolation, "bwrap_executable", lambda: None)
-    monkeypatch.setattr(runner, "_PROBE", {})
+    monkeypatch.setattr(runner_choice, "_PROBE", {})
     out = tmp_path / "out"
     args = ["check", "--path", str(ROOT / "solutions" / "training")] if command == "check" else \
         ["grade", str(tmp_path), "--out", str(out)]
     result = _cli(args, monkeypatch, {isolation.RUNNER_ENV: "bwrap"})
     _one_line_usage_error(result, "GRADER_SANDBOX=bwrap", "not installed")
     assert not no_grading and not out.exists()
+
+
+FAKE_BWRAP = '''#!/bin/sh
+if [ "$1" = "--version" ]; then echo "bubblewrap 0.8.0"; exit 0; fi
+{body}
+'''
+
+
+@pytest.mark.skipif(not isolation.LINUX, reason="bubblewrap only exists on Linux")
+@pytest.mark.parametrize("body,said", [
+    ('echo "first line" >&2; echo "bwrap: setting up uid map: Permission denied" >&2; exit 1',
+     "bwrap: setting up uid map: Permission denied"),
+    ("exit 3", "the worker exited with status 3"),
+    ("exec sleep 30.4217", "the worker did not answer within 1 s")])
+def test_the_probe_says_why_bubblewrap_cannot_run_the_worker(body, said, tmp_path, monkeypatch):
+    """A bubblewrap that cannot start the worker: the last line it wrote, else why no
+    greeting came back; nothing of the probe is left (processes, folders)."""
+    fake = tmp_path / "bwrap"
+    fake.write_text(FAKE_BWRAP.format(body=body), encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(isolation, "bwrap_executable", lambda: str(fake))
+    monkeypatch.setattr(runner_choice, "_PROBE", {})
+    monkeypatch.setattr(runner_choice, "PROBE_SECONDS", 1.0)
+    before = set(Path(tempfile.gettempdir()).glob(f"grader-probe-{os.getpid()}*"))
+    ok, why = runner_choice.bwrap_status()
+    assert not ok and why == f"bubblewrap is installed but cannot run the worker here ({said})"
+    assert runner_choice.bwrap_status() == (ok, why)  # found out once per process
+    assert set(Path(tempfile.gettempdir()).glob(f"grader-probe-{os.getpid()}*")) <= before
+    left = [p for p in os.listdir("/proc") if p.isdigit()
+            and b"30.4217" in isolation._read(f"/proc/{p}/cmdline")]
+    assert not left, left
 
 
 def test_grade_refuses_a_runner_without_isolation_unless_allowed(tmp_path, monkeypatch):
@@ -289,7 +322,7 @@ def test_grade_refuses_a_runner_without_isolation_unless_allowed(tmp_path, monke
     import grader.batch
 
     monkeypatch.setattr(isolation, "can_drop_root", lambda: False)
-    monkeypatch.setattr(runner, "LANDLOCK", False)
+    monkeypatch.setattr(runner_choice, "LANDLOCK", False)
     graded = []
     monkeypatch.setattr(grader.batch, "grade_folder", lambda *a, **k: graded.append(a) or
                         (_ for _ in ()).throw(KeyboardInterrupt))
@@ -318,7 +351,7 @@ def test_grade_as_root_keeps_out_private_and_names_what_others_can_read(world_tm
     shared.mkdir()
     os.chmod(shared, 0o755)
     monkeypatch.setattr(isolation, "private_dirs", lambda: (str(shared),))
-    monkeypatch.setattr(runner, "LANDLOCK", False)  # (with Landlock nothing is said: below)
+    monkeypatch.setattr(runner_choice, "LANDLOCK", False)  # (with Landlock nothing is said: below)
     monkeypatch.setattr(grader.batch, "grade_folder",
                         lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
     result = _cli(["grade", str(world_tmp / "subs"), "--out", str(out)], monkeypatch,
@@ -327,11 +360,11 @@ def test_grade_as_root_keeps_out_private_and_names_what_others_can_read(world_tm
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o700
     assert "warning" in result.stderr and str(shared) in result.stderr, result.stderr
     if isolation.landlock_abi() >= 1:  # the worker could not open it: no warning
-        monkeypatch.setattr(runner, "LANDLOCK", True)
+        monkeypatch.setattr(runner_choice, "LANDLOCK", True)
         result = _cli(["grade", str(world_tmp / "subs"), "--out", str(out)], monkeypatch,
                       {isolation.RUNNER_ENV: "fallback"})
         assert "warning" not in result.stderr, result.stderr
-        monkeypatch.setattr(runner, "LANDLOCK", False)
+        monkeypatch.setattr(runner_choice, "LANDLOCK", False)
     os.chmod(shared, 0o700)
     result = _cli(["grade", str(world_tmp / "subs"), "--out", str(out)], monkeypatch,
                   {isolation.RUNNER_ENV: "fallback"})
@@ -423,7 +456,7 @@ def test_box_binds_python_after_its_tmpfs(monkeypatch):
     bind of a Python directory, so a Python under /tmp is mounted on top of it."""
     monkeypatch.setattr(isolation, "python_paths", lambda: ("/tmp/venv-x", "/opt/py"))
     monkeypatch.setattr(isolation, "private_dirs", lambda: ())
-    monkeypatch.setattr(isolation, "framework_dirs", lambda: {})
+    monkeypatch.setattr(isolation, "framework_dirs", lambda names=(): {})
     argv = isolation.bwrap_argv("bwrap", "/sub", {}, as_root=True, disk_mb=64, decoy="/decoy")
     tmpfs = argv.index("--tmpfs")
     assert argv[tmpfs + 1] == isolation.BOX_WORK

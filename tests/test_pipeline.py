@@ -251,12 +251,12 @@ def test_a_request_matching_the_plan_by_value_is_not_even_encoded(box, monkeypat
 
 @pytest.mark.parametrize("box", _runners(), indirect=True)
 def test_a_reply_seen_before_is_decoded_once_and_handed_out_as_a_copy(box, monkeypatch):
-    from grader.sandbox import runner
+    from grader.sandbox import replies
 
     # a cache of this test's own: the process-wide one may be full after the other tests
     for name, empty in (("_REPLIES", {}), ("_REPLY_BYTES", [0]), ("_CACHED", set()),
                         ("_DECODED", {})):
-        monkeypatch.setattr(runner, name, empty)
+        monkeypatch.setattr(replies, name, empty)
     first = box.call("m", "scale", np.array([1.0, 2.0]), k=2.0)
     decoded = []
     real = wire.decode
@@ -267,10 +267,10 @@ def test_a_reply_seen_before_is_decoded_once_and_handed_out_as_a_copy(box, monke
     x = float(np.random.default_rng().integers(1, 2**40))  # never seen in this process
     other = box.call("m", "scale", np.array([1.0, x]), k=2.0)  # other bytes: decoded
     assert other.tolist() == [2.0, 2 * x] and len(decoded) == 1
-    monkeypatch.setattr(runner, "MAX_REPLY_CACHE", 0)  # full: nothing more is kept
-    size = runner._REPLY_BYTES[0]
+    monkeypatch.setattr(replies, "MAX_REPLY_CACHE", 0)  # full: nothing more is kept
+    size = replies._REPLY_BYTES[0]
     assert box.call("m", "scale", np.array([5.0]), k=1.0).tolist() == [5.0]
-    assert runner._REPLY_BYTES[0] == size
+    assert replies._REPLY_BYTES[0] == size
 
 
 # -- pipelining carry nothing of one student to another (issue 12.9) ----------------------------------
@@ -421,23 +421,23 @@ def test_a_later_submission_finds_no_array_an_earlier_one_returned(runner, tmp_p
     and every list and dict of its worker finds none of those arrays (nor their float
     casts): a check that feeds the student's outputs back is planned only up to that
     request."""
-    from grader.sandbox import runner as runner_module
+    from grader.sandbox import replies
 
     first, spy = _variant(tmp_path, "first", PERTURBED), _variant(tmp_path, "spy", SPY)
     returned: set = set()
-    real = runner_module._decoded
+    real = replies.decoded
 
     def keep(reply):
         value = real(reply)
         for arr in _arrays(value):
             returned.update(_digests(arr))
         return value
-    monkeypatch.setattr(runner_module, "_decoded", keep)
+    monkeypatch.setattr(replies, "decoded", keep)
     limits = _runner_limits(runner)
     assert grade_path(first, parts=["batchnorm_train"], settings=FAST, limits=limits).part(
         "batchnorm_train").full
     assert pipelining.stats["recorded"] >= 3 and returned
-    monkeypatch.setattr(runner_module, "_decoded", real)
+    monkeypatch.setattr(replies, "decoded", real)
     result = grade_path(spy, parts=["batchnorm_train"], settings=FAST, limits=limits)
     assert pipelining.stats["pipelined"] >= 3
     seen = {d for line in result.output.splitlines() if line.startswith("SEEN ")
@@ -500,14 +500,14 @@ def test_a_reply_that_does_not_fit_its_request_is_refused_before_it_is_parsed(ki
     raw bytes, with a plain reason, never parsed (which costs ~50x its size)."""
     import tracemalloc
 
-    from grader.sandbox import runner as r
+    from grader.sandbox import replies as r
 
     request = json.dumps({"op": "call", "args": [[1.0, 2.0]]}).encode()
-    budget = r._budget_for(request, 64 * r.MB)
+    budget = r.budget_for(request, 64 * r.MB)
     reply = _hostile_reply(kind, budget.size - 1000)
     assert len(reply) < budget.size
     read, write = os.pipe()
-    reader = r._Reader(read, 64 * r.MB)
+    reader = r.Reader(read, 64 * r.MB)
     reader.budget = budget
     done = threading.Event()
 

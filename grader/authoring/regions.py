@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import re
 
+from ..errors import StubError  # (one error hierarchy: grader/errors.py)
+
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
 HEADER = ("# Generated from solutions/{name} by `grader stubs`: fill in every "
           "`raise NotImplementedError`.\n")
-
-
-class StubError(ValueError):
-    """A solution module whose regions cannot be turned into a stub."""
 
 
 def stub_source(source: str, name: str = "") -> str:

@@ -4,11 +4,12 @@ Two runners start a submission's worker:
 
 * ``bwrap``: on Linux with bubblewrap, the worker runs in its own mount, PID,
   network, IPC and UTS namespaces and sees only the Python installation (with the
-  grader package and the deep-learning frameworks masked), the worker's three code
-  files, the submission (read-only) and a small private tmpfs.
+  grader package and the assignment's forbidden packages masked), the worker's code
+  files (``launch.CODE_FILES``), the submission (read-only) and a small private tmpfs.
 * ``fallback``: a clean environment, a private temporary working folder and the
-  worker's own policy (see ``worker.py``); no file-system or network isolation
-  from the operating system.
+  worker's own confinement and policy (see ``worker.py``): Landlock where the kernel
+  has it, an unprivileged user when started by root; otherwise no file-system or
+  network isolation from the operating system.
 
 Both get the same resource limits, the same process-tree cleanup and the same
 marker sweep. This module also holds the process-table helpers used to find and
@@ -32,8 +33,6 @@ from pathlib import Path
 #: Environment variable choosing the runner: ``auto`` (default), ``bwrap`` or ``fallback``.
 RUNNER_ENV = "GRADER_SANDBOX"
 RUNNERS = ("auto", "bwrap", "fallback")
-#: Unprivileged identity the worker switches to when bubblewrap runs it as root.
-NOBODY = (65534, 65534)
 #: Where things appear inside the bubblewrap sandbox.
 BOX_ROOT = "/submission"
 BOX_WORK = "/tmp"
@@ -214,9 +213,9 @@ def _mounts_for(path: str, parents_done: set) -> list[str]:
 DECOY = '''"""Put by the grader's sandbox where a forbidden package would be."""
 import sys as _sys
 _top = __name__.partition(".")[0]
-_worker = _sys.modules.get("__main__")
-if _top in getattr(_worker, "FORBIDDEN", {}) and hasattr(_worker, "_forbidden_error"):
-    raise _worker._forbidden_error(_top)
+_policy = _sys.modules.get("_grader_worker_policy")
+if _top in getattr(_policy, "FORBIDDEN", {}) and hasattr(_policy, "forbidden_error"):
+    raise _policy.forbidden_error(_top)
 raise ImportError(f"module {_top!r} is not available to submissions")
 '''
 

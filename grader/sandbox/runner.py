@@ -1,4 +1,5 @@
-"""The trusted side of the sandbox: starts, talks to, limits and kills the worker.
+"""The trusted side of the sandbox: a submission's worker, started, talked to, limited
+and killed (:class:`Sandbox`).
 
 See ``SECURITY.md`` for the threat model. In short: on Linux with bubblewrap the
 worker runs in its own namespaces (``isolation.bwrap_argv``); elsewhere it runs
@@ -8,6 +9,11 @@ call and per submission), the caps on output and reply size, the total memory an
 the number of processes of the whole process tree, and it kills every process of
 the submission when the worker is stopped, including those started in a new
 session. Only plain data comes back, and every reply is validated here.
+
+The concepts it builds on live beside it: the limits (:mod:`.limits`), starting the
+worker's process (:mod:`.launch`), choosing the runner (:mod:`.runner_choice`),
+reading and bounding replies (:mod:`.replies`), the disk check (:mod:`.disk_watch`)
+and the shared box (:mod:`.shared_box`). Their public names are re-exported here.
 """
 
 from __future__ import annotations
@@ -16,37 +22,54 @@ import collections
 import json
 import os
 import queue
-import re
-import secrets
 import select
 import shutil
 import signal
-import stat
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import tmpdirs
-from . import isolation, wire, shared_box
+from ..errors import CallFailed, SandboxUnavailable, SharedBoxError
+from . import isolation, launch, replies, runner_choice, shared_box, wire
+from .disk_watch import DiskWatch, held
+from .launch import CODE_FILES, WORKER
+from .limits import BUDGET_USED_UP, CRASH_TRIES, MB, STOPPED, Limits
+from .replies import Reader, Replied, ThreadReader, clean_text
+from .runner_choice import bwrap_status, choose_runner, runner_isolated
 
-WORKER = Path(__file__).with_name("worker.py")
-CODE_FILES = {name: str(Path(__file__).with_name(name)) for name in ("worker.py", "wire.py")}
+__all__ = [
+    "ALLOW_ROOT_FORKS",
+    "BUDGET_USED_UP",
+    "CODE_FILES",
+    "CRASH_TRIES",
+    "FORKED_CPU",
+    "KINDS",
+    "MB",
+    "PLANNED",
+    "STOPPED",
+    "TIMINGS",
+    "WORKER",
+    "CallFailed",
+    "Limits",
+    "Sandbox",
+    "SandboxUnavailable",
+    "bwrap_status",
+    "choose_runner",
+    "clean_text",
+    "runner_isolated",
+]
+
 #: The requests that may be planned (pipelined across submissions, see grader/pipelining.py).
 PLANNED = ("call", "drive")
 KINDS = ("exception", "timeout", "crash", "forbidden", "unsupported", "protocol")
-MB = 1024 * 1024
 #: Under the fallback runner (started by root, where RLIMIT_NPROC does not hold, or by a
 #: normal user, where nothing would end a daemon), the worker refuses to create
 #: processes at all (seccomp). Tests set this to exercise the process-tree cleanup there
 #: instead.
 ALLOW_ROOT_FORKS = False
-#: Whether fallback workers restrict themselves with Landlock where the kernel has it
-#: (see worker._landlock); tests turn it off to exercise the other layers alone.
-LANDLOCK = True
 #: CPU seconds used by workers forked in a shared box (they are not this process's
 #: children, so RUSAGE_CHILDREN does not count them); read before each is killed.
 FORKED_CPU = [0.0]
@@ -55,544 +78,18 @@ FORKED_CPU = [0.0]
 TIMINGS: list | None = None
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one submission's worker (generous: far above a correct solution)."""
-
-    call_seconds: float = 10.0        # wall time of one call, at most (the engine gives each
-    #                                   function a budget recorded from evidence, see budgets.py)
-    load_seconds: float = 30.0        # wall time of starting the worker / importing one module
-    submission_seconds: float = 300.0  # wall time of the whole submission, at most (the engine
-    #                                    sizes it to the selected parts, see budgets.py)
-    memory_mb: int = 3072             # address space of each process, and resident memory of all
-    cpu_seconds: int = 600            # CPU time of one worker process
-    file_mb: int = 16                 # size of any file it writes
-    disk_mb: int = 64                 # its private temporary folder (bubblewrap: a tmpfs;
-    #                                   elsewhere the watchdog's disk check)
-    disk_files: int = 20_000          # files and folders it may make (the watchdog's disk check)
-    processes: int = 16               # processes (and threads) it may run at once
-    output_bytes: int = 64 * 1024     # stdout/stderr kept (the rest is counted and dropped)
-    reply_mb: int = 64                # size of one reply
-    max_restarts: int = 12            # restarts after crashes/timeouts before giving up
-    runner: str | None = None         # "auto", "bwrap" or "fallback"; None: $GRADER_SANDBOX or auto
-
-
-class CallFailed(Exception):
-    """A request to the worker did not return a value. ``kind`` says why."""
-
-    def __init__(self, kind: str, message: str, trace: str = "", forbidden=(),
-                 by_budget: bool = False):
-        super().__init__(message)
-        self.kind = kind          # exception | timeout | crash | forbidden | unsupported | protocol
-        self.message = message
-        self.trace = trace
-        self.forbidden = tuple(forbidden)
-        self.by_budget = by_budget  # the submission's whole budget ran out (not the call's)
-
-
-#: A function that crashed the worker this many times is not called again in the
-#: same submission (a function that hung, after its first time).
-CRASH_TRIES = 3
-#: How a check fails once the whole submission's time budget is used up.
-BUDGET_USED_UP = "not run: time budget used up"
-#: How a check fails that calls a function not called again (see Sandbox.stopped).
-STOPPED = "was not run: earlier in this submission"
-
-
-class SandboxUnavailable(RuntimeError):
-    """The runner that was explicitly requested cannot run here."""
-
-
-def _clean_env(home: str, token: str) -> dict:
-    env = {
-        "PATH": "/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8",
-        "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8",
-        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg", "GRADER_SANDBOX_TOKEN": token,
-    }
-    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # needed on some CPUs (see env notes)
-        if key in os.environ:
-            env[key] = os.environ[key]
-    if os.name == "nt":
-        for key in ("SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC"):
-            if key in os.environ:
-                env[key] = os.environ[key]
-        env["PATH"] = os.environ.get("SYSTEMROOT", "C:\\Windows")
-        env["TEMP"] = env["TMP"] = home
-    return env
-
-
 def _rmtree(path) -> None:
     """Remove a folder the student may have filled (deep, unwritable, many entries):
     bounded in time, never raises (see tmpdirs.remove_tree)."""
     tmpdirs.remove_tree(path)
 
 
-# -- choosing the runner -------------------------------------------------------------------
-
-_PROBE: dict = {}
-_PROBE_LOCK = threading.Lock()
-
-
-def bwrap_status() -> tuple[bool, str]:
-    """Whether bubblewrap can run the worker here, and why not (cached per process)."""
-    key = (sys.executable, os.geteuid() if hasattr(os, "geteuid") else None)
-    with _PROBE_LOCK:
-        if key not in _PROBE:
-            _PROBE[key] = _probe_bwrap()
-        return _PROBE[key]
-
-
-def _probe_bwrap() -> tuple[bool, str]:
-    if not isolation.LINUX:
-        return False, f"bubblewrap only exists on Linux (this is {sys.platform})"
-    if not isolation.bwrap_executable():
-        return False, "bubblewrap is not installed"
-    empty = Path(tempfile.mkdtemp(prefix="grader-probe-"))
-    try:
-        box = Sandbox(empty, (), Limits(runner="bwrap", load_seconds=60), _probing=True)
-        try:
-            box.start()
-            return True, ""
-        except (CallFailed, OSError) as exc:
-            detail = (box.output.strip().splitlines() or [getattr(exc, "message", str(exc))])[-1]
-            return False, f"bubblewrap is installed but cannot run the worker here ({detail[:200]})"
-        finally:
-            box.close()
-    finally:
-        _rmtree(empty)
-
-
-#: The Landlock ABI from which a fallback worker run by a normal user counts as isolated:
-#: 6 adds the scoping of signals and abstract sockets to the files (1) and TCP (4).
-LANDLOCK_ISOLATES = 6
-
-
-def runner_isolated(mode: str) -> bool:
-    """Whether a runner gives operating-system isolation here: bubblewrap; or the
-    fallback, when its worker drops to an unprivileged user (root) or confines itself
-    with the kernel's Landlock at ABI 6 or later (every fallback worker does where the
-    kernel has it: it then cannot open the project, OUT or other submissions, connect
-    TCP, or signal the grader; below ABI 6 it could still signal the grader's user's
-    processes)."""
-    return (mode == "bwrap" or isolation.can_drop_root()
-            or (LANDLOCK and isolation.landlock_abi() >= LANDLOCK_ISOLATES))
-
-
-def choose_runner(limits: Limits) -> tuple[str, str]:
-    """``(mode, why)``: ``("bwrap", "")`` or ``("fallback", reason)``."""
-    want = isolation.requested_runner(limits.runner)
-    if want == "fallback":
-        return "fallback", f"the fallback runner was requested (runner=fallback or ${isolation.RUNNER_ENV})"
-    ok, why = bwrap_status()
-    if ok:
-        return "bwrap", ""
-    if want == "bwrap":
-        raise SandboxUnavailable(why)
-    return "fallback", why
-
-
-# -- the worker process -------------------------------------------------------------------
-
-class _Drain(threading.Thread):
-    """Reads the worker's stderr so it never blocks; keeps the first bytes only."""
-
-    def __init__(self, fd: int, cap: int):
-        super().__init__(daemon=True)
-        self.fd, self.cap = fd, cap
-        self.kept = bytearray()
-        self.dropped = 0
-
-    def run(self):
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536 if len(self.kept) < self.cap else 1 << 20)
-            except OSError:
-                return
-            if not chunk:
-                return
-            room = self.cap - len(self.kept)
-            if room > 0:
-                self.kept += chunk[:room]
-            self.dropped += max(0, len(chunk) - max(room, 0))
-
-
-def _recv(fd: int, cap: int) -> dict:
-    (size,) = wire._HEADER.unpack(wire.read_exact(fd, wire._HEADER.size))
-    if size > cap:
-        raise wire.WireError(f"a reply of {size} bytes (at most {cap})")
-    body = wire.read_exact(fd, size)
-    problem = _misfit(body, _Budget(cap, 4 * 4096, 16 * 65536))
-    if problem:
-        raise wire.WireError(problem)
-    return json.loads(body.decode("utf-8"))
-
-
-# -- what a reply may expand into ------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Budget:
-    """The most a reply may hold: bytes, containers (JSON ``[`` and ``{``) and items
-    (``,``), checked on its raw bytes before it is parsed (parsing ``[],[],...``
-    costs some 50 times its size in memory)."""
-
-    size: int
-    containers: int
-    items: int
-
-
-#: Deepest nesting of a reply (wire.decode refuses more than 40 anyway).
-MAX_REPLY_DEPTH = 48
-_BRACKETS = re.compile(rb"[\[\]{}]")
-
-
-def _budget_for(body: bytes | None, cap: int) -> _Budget:
-    """What the reply to the request ``body`` may hold: a reply holds what the student's
-    function returns, shaped like its inputs (a step returns the parameter and its
-    state; a batch of steps one such tuple per gradient), so sixteen times the
-    request's own structure and size, plus a margin for messages and small values."""
-    if not body:
-        return _Budget(min(cap, MB), 4096, 65536)
-    containers = body.count(b"[") + body.count(b"{")
-    return _Budget(min(cap, 16 * len(body) + MB), 16 * containers + 4096,
-                   16 * body.count(b",") + 65536)
-
-
-def _merge(a: _Budget, b: _Budget) -> _Budget:
-    return _Budget(max(a.size, b.size), max(a.containers, b.containers), max(a.items, b.items))
-
-
-def _misfit(body: bytes, budget: _Budget) -> str:
-    """Why a reply's raw bytes do not fit ``budget`` ('' when they do)."""
-    if len(body) > budget.size:
-        return f"a reply of {len(body)} bytes (at most {budget.size} for this request)"
-    containers = body.count(b"[") + body.count(b"{")
-    if containers > budget.containers:
-        return (f"a reply of {containers} lists and objects "
-                f"(at most {budget.containers} for this request)")
-    items = body.count(b",")
-    if items > budget.items:
-        return f"a reply of {items} items (at most {budget.items} for this request)"
-    depth = deepest = 0
-    for m in _BRACKETS.finditer(body):
-        if m.group() in (b"[", b"{"):
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > MAX_REPLY_DEPTH:
-                    return f"a reply nested more than {MAX_REPLY_DEPTH} levels deep"
-        else:
-            depth = max(0, depth - 1)
-    return ""
-
-
-class _ThreadReader(threading.Thread):
-    """Reads replies from the worker's stdout into a queue (so waits can time out).
-    Used where ``select`` cannot wait on a pipe (Windows)."""
-
-    def __init__(self, fd: int, cap: int):
-        super().__init__(daemon=True)
-        self.fd, self.cap = fd, cap
-        self.replies: queue.Queue = queue.Queue()
-        self.start()
-
-    def run(self):
-        while True:
-            try:
-                msg = _recv(self.fd, self.cap)
-            except EOFError:
-                self.replies.put(("eof", None))
-                return
-            except BaseException as exc:  # noqa: BLE001 - garbage, a huge size, deep nesting
-                self.replies.put(("bad", f"{type(exc).__name__}: {str(exc)[:200]}"))
-                return
-            self.replies.put(("msg", msg))
-
-    def get(self, timeout: float):
-        """``("msg", reply)``, ``("eof", None)`` or ``("bad", why)``; queue.Empty on timeout."""
-        return self.replies.get(timeout=max(0.0, timeout))
-
-    def close(self) -> bool:
-        self.join(timeout=5)
-        return not self.is_alive()
-
-
-#: Replies already read, by their exact bytes (this process, all sandboxes): parsed once
-#: and their values decoded once (the same bytes always decode to the same value). A
-#: correct submission's replies are mostly those of the correct submissions before it.
-#: Cached replies are never modified nor dropped (so their ids stay theirs); values are
-#: handed out as fresh copies.
-MAX_REPLY_CACHE = 64 * MB
-_REPLIES: dict = {}      # body bytes -> parsed reply
-_REPLY_BYTES = [0]
-_CACHED: set = set()     # ids of the parsed replies in _REPLIES
-_DECODED: dict = {}      # id of one of them -> (that reply, a copy of its decoded value)
-
-
-def _decoded(reply: dict):
-    """``wire.decode`` of the reply's value (once per distinct reply bytes)."""
-    rid = id(reply)
-    known = _DECODED.get(rid)
-    if known is not None and known[0] is reply:
-        return wire.snapshot(known[1])
-    value = wire.decode(reply.get("value"))
-    if rid in _CACHED:
-        copy = wire.snapshot(value)
-        if copy is not None or value is None:
-            _DECODED[rid] = (reply, copy)
-    return value
-
-
-class _Reader:
-    """Reads the worker's replies from its stdout in the thread that waits for them
-    (``select`` with a timeout): no hand-off between threads per reply, and one read
-    takes in every reply that has arrived (pipelined requests, see Sandbox.pipeline)."""
-
-    def __init__(self, fd: int, cap: int):
-        self.fd, self.cap = fd, cap
-        self.buf = bytearray()
-        self.end = None  # ("eof", None) or ("bad", why) once nothing more can be read
-        self.budget = _budget_for(None, cap)  # of the next reply (Sandbox._expect sets it)
-
-    def get(self, timeout: float):
-        """``("msg", reply)``, ``("eof", None)`` or ``("bad", why)``; queue.Empty on timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            msg = self._next()
-            if msg is not None:
-                return msg
-            if self.end is not None:
-                return self.end
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
-                raise queue.Empty
-            try:
-                chunk = os.read(self.fd, 1 << 20)
-            except OSError as exc:
-                self.end = ("bad", f"{type(exc).__name__}: {str(exc)[:200]}")
-                continue
-            if not chunk:
-                self.end = ("eof", None)
-            self.buf += chunk
-
-    def _next(self):
-        head = wire._HEADER.size
-        if (self.end is not None and self.end[0] == "bad") or len(self.buf) < head:
-            return None
-        (size,) = wire._HEADER.unpack_from(self.buf)
-        cap = min(self.cap, self.budget.size)
-        if size > cap:
-            self.end = ("bad", f"WireError: a reply of {size} bytes (at most {cap} for this request)")
-            self.buf.clear()
-            return None
-        if len(self.buf) < head + size:
-            return None
-        body = bytes(self.buf[head:head + size])
-        del self.buf[:head + size]
-        known = _REPLIES.get(body)
-        if known is not None:
-            return ("msg", known)
-        # Bounded before it is parsed: what it may expand into is known from the request.
-        problem = _misfit(body, self.budget)
-        if problem:
-            self.end = ("bad", f"WireError: {problem}")
-            self.buf.clear()
-            return None
-        try:
-            msg = json.loads(body.decode("utf-8"))
-        except BaseException as exc:  # noqa: BLE001 - garbage, deep nesting
-            self.end = ("bad", f"{type(exc).__name__}: {str(exc)[:200]}")
-            self.buf.clear()
-            return None
-        # Kept by what it may cost in memory once parsed and decoded, not by its size.
-        cost = 3 * size + 64 * (body.count(b"[") + body.count(b"{") + body.count(b","))
-        if type(msg) is dict and _REPLY_BYTES[0] + cost <= MAX_REPLY_CACHE:
-            _REPLIES[body] = msg
-            _CACHED.add(id(msg))
-            _REPLY_BYTES[0] += cost
-        return ("msg", msg)
-
-    def close(self) -> bool:
-        return True
-
-
-class _Replied:
-    """What the student's code returned during a check being recorded as a plan, to
-    recognise a request built from it (:meth:`Sandbox.recording`): the bytes of every
-    array it returned, also as each float dtype the grader may cast it to, and every
-    float. Left out: what the grader itself sent earlier in the check (a reply that
-    echoes an input says nothing of the student), all-zero arrays and whole-number
-    floats (the grader's own inputs are full of them, and they say nothing of the
-    student's computation)."""
-
-    __slots__ = ("arrays", "floats", "sent_arrays", "sent_floats")
-    CASTS = ("float16", "float32", "float64")
-
-    def __init__(self):
-        self.arrays: set = set()
-        self.floats: set = set()
-        self.sent_arrays: set = set()
-        self.sent_floats: set = set()
-
-    def sent(self, raw) -> None:
-        """Note the values of a request the grader made from its own data."""
-        for kind, v in _leaves(raw):
-            if kind == "float":
-                self.sent_floats.add(float(v))
-            else:
-                self.sent_arrays.add((v.dtype.name, v.shape, v.tobytes()))
-
-    def add(self, value) -> None:
-        import numpy as np
-
-        for kind, v in _leaves(value):
-            if kind == "float":
-                f = float(v)
-                if f == f and not f.is_integer() and f not in self.sent_floats:
-                    self.floats.add(f)
-            elif v.size and v.dtype.kind in "biuf" and np.any(v != 0) \
-                    and (v.dtype.name, v.shape, v.tobytes()) not in self.sent_arrays:
-                for dt in {v.dtype.name, *self.CASTS}:
-                    with np.errstate(all="ignore"):
-                        c = v.astype(dt)
-                    self.arrays.add((dt, c.shape, c.tobytes()))
-
-    def seen_in(self, raw) -> bool:
-        """Whether the request's values hold something returned earlier (and not sent
-        by the grader before)."""
-        if not self.arrays and not self.floats:
-            return False
-        for kind, v in _leaves(raw):
-            if kind == "float":
-                f = float(v)
-                if f in self.floats and f not in self.sent_floats:
-                    return True
-            else:
-                key = (v.dtype.name, v.shape, v.tobytes())
-                if key in self.arrays and key not in self.sent_arrays:
-                    return True
-        return False
-
-
-def _leaves(value, depth: int = 0):
-    """The arrays and floats in a value (tuples, lists, dicts), as ("array", ndarray)
-    and ("float", number); 0-d arrays count as floats."""
-    import numpy as np
-
-    if depth > 40:
-        return
-    kind = type(value)
-    if kind is float:
-        yield "float", value
-    elif isinstance(value, np.ndarray):
-        if value.ndim == 0:
-            if value.dtype.kind == "f":
-                yield "float", float(value)
-        else:
-            yield "array", value
-    elif isinstance(value, np.floating):
-        yield "float", float(value)
-    elif kind in (tuple, list):
-        for v in value:
-            yield from _leaves(v, depth + 1)
-    elif kind is dict:
-        for v in value.values():
-            yield from _leaves(v, depth + 1)
-
-
-class _DiskWatch:
-    """What a worker writes, checked by the watchdog: the free space and free inodes of
-    the file system holding its working folder (``statvfs``, cheap, every tick), against
-    what was free when it started. On a file system of its own (bubblewrap's tmpfs) a
-    drop is the worker's. On a shared one (the fallback's working folder in the
-    machine's temporary folder) a drop over the limits is confirmed by measuring what
-    the worker holds (``measure``: its working folder and the deleted files it keeps
-    open) before it is stopped, so others' writes never stop a worker; the baseline
-    then moves past them."""
-
-    def __init__(self, path: str, max_bytes: int, max_files: int, measure=None):
-        self.path, self.max_bytes, self.max_files, self.measure = path, max_bytes, max_files, measure
-        st = os.statvfs(path)
-        held = measure() if measure is not None else (0, 0)
-        self.base_bytes = st.f_bfree * st.f_frsize + held[0]
-        self.base_files = st.f_ffree + held[1] if st.f_files else None
-
-    def check(self) -> str:
-        """Why the worker must be stopped ('' when it need not)."""
-        try:
-            st = os.statvfs(self.path)
-        except OSError:
-            return ""
-        free_bytes = st.f_bfree * st.f_frsize
-        used_bytes = self.base_bytes - free_bytes
-        used_files = self.base_files - st.f_ffree if self.base_files is not None else 0
-        if used_bytes <= self.max_bytes and used_files <= self.max_files:
-            return ""
-        if self.measure is not None:
-            held_bytes, held_files = self.measure()
-            if held_bytes <= self.max_bytes and held_files <= self.max_files:
-                # Someone else's writes: count from here (what the worker holds stays counted).
-                self.base_bytes = free_bytes + held_bytes
-                if self.base_files is not None:
-                    self.base_files = st.f_ffree + held_files
-                return ""
-            used_bytes, used_files = held_bytes, held_files
-        if used_files > self.max_files:
-            return f"used too much disk (more than {self.max_files} files and folders)"
-        return f"used too much disk (more than {self.max_bytes // MB} MiB)"
-
-
-def _held(work: str, pids, max_bytes: int, max_files: int) -> tuple[int, int]:
-    """(bytes, files and folders) held by a fallback worker: in its working folder, and
-    the deleted files its processes keep open. Stops counting past the limits; a folder
-    it cannot measure (unreadable, nested past what a path can say) counts as over the
-    limits (no correct submission makes one, and only a disk that filled up asks)."""
-    over = (max_bytes + 1, max_files + 1)
-    seen: set = set()
-    size = files = 0
-    stack = [work]
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    try:
-                        st = entry.stat(follow_symlinks=False)
-                    except FileNotFoundError:  # removed meanwhile
-                        continue
-                    files += 1
-                    if (st.st_dev, st.st_ino) not in seen:
-                        seen.add((st.st_dev, st.st_ino))
-                        # blocks in use (a sparse file holds little), else its size
-                        size += st.st_blocks * 512 if hasattr(st, "st_blocks") else st.st_size
-                    if stat.S_ISDIR(st.st_mode):
-                        stack.append(entry.path)
-                    if files > max_files or size > max_bytes:
-                        return size, files
-        except OSError:
-            return over
-    for pid in pids:
-        try:
-            fds = os.listdir(f"/proc/{pid}/fd")
-        except OSError:
-            continue
-        for fd in fds:
-            try:
-                st = os.stat(f"/proc/{pid}/fd/{fd}")
-            except OSError:
-                continue
-            if stat.S_ISREG(st.st_mode) and st.st_nlink == 0 and (st.st_dev, st.st_ino) not in seen:
-                seen.add((st.st_dev, st.st_ino))
-                size += st.st_blocks * 512
-    return size, files
-
-
 @dataclass
 class _Proc:
     popen: subprocess.Popen
     to_fd: int
-    reader: _Reader | _ThreadReader
-    drain: _Drain
+    reader: Reader | ThreadReader
+    drain: launch.Drain
     stop: threading.Event
     watchdog: threading.Thread | None = None
     nproc: bool = False
@@ -629,7 +126,6 @@ class Sandbox:
     root: Path
     modules: tuple
     limits: Limits = field(default_factory=Limits)
-    _probing: bool = False
     #: The assignment's drivers: the source of its standalone ``drivers`` module ("": none).
     drivers: str = ""
     #: ``{package: what to call it}``: what the assignment forbids submissions to import.
@@ -656,8 +152,8 @@ class Sandbox:
         self._no_pipeline = False  # set after pipelined requests had to be abandoned
         self._recorded: list | None = None
         self._record_open = False
-        self._replied = _Replied()
-        self.token = f"gsbx{os.getpid()}x{secrets.token_hex(6)}"
+        self._replied = Replied()
+        self.token = launch.new_token()
         self._tmp = tmpdirs.mkdtemp("work")  # its owner in its name: see tmpdirs.sweep
         self._work = self._tmp / "work"
         self._work.mkdir()
@@ -667,12 +163,9 @@ class Sandbox:
         self._kill_reason = ""
         self._kept = bytearray()
         self._dropped = 0
-        if self._probing:
-            self.mode, self.why = "bwrap", ""
-        else:
-            self.mode, self.why = choose_runner(self.limits)
+        self.mode, self.why = runner_choice.choose_runner(self.limits)
         self._box = self._decoy = None
-        self._shared: shared_box.Zygote | None = None  # the shared box it holds (see shared_box.py)
+        self._shared: shared_box.SharedBox | None = None  # the shared box it holds (see shared_box.py)
         self._own_box = False  # set when it cannot use (or lost) the shared box
         self._uid = None  # the fallback's unprivileged user, when started by root
         if self.mode == "bwrap":
@@ -740,48 +233,37 @@ class Sandbox:
         self.close()
 
     def _config(self, root: str, work: str, drop) -> dict:
-        lim = self.limits
         # The fallback refuses to create processes (seccomp), as root (where RLIMIT_NPROC
         # does not hold) and as a normal user (whose RLIMIT_NPROC counts all their
         # processes, and whose daemons would outlive the batch: no namespace ends them).
-        no_fork = lim.processes <= 1 or (self.mode == "fallback" and not ALLOW_ROOT_FORKS)
-        return {"token": self.token, "root": root, "work": work, "no_fork": no_fork,
-                "libs": [isolation.numpy_site()], "deny": list(isolation.private_dirs()),
-                "frameworks": isolation.framework_dirs(tuple(sorted(self.forbidden))),
-                "forbidden": dict(self.forbidden), "drivers": self.drivers, "drop": drop,
-                "memory_mb": lim.memory_mb, "cpu_seconds": lim.cpu_seconds,
-                "file_mb": lim.file_mb, "processes": lim.processes,
-                "output_bytes": lim.output_bytes}
+        no_fork = self.limits.processes <= 1 or (self.mode == "fallback" and not ALLOW_ROOT_FORKS)
+        return launch.worker_config(self.limits, token=self.token, root=root, work=work,
+                                    drop=drop, no_fork=no_fork, forbidden=self.forbidden,
+                                    drivers=self.drivers)
 
     def _command(self) -> tuple[list, str, str]:
         """(argv, cwd, home) of the worker for the current mode."""
         if self.mode == "bwrap":
             as_root = hasattr(os, "geteuid") and os.geteuid() == 0
-            drop = None
-            if as_root:
-                uid = 120000 + secrets.randbelow(60000)
-                drop = [uid, uid]
-            cfg = self._config(isolation.BOX_ROOT, isolation.BOX_WORK, drop)
-            argv = isolation.bwrap_argv(isolation.bwrap_executable(), str(self._box), CODE_FILES,
-                                        as_root=as_root, disk_mb=self.limits.disk_mb,
-                                        decoy=self._decoy, forbidden=tuple(sorted(self.forbidden)))
-            argv += ["--", sys.executable, "-I", "-S", f"{isolation.BOX_CODE}/worker.py",
-                     json.dumps(cfg)]
+            cfg = self._config(isolation.BOX_ROOT, isolation.BOX_WORK,
+                               launch.box_user() if as_root else None)
+            argv = launch.bwrap_command(str(self._box), cfg, as_root=as_root,
+                                        disk_mb=self.limits.disk_mb, decoy=self._decoy,
+                                        forbidden=tuple(sorted(self.forbidden)))
             return argv, str(self._work), isolation.BOX_WORK
         if self._uid is not None:
             # Root without bubblewrap: the worker drops to its own unprivileged user before
             # any student code runs, and works on a copy of the submission in this
             # sandbox's private folder (0700, root's), which that user reaches only
-            # through descriptors the worker opens before dropping (worker._open_views).
+            # through descriptors the worker opens before dropping (worker_confinement.open_views).
             cfg = self._config(str(self._box), str(self._work), [self._uid, self._uid])
             cfg["views"] = [str(self._box), str(self._work), *isolation.python_paths()]
         else:
             cfg = self._config(str(self.root), str(self._work), None)
-        cfg["landlock"] = LANDLOCK  # the kernel's file-system restriction, where it exists
+        cfg["landlock"] = runner_choice.LANDLOCK  # the kernel's file-system restriction, where it exists
         cfg["deny_sysv"] = True  # the machine's IPC namespace: nothing would remove them
         cfg["parent"] = os.getpid()  # (bubblewrap's --die-with-parent does this for its own)
-        return ([sys.executable, "-I", "-S", str(WORKER), json.dumps(cfg)], str(self._work),
-                str(self._work))
+        return launch.fallback_command(cfg), str(self._work), str(self._work)
 
     def _fork_shared(self):
         """A worker forked in the shared box (shared_box.py), or None: no box is shared, or
@@ -792,11 +274,10 @@ class Sandbox:
             self._own_box = self._shared is None
         if self._shared is None:
             return None
-        uid = 120000 + secrets.randbelow(60000)
-        cfg = self._config(isolation.BOX_ROOT, isolation.BOX_WORK, [uid, uid])
+        cfg = self._config(isolation.BOX_ROOT, isolation.BOX_WORK, launch.box_user())
         try:
             return self._shared.fork(cfg, self.limits.load_seconds)
-        except shared_box.ZygoteError:
+        except SharedBoxError:
             self._drop_shared()
             return None
 
@@ -810,15 +291,15 @@ class Sandbox:
         if self._closed:
             raise CallFailed("protocol", "was not run: the sandbox is closed")
         self._kill_reason = ""
-        popen = self._fork_shared() if self.mode == "bwrap" and not self._probing else None
+        popen = self._fork_shared() if self.mode == "bwrap" else None
         if popen is None:
             argv, cwd, home = self._command()
             popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, cwd=cwd, env=_clean_env(home, self.token),
+                                     stderr=subprocess.PIPE, cwd=cwd, env=launch.clean_env(home, self.token),
                                      start_new_session=os.name != "nt", close_fds=True)
-        reader = (_ThreadReader if os.name == "nt" else _Reader)(popen.stdout.fileno(),
-                                                                self.limits.reply_mb * MB)
-        drain = _Drain(popen.stderr.fileno(), self.limits.output_bytes)
+        reader = (ThreadReader if os.name == "nt" else Reader)(popen.stdout.fileno(),
+                                                              self.limits.reply_mb * MB)
+        drain = launch.Drain(popen.stderr.fileno(), self.limits.output_bytes)
         drain.start()
         if os.name != "nt":
             os.set_blocking(popen.stdin.fileno(), False)
@@ -853,7 +334,7 @@ class Sandbox:
                         self._spawn()
                     reply = self._request({"op": "load", "modules": [name]},
                                           self.limits.load_seconds)
-                    report[name] = _clean_load(reply, name)
+                    report[name] = replies.clean_load(reply, name)
                 except CallFailed as exc:
                     lost_worker = lost_worker or self.proc is None
                     report[name] = {"status": "error", "error": exc.message, "trace": ""}
@@ -915,7 +396,7 @@ class Sandbox:
                     isolation.terminate(pid, self.token)
                 return
 
-    def _disk_watch(self, proc: _Proc) -> _DiskWatch | None:
+    def _disk_watch(self, proc: _Proc) -> DiskWatch | None:
         """The disk check of this worker (None where it cannot be made): the fallback's
         working folder, or the tmpfs of its bubblewrap box (seen through a process of
         the box: ``/proc/<pid>/root``), whose size holds the bytes but not the inodes."""
@@ -924,7 +405,7 @@ class Sandbox:
         try:
             if self.mode != "bwrap":
                 pid, work = proc.popen.pid, str(self._work)
-                return _DiskWatch(work, max_bytes, max_files, lambda: _held(
+                return DiskWatch(work, max_bytes, max_files, lambda: held(
                     work, [pid, *isolation.descendants(pid)], max_bytes, max_files))
             pid = proc.popen.pid
             inside = [pid] if isinstance(proc.popen, shared_box.Forked) else isolation.descendants(pid)
@@ -932,7 +413,7 @@ class Sandbox:
             for p in inside:
                 try:
                     if os.readlink(f"/proc/{p}/ns/mnt") != mine:
-                        return _DiskWatch(f"/proc/{p}/root{isolation.BOX_WORK}", max_bytes, max_files)
+                        return DiskWatch(f"/proc/{p}/root{isolation.BOX_WORK}", max_bytes, max_files)
                 except OSError:
                     continue
         except Exception:  # noqa: BLE001 - no disk check rather than no grading
@@ -952,7 +433,7 @@ class Sandbox:
             proc.popen.kill()
             try:
                 proc.popen.box.reset()  # every process it left, its files, its IPC objects
-            except shared_box.ZygoteError:
+            except SharedBoxError:
                 if proc.popen.box is self._shared:
                     self._drop_shared()
                 else:
@@ -1074,7 +555,7 @@ class Sandbox:
             return self._timed_out(timeout, by_budget)
         except OSError:
             return self._died("while receiving its input")
-        proc.reader.budget = _budget_for(body, proc.reader.cap)
+        proc.reader.budget = replies.budget_for(body, proc.reader.cap)
         return self._await(proc, deadline, timeout, by_budget)
 
     def _timeout(self, timeout: float) -> tuple[float, bool]:
@@ -1100,7 +581,7 @@ class Sandbox:
                 else:
                     continue
             if kind == "msg" and isinstance(value, dict):
-                proc.dropped = max(proc.dropped, _int(value.get("dropped")))
+                proc.dropped = max(proc.dropped, replies.non_negative(value.get("dropped")))
                 return value
             if kind == "msg" or kind == "bad":
                 detail = value if kind == "bad" else "not a message"
@@ -1211,9 +692,9 @@ class Sandbox:
         written = [body for body, _raw in written_raw]
         proc.pending.clear()
         proc.sent, proc.partial, proc.batch = 0, None, 0
-        budget = _budget_for(None, proc.reader.cap)
+        budget = replies.budget_for(None, proc.reader.cap)
         for planned_body in written:
-            budget = _merge(budget, _budget_for(planned_body, proc.reader.cap))
+            budget = replies.merge(budget, replies.budget_for(planned_body, proc.reader.cap))
         proc.reader.budget = budget
         for _body, planned in written_raw:
             timeout, _ = self._timeout(self._budget(planned))
@@ -1225,7 +706,7 @@ class Sandbox:
             if kind != "msg" or not isinstance(value, dict):
                 self._abandon()
                 return
-            proc.dropped = max(proc.dropped, _int(value.get("dropped")))
+            proc.dropped = max(proc.dropped, replies.non_negative(value.get("dropped")))
 
     def _abandon(self) -> None:
         self._no_pipeline = True
@@ -1239,18 +720,18 @@ class Sandbox:
 
         Only requests built from the grader's own data are recorded: the recording
         ends before the first request holding an array or a number equal to one the
-        student's code returned earlier in the check (:class:`_Replied`: a check
+        student's code returned earlier in the check (:class:`~.replies.Replied`: a check
         feeding the student's outputs back). A plan then never carries one student's
         results into another student's worker."""
         self._recorded = []
         self._record_open = True
-        self._replied = _Replied()
+        self._replied = Replied()
         return self._recorded
 
     def stop_recording(self) -> None:
         self._recorded = None
         self._record_open = False
-        self._replied = _Replied()
+        self._replied = Replied()
 
     def _take(self, body, raw, budget: float):
         """The reply to the request if it is the next pipelined one, else None (after
@@ -1277,7 +758,7 @@ class Sandbox:
             return self._timed_out(timeout, by_budget)
         except OSError:
             return self._died("while receiving its input")
-        proc.reader.budget = _budget_for(planned_body, proc.reader.cap)
+        proc.reader.budget = replies.budget_for(planned_body, proc.reader.cap)
         return self._await(proc, deadline, timeout, by_budget)
 
     def _timed_out(self, timeout: float, by_budget: bool):
@@ -1368,10 +849,11 @@ class Sandbox:
         if reply.get("ok") is not True:
             kind = reply.get("kind")
             raise CallFailed(kind if kind in KINDS else "exception",
-                             _text(reply.get("error"), 2000) or "failed",
-                             _text(reply.get("trace"), 4000), _names(reply.get("forbidden")))
+                             replies.text(reply.get("error"), 2000) or "failed",
+                             replies.text(reply.get("trace"), 4000),
+                             replies.names(reply.get("forbidden")))
         try:
-            value = _decoded(reply)
+            value = replies.decoded(reply)
         except Exception as exc:  # noqa: BLE001 - anything malformed is the worker's fault
             raise CallFailed("protocol", f"returned something unreadable ({str(exc)[:200]})") from None
         if recording and self._record_open:
@@ -1472,49 +954,3 @@ def _describe(raw) -> str:
     if op == "call":
         return str(call_text(name, raw[3], raw[4]))
     return raw[6] or f"`{name}`"
-
-
-# -- validating what the worker says ------------------------------------------------------------
-
-def _int(value) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
-
-
-#: Control characters, line/paragraph separators, and the bidirectional controls that
-#: make text read differently from what it holds ("Trojan Source": U+061C, U+200E/F,
-#: U+202A-E, U+2066-9).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_text(text: str) -> str:
-    """Text from the student's side without control characters (no terminal escapes,
-    no carriage returns rewriting a report line): newlines and tabs stay."""
-    return _CONTROL.sub("", text)
-
-
-def _text(value, cap: int) -> str:
-    return clean_text(value[:cap]) if isinstance(value, str) else ""
-
-
-def _names(value) -> tuple:
-    if not isinstance(value, list):
-        return ()
-    return tuple(v[:40] for v in value[:10] if isinstance(v, str))
-
-
-def _clean_load(reply: dict, name: str) -> dict:
-    """The load report of one module, rebuilt from checked plain data."""
-    info = reply.get("modules", {}).get(name) if isinstance(reply.get("modules"), dict) else None
-    if reply.get("ok") is not True or not isinstance(info, dict):
-        return {"status": "error", "error": _text(reply.get("error"), 2000) or
-                "the worker sent an unreadable load report", "trace": _text(reply.get("trace"), 4000)}
-    status = info.get("status")
-    if status == "ok":
-        names = info.get("names") if isinstance(info.get("names"), dict) else {}
-        return {"status": "ok", "names": {k[:200]: v for k, v in list(names.items())[:5000]
-                                          if isinstance(k, str) and v in ("class", "callable", "other")}}
-    if status == "missing":
-        return {"status": "missing"}
-    return {"status": "forbidden" if status == "forbidden" else "error",
-            "error": _text(info.get("error"), 2000), "trace": _text(info.get("trace"), 4000),
-            "forbidden": list(_names(info.get("forbidden")))}

@@ -3,7 +3,7 @@
 Starting a worker afresh costs a new Python importing numpy, about 0.13 s of CPU:
 a quarter of what a whole submission costs in a batch. When the grader runs as
 root with bubblewrap, a batch's grading process (see ``share_boxes``) keeps one box
-whose first process, the fork server (``worker._fork_server``), imports numpy once
+whose first process, the fork server (``worker_fork_server.py``), imports numpy once
 and then forks one worker per submission, and per restart after a crash or a
 timeout. What keeps consecutive submissions in the same box apart:
 
@@ -29,29 +29,24 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import select
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 from .. import tmpdirs
-from . import isolation
+from ..errors import SharedBoxError
+from . import isolation, launch
 
 #: Whether this process's sandboxes may share a box (``share_boxes``); off by default.
 _STATE = {"on": False, "box": None}
 _STATE_LOCK = threading.Lock()
 #: Counts for this process: boxes started, workers forked, boxes destroyed on trouble.
 STATS = {"boxes": 0, "forks": 0, "destroyed": 0}
-
-
-class ZygoteError(RuntimeError):
-    """The shared box misbehaved; it has been destroyed."""
 
 
 def supported() -> bool:
@@ -73,9 +68,9 @@ def share_boxes(on: bool = True) -> None:
         box.destroy()
 
 
-def take(disk_mb: int, start_seconds: float, stage: Path, forbidden: tuple = ()) -> Zygote | None:
+def take(disk_mb: int, start_seconds: float, stage: Path, forbidden: tuple = ()) -> SharedBox | None:
     """The shared box, holding ``stage`` (a submission's staged copy) for the caller
-    until :meth:`Zygote.give_back`; None when sharing is off, the box is in use, or no
+    until :meth:`SharedBox.give_back`; None when sharing is off, the box is in use, or no
     box can be started (the caller then starts a box of its own)."""
     if not _STATE["on"] or not supported():
         return None
@@ -88,8 +83,8 @@ def take(disk_mb: int, start_seconds: float, stage: Path, forbidden: tuple = ())
             box = _STATE["box"] = None  # (one inherited through a fork is the parent's)
         if box is None:
             try:
-                box = Zygote(disk_mb, start_seconds, forbidden)
-            except ZygoteError:
+                box = SharedBox(disk_mb, start_seconds, forbidden)
+            except SharedBoxError:
                 return None
             _STATE["box"] = box
             _clean_up_at_exit()
@@ -98,7 +93,7 @@ def take(disk_mb: int, start_seconds: float, stage: Path, forbidden: tuple = ())
         box.busy = True
     try:
         box.hold(stage)
-    except (OSError, ZygoteError):
+    except (OSError, SharedBoxError):
         box.destroy()
         return None
     return box
@@ -127,18 +122,16 @@ def _destroy_own() -> None:
         box.destroy()
 
 
-def current() -> Zygote | None:
+def current() -> SharedBox | None:
     """The shared box of this process, if there is one (for tests and benchmarks)."""
     box = _STATE["box"]
     return box if box is not None and box.creator == os.getpid() and box.usable() else None
 
 
-class Zygote:
+class SharedBox:
     """One bubblewrap box running the fork server, and its submission folder."""
 
     def __init__(self, disk_mb: int, start_seconds: float = 30.0, forbidden: tuple = ()):
-        from .runner import CODE_FILES, _clean_env, _Drain
-
         self.disk_mb = disk_mb
         self.forbidden = tuple(forbidden)  # the packages masked in the box (the assignment's)
         self.creator = os.getpid()
@@ -146,7 +139,7 @@ class Zygote:
         self.dirty = False  # a worker was forked since the last reset
         self.broken = ""
         self._destroyed = False
-        self.token = f"gsbx{os.getpid()}x{secrets.token_hex(6)}"
+        self.token = launch.new_token()
         self._lock = threading.Lock()
         self._exits: dict = {}
         self._tmp = tmpdirs.mkdtemp("box")  # its owner in its name: see tmpdirs.sweep
@@ -158,29 +151,27 @@ class Zygote:
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         cfg = {"shared_box": True, "control_fd": theirs.fileno(), "work": isolation.BOX_WORK,
                "libs": [isolation.numpy_site()], "keep": isolation.work_binds()}
-        argv = isolation.bwrap_argv(isolation.bwrap_executable(), str(self.folder), CODE_FILES,
-                                    as_root=True, disk_mb=disk_mb, decoy=decoy,
-                                    forbidden=self.forbidden)
-        argv += ["--", sys.executable, "-I", "-S", f"{isolation.BOX_CODE}/worker.py", json.dumps(cfg)]
+        argv = launch.bwrap_command(str(self.folder), cfg, as_root=True, disk_mb=disk_mb,
+                                    decoy=decoy, forbidden=self.forbidden)
         self.popen = None
         try:
             self.popen = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                cwd=str(self._tmp), env=_clean_env(isolation.BOX_WORK, self.token),
+                cwd=str(self._tmp), env=launch.clean_env(isolation.BOX_WORK, self.token),
                 start_new_session=True, close_fds=True, pass_fds=(theirs.fileno(),))
         except OSError as exc:
             theirs.close()
             self.destroy()
-            raise ZygoteError(f"could not start the shared box: {exc}") from None
+            raise SharedBoxError(f"could not start the shared box: {exc}") from None
         theirs.close()
-        self._drain = _Drain(self.popen.stderr.fileno(), 16384)
+        self._drain = launch.Drain(self.popen.stderr.fileno(), 16384)
         self._drain.start()
         try:
             hello = self._answer(start_seconds)
             if hello.get("ready") is not True:
-                raise ZygoteError(f"the fork server said {str(hello)[:200]}")
+                raise SharedBoxError(f"the fork server said {str(hello)[:200]}")
             self.init_pid, self.server_pid = self._find_server()
-        except ZygoteError:
+        except SharedBoxError:
             self.destroy()
             raise
         STATS["boxes"] += 1
@@ -223,9 +214,9 @@ class Zygote:
                 return
             self._exits[msg.get("exit")] = msg.get("code")
 
-    def _fail(self, why: str) -> ZygoteError:
+    def _fail(self, why: str) -> SharedBoxError:
         self.broken = self.broken or why
-        return ZygoteError(why)
+        return SharedBoxError(why)
 
     def _find_server(self) -> tuple[int, int]:
         """Host PIDs of bubblewrap's init in the box and of the fork server."""
@@ -255,7 +246,7 @@ class Zygote:
             if self.dirty:
                 self.reset()
             self._empty_folder()
-        except (OSError, ZygoteError):
+        except (OSError, SharedBoxError):
             self.destroy()
         self.busy = False
 
@@ -285,7 +276,7 @@ class Zygote:
                 for fd in ours:
                     os.close(fd)
                 raise self._fail(f"could not reach the fork server ({exc})") from None
-            except ZygoteError:
+            except SharedBoxError:
                 for fd in ours:
                     os.close(fd)
                 raise
@@ -298,7 +289,7 @@ class Zygote:
                     raise self._fail(f"the fork server could not fork ({str(answer)[:200]})")
                 pid = self._host_pid(inner)
                 pidfd = os.pidfd_open(pid)
-            except (ZygoteError, OSError) as exc:
+            except (SharedBoxError, OSError) as exc:
                 for fd in ours:
                     os.close(fd)
                 raise self._fail(f"the forked worker vanished ({exc})") from None
@@ -336,7 +327,7 @@ class Zygote:
 
     def reset(self, timeout: float = 15.0) -> None:
         """Kill every worker process (from outside and from inside), empty the box's
-        tmpfs and remove its IPC objects; ZygoteError (box destroyed) if that fails."""
+        tmpfs and remove its IPC objects; SharedBoxError (box destroyed) if that fails."""
         with self._lock:
             if not self.usable():
                 raise self._fail(self.broken or "the shared box is gone")
@@ -408,7 +399,7 @@ class Forked:
     sandbox uses. Signalled through a pidfd (never a recycled PID); its exit status
     comes from the fork server, its parent."""
 
-    def __init__(self, box: Zygote, pid: int, inner: int, pidfd: int, stdin: int, stdout: int,
+    def __init__(self, box: SharedBox, pid: int, inner: int, pidfd: int, stdin: int, stdout: int,
                  stderr: int):
         self.box, self.pid, self.inner, self._pidfd = box, pid, inner, pidfd
         self.returncode = None
