@@ -16,57 +16,14 @@ every part (:mod:`grader.authoring.budgets`). One command records it all.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 
 from ..reference import Case, save_cases
-from ..sandbox import wire
+from .recording import PartRecorder, case_id, collect, rng_array
 
-
-@dataclass(frozen=True)
-class PartRecorder:
-    """How to record one part.
-
-    ``cases()`` returns ``[(tags, inputs)]`` (public) and ``hidden_cases()`` the
-    instructor-only ones; ``expected(inputs)`` runs TensorFlow; ``variants`` and
-    ``mistakes`` run trusted numpy models.
-    """
-
-    cases: Callable[[], list]
-    hidden_cases: Callable[[], list]
-    expected: Callable[[dict], dict]
-    variants: Callable[[dict], dict] = lambda inputs: {}
-    mistakes: Callable[[dict], dict] = lambda inputs: {}
-
-
-def collect(strategy, n: int) -> list:
-    """``n`` distinct examples drawn from a hypothesis strategy, the same on every run."""
-    from hypothesis import HealthCheck, Phase, given, settings
-
-    from ..checking import deterministic_hypothesis
-
-    deterministic_hypothesis()
-    out, seen = [], set()
-
-    @settings(derandomize=True, database=None, deadline=None, max_examples=n * 4,
-              phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
-    @given(strategy)
-    def draw(example):
-        key = json.dumps(wire.encode(example), sort_keys=True)
-        if key not in seen and len(out) < n:
-            seen.add(key)
-            out.append(example)
-
-    draw()
-    return out
-
-
-def case_id(inputs) -> str:
-    return hashlib.sha256(json.dumps(wire.encode(inputs), sort_keys=True).encode()).hexdigest()[:12]
+__all__ = ["record", "record_examples", "recorders", "authoring_of", "build_cases",
+           # the recorders' tools, re-exported (they live in grader.authoring.recording)
+           "PartRecorder", "case_id", "collect", "rng_array"]
 
 
 def authoring_of(assignment: str):
@@ -194,7 +151,3 @@ def record_examples(assignment: str = "training", parts=None, root=None, log=pri
                 f"properties of {part_id} -> {path}")
             written.append(path)
     return written + _record_derived(assignment, parts, root, log)
-
-
-def rng_array(rng: np.random.Generator, shape, dtype, lo=-2.0, hi=2.0):
-    return rng.uniform(lo, hi, size=shape).astype(dtype)

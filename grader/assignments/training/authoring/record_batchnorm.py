@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from . import mistakes_batchnorm as M
-from grader.authoring.record import PartRecorder, collect
+from grader.authoring.recording import PartRecorder, collect
 
 TRAIN, INFER = "batchnorm_train", "batchnorm_inference"
 DEFAULTS = {"momentum": 0.99, "epsilon": 1e-3}

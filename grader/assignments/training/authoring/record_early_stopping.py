@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ..drivers import run_callback_script
 from ..early_stopping import GRID, build_runs, difference, initial_weights, summarize
 from . import mistakes_early_stopping as M
-from grader.authoring.record import PartRecorder, collect
+from grader.authoring.recording import PartRecorder, collect
 
 LECTURE_INIT = {"monitor": "val_loss", "min_delta": 0, "patience": 0, "mode": "auto",
                 "restore_best_weights": False}

@@ -15,7 +15,7 @@ from .. import strategies as S
 from ..optimizers import SPECS
 from ..trajectory import simulate
 from . import mistakes_optimizers as M
-from grader.authoring.record import PartRecorder, collect, rng_array
+from grader.authoring.recording import PartRecorder, collect, rng_array
 
 LECTURE_HP = {
     "momentum": {"learning_rate": 0.1, "momentum": 0.9},

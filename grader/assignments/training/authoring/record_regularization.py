@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from .. import strategies as S
 from ..regularization import coefficients, weights_with_zeros
 from . import mistakes_regularization as M
-from grader.authoring.record import PartRecorder, collect, rng_array
+from grader.authoring.recording import PartRecorder, collect, rng_array
 
 L1L2_SHAPES = S.SHAPES + [(16, 8), (3, 3, 4, 2)]
 
