@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import replace
 
-from .results import CheckResult, PartResult, SubmissionResult
+from .results import CheckResult, SubmissionResult
 
 
 def _num(x: float):
@@ -244,7 +244,3 @@ def to_markdown(result: SubmissionResult) -> str:
             if not c.passed or c.note:
                 lines += ["", *("    " + line for line in _md_block(_check_output(c))), ""]
     return "\n".join(lines) + "\n"
-
-
-def part_summary(part: PartResult) -> str:
-    return f"{part.id}: {_num(part.score)}/{_num(part.max_score)}"

@@ -70,11 +70,3 @@ def param_and_grad(draw, shape=None, dtype=None):
     dtype = dtype or draw(dtypes())
     shape = shape if shape is not None else draw(shapes())
     return draw(arrays(dtype, shape)), draw(grad_arrays(dtype, shape))
-
-
-def positive_floats(lo, hi):
-    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
-
-
-def to_dtype(x, dtype):
-    return np.asarray(x, dtype=dtype)

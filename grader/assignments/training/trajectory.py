@@ -129,12 +129,6 @@ def _compare_step(spec, new_param, new_state, ref, k, rtol=RTOL, atol=ATOL) -> s
     return None
 
 
-def follows(spec, trajectory, ref, rtol, atol) -> bool:
-    params, states = trajectory
-    return all(_compare_step(spec, p, s, ref, k, rtol, atol) is None
-               for k, (p, s) in enumerate(zip(params, states)))
-
-
 def reference_check(spec: StepSpec, *, tag=None, hidden=False, textbook_note: str = ""):
     """A check comparing the student's trajectories with Keras's on recorded cases.
 
