@@ -1,10 +1,16 @@
 """Drivers of the lr_schedules assignment (standalone: stdlib + numpy only).
 
 The sandboxed worker loads this file by path and runs ``DRIVERS[name](target,
-payload, wire)`` on the student's class; the recorder runs the same function on
-Keras's own ``keras.callbacks.ReduceLROnPlateau`` (through a thin adapter, see
+payload, wire)`` on the student's function or class. ``plateau_script`` drives a
+``ReduceLROnPlateau``; the recorder runs the same function on Keras's own
+``keras.callbacks.ReduceLROnPlateau`` (through a thin adapter, see
 ``authoring/keras_reference.py``), so both see exactly the same sequence of calls on
-the same fake model with the same logs.
+the same fake model with the same logs. ``schedule_steps`` calls a schedule function
+on many steps in one request.
+
+``schedule_steps`` payload: ``{"kwargs": {...}, "steps": [int, ...], "numpy_steps":
+bool}``; result: one plain value per step (a float, an int, None, or
+``{"unsupported": type name}``). The student's exceptions propagate.
 
 ``plateau_script`` payload (plain data)::
 
@@ -212,4 +218,16 @@ def plateau_script(target, payload, wire=None):
     return result
 
 
-DRIVERS = {"plateau_script": plateau_script}
+def schedule_steps(target, payload, wire=None):
+    """``[target(step, **payload["kwargs"]) for step in payload["steps"]]`` as plain
+    values (steps as ``numpy.int64`` when ``payload["numpy_steps"]``)."""
+    kwargs = dict(payload["kwargs"])
+    as_numpy = bool(payload.get("numpy_steps"))
+    out = []
+    for step in payload["steps"]:
+        step = np.int64(step) if as_numpy else int(step)
+        out.append(plain_number(target(step, **kwargs)))
+    return out
+
+
+DRIVERS = {"plateau_script": plateau_script, "schedule_steps": schedule_steps}

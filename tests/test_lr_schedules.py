@@ -1,0 +1,260 @@
+"""The lr_schedules assignment graded end to end: the solutions score 100, the stubs 0,
+every known mistake loses points in its own part only and is named there (and no other
+name shows), trivial code earns nothing, the probes and texts are sound, and the
+recorded reference is current (against the mistakes' code; against live Keras with
+``tf``)."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.assignments import get
+from grader.assignments.lr_schedules import plateau as P
+from grader.assignments.lr_schedules import schedules as S
+from grader.assignments.lr_schedules.authoring import mistakes as M
+from grader.checking import Settings
+from grader.declaration import ko
+from grader.engine import grade
+from grader.reference import load_cases
+
+from .test_lr_schedules_reference import FUNCTIONS, PLATEAU
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions" / "lr_schedules"
+FAST = Settings(max_examples=8)
+ASSIGNMENT = "lr_schedules"
+
+
+def assignment():
+    return get(ASSIGNMENT)
+
+
+def copy_solutions(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for p in SOLUTIONS.glob("*.py"):
+        shutil.copyfile(p, dest / p.name)
+    return dest
+
+
+def mutant(dest: Path, mistake) -> Path:
+    """The solutions with the mistake's function or class bound to the student's name
+    (the whole mistakes module is appended, so its helpers come along)."""
+    copy_solutions(dest)
+    if mistake.part == "reduce_lr_on_plateau":
+        module, name = "plateau", P.CLASS
+    else:
+        module, name = "schedules", S.PARTS[mistake.part][0]
+    path = dest / f"{module}.py"
+    path.write_text(path.read_text(encoding="utf-8") + "\n\n# --- mutant ---\n"
+                    + Path(M.__file__).read_text(encoding="utf-8")
+                    + f"\n\n{name} = {mistake.impl.__name__}\n", encoding="utf-8")
+    return dest
+
+
+def grade_path(path, parts=None):
+    return grade(path, assignment(), parts=parts, hidden=True, settings=FAST)
+
+
+def lost_points(result) -> dict:
+    return {p.id: round(p.max_score - p.score, 4) for p in result.parts if not p.full}
+
+
+def diagnoses(result) -> set:
+    return {c.diagnosis for p in result.parts for c in p.checks if c.diagnosis}
+
+
+def _ids(mistakes):
+    return [f"{m.part}-{m.id}" for m in mistakes]
+
+
+ALL_MISTAKES = [m for part in M.MISTAKES for m in M.MISTAKES[part]]
+TRIVIAL = [m for part in M.TRIVIAL for m in M.TRIVIAL[part]]
+
+
+@pytest.fixture(scope="module")
+def solution_result(tmp_path_factory):
+    return grade_path(copy_solutions(tmp_path_factory.mktemp("solution")))
+
+
+def test_declaration():
+    a = assignment()
+    assert [p.id for p in a.parts] == ["exponential_decay", "piecewise_constant",
+                                       "inverse_time_decay", "cosine_decay",
+                                       "reduce_lr_on_plateau"]
+    assert [p.points for p in a.parts] == [15, 10, 10, 20, 45]
+    assert [p.module for p in a.parts] == ["schedules"] * 4 + ["plateau"]
+    assert a.names_of("schedules") == ("exponential_decay", "piecewise_constant_decay",
+                                       "inverse_time_decay", "cosine_decay")
+    assert a.names_of("plateau") == ("ReduceLROnPlateau",)
+
+
+def test_solution_scores_full_marks(solution_result):
+    for part in solution_result.parts:
+        assert part.full, [(c.name, c.message) for c in part.checks if not c.passed]
+        assert any(c.hidden for c in part.checks), part.id
+    assert round(sum(p.score for p in solution_result.parts), 6) == 100
+
+
+def test_stubs_are_current_and_score_zero():
+    from grader.authoring.stubs import generate
+
+    assert generate(ASSIGNMENT, check=True) == []
+    result = grade_path(ROOT / "assignments" / ASSIGNMENT)
+    assert sum(p.score for p in result.parts) == 0
+    assert all("NotImplementedError" in p.error for p in result.parts)
+
+
+def test_the_filled_notebook_scores_full_marks(tmp_path):
+    """The generated notebook with the solutions in place of the stubs grades as the
+    solutions do (one cell per part, run in order)."""
+    from grader.authoring import notebook
+
+    path = tmp_path / "lr_schedules.ipynb"
+    path.write_text(notebook.text(assignment(), filled=True), encoding="utf-8")
+    result = grade_path(path)
+    assert all(p.full for p in result.parts), lost_points(result)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mistake", ALL_MISTAKES, ids=_ids(ALL_MISTAKES))
+def test_mistake_loses_points_only_in_its_part_and_is_named(mistake, tmp_path):
+    result = grade_path(mutant(tmp_path / "sub", mistake))
+    lost = lost_points(result)
+    assert set(lost) == {mistake.part}, lost
+    assert diagnoses(result) == {mistake.id}, diagnoses(result)
+    part = result.part(mistake.part)
+    assert any(c.diagnosis == mistake.id and not c.hidden for c in part.checks)  # in `check`
+    hints = P.HINTS if mistake.part == "reduce_lr_on_plateau" else S.HINTS[mistake.part]
+    assert {c.hint for c in part.checks if c.diagnosis == mistake.id} == {hints[mistake.id]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mistake", TRIVIAL, ids=_ids(TRIVIAL))
+def test_trivial_code_earns_nothing(mistake, tmp_path):
+    result = grade_path(mutant(tmp_path / "sub", mistake), parts=[mistake.part])
+    part = result.part(mistake.part)
+    assert part.score == 0, [(c.name, c.points) for c in part.checks]
+    assert all(d.startswith("ignores:") for d in diagnoses(result)), diagnoses(result)
+
+
+@pytest.mark.parametrize("mistake", [m for ms in M.ACCEPTED.values() for m in ms],
+                         ids=lambda m: m.id)
+def test_accepted_variants_score_full_marks(mistake, tmp_path):
+    result = grade_path(mutant(tmp_path / "sub", mistake), parts=[mistake.part])
+    assert result.part(mistake.part).full, lost_points(result)
+
+
+def test_every_mistake_has_a_hint_in_english_and_korean():
+    for part, mistakes in M.MISTAKES.items():
+        hints = P.HINTS if part == "reduce_lr_on_plateau" else S.HINTS[part]
+        assert {m.id for m in mistakes} == set(hints), part
+        for text in hints.values():
+            assert ko(text) != str(text) and ko(text)
+
+
+def test_every_title_and_check_name_has_korean():
+    for part in assignment().parts:
+        assert ko(part.title) != str(part.title)
+        assert part.concept is not None and ko(part.concept) != str(part.concept)
+        for check in part.checks:
+            assert ko(check.name) != str(check.name), check.name
+
+
+# -- the ignored-argument probes, on the solution and on the mistakes -------------------------
+
+def _schedule_probe_calls():
+    for part_id, probes in S.PROBES.items():
+        for probe in probes:
+            yield part_id, probe
+
+
+@pytest.mark.parametrize("part_id, probe", list(_schedule_probe_calls()),
+                         ids=lambda x: x if isinstance(x, str) else "")
+def test_schedule_probes_see_every_argument(part_id, probe):
+    """Every alternative changes the solution's rate, and that of every known mistake
+    that does not ignore the argument by definition (else a wrong name would show)."""
+    fns = [("solution", FUNCTIONS[part_id])] + [
+        (m.id, m.impl) for m in M.MISTAKES[part_id] if m.id not in probe.keeps]
+    for name, fn in fns:
+        try:
+            base = fn(**probe.kwargs)
+        except ValueError:      # a probe whose first call raises proves nothing (skipped)
+            continue
+        for arg, value in probe.alternatives.items():
+            other = fn(**{**probe.kwargs, arg: value})
+            assert not math.isclose(base, other, rel_tol=1e-12), (name, arg)
+
+
+def test_plateau_probe_sees_every_argument():
+    import warnings
+
+    from grader.assignments.lr_schedules.drivers import plateau_script
+
+    probe = P.PROBES[0]
+    script = P.PROBE_SCRIPT
+    logs = [{k: v[e] for k, v in script.items()} for e in range(len(script["loss"]))]
+
+    def out(cls, init):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = plateau_script(cls, {"init": init, "initial_lr": 0.5, "trainings": [logs]})
+        return [[rec[f] for f in ("lr", "wait", "cooldown_counter")]
+                for _, _, rec in P._records(r)]
+
+    classes = [("solution", PLATEAU.ReduceLROnPlateau)] + [
+        (m.id, m.impl) for m in M.MISTAKES["reduce_lr_on_plateau"] if m.id not in probe.keeps
+        and m.id != "plateau_no_factor_check"]
+    for name, cls in classes:
+        base = out(cls, probe.kwargs)
+        for arg, value in probe.alternatives.items():
+            assert out(cls, {**probe.kwargs, arg: value}) != base, (name, arg)
+
+
+# -- the recorded reference ---------------------------------------------------------------------
+
+def _recorded():
+    for part in assignment().parts:
+        for hidden in (False, True):
+            yield part.id, hidden, load_cases(ASSIGNMENT, part.id, hidden)
+
+
+def test_recorded_mistakes_are_current():
+    """Each case's recorded mistakes are what the mistakes' code does now (else run
+    ``grader record --assignment lr_schedules``)."""
+    from grader.assignments.lr_schedules.authoring import record_cases as R
+
+    for part_id, hidden, cases in _recorded():
+        assert cases, (part_id, hidden)
+        for case in cases:
+            if part_id == "reduce_lr_on_plateau":
+                now = R.plateau_mistakes(case.inputs)
+                assert set(now) == set(case.mistakes)
+                for mid, rec in case.mistakes.items():
+                    assert P.difference(now[mid], rec) is None, (case.id, mid)
+            else:
+                assert R.schedule_mistakes(part_id)(case.inputs) == case.mistakes, case.id
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_recorded_reference_agrees_with_live_keras(tf):
+    from grader.assignments.lr_schedules.authoring.keras_reference import (
+        keras_plateau,
+        keras_schedule_values,
+    )
+
+    for part_id, _hidden, cases in _recorded():
+        for case in cases:
+            if part_id == "reduce_lr_on_plateau":
+                assert P.difference(keras_plateau(case.inputs), case.expected) is None, case.id
+                continue
+            try:
+                now = {"values": keras_schedule_values(part_id, case.inputs["kwargs"],
+                                                       case.inputs["steps"])}
+            except ValueError:
+                now = {"raises": "ValueError"}
+            assert now == case.expected, case.id
