@@ -287,7 +287,9 @@ def draw_examples(strategy, max_examples: int) -> list:
     from hypothesis import HealthCheck, Phase, given, settings
 
     from .examples_data import copy_example
+    from .lazy_hypothesis import real
 
+    strategy = real(strategy)
     deterministic_hypothesis()
     seen: list = []
 

@@ -41,6 +41,7 @@ import json
 import math
 import os
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -141,6 +142,40 @@ def decode(data, _depth: int = 0):
     raise ValueError(f"unknown tag {tag!r}")
 
 
+class Decoded(Mapping):
+    """A recorded JSON object whose values are decoded (:func:`decode`) when first used,
+    each on its own: of a file holding one entry per property example (what a known
+    mistake does on it), a run uses only the entries of the examples it meets, and
+    decoding the whole file was most of its cost. A malformed value is an
+    AuthoringError (``what`` is malformed; ``remedy``) when it is used."""
+
+    __slots__ = ("_done", "_raw", "_remedy", "_what")
+
+    def __init__(self, raw, what: str, remedy: str = ""):
+        if type(raw) is not dict:
+            raise TypeError(f"{what} is not an object")
+        self._raw, self._done, self._what, self._remedy = raw, {}, what, remedy
+
+    def __getitem__(self, key):
+        try:
+            return self._done[key]
+        except KeyError:
+            pass
+        raw = self._raw[key]
+        try:
+            value = decode(raw)
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise AuthoringError(f"{self._what} is malformed ({str(exc)[:200]})"
+                                 + (f"; {self._remedy}" if self._remedy else "")) from None
+        return self._done.setdefault(key, value)
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 def identical(a, b) -> bool:
     """Exactly the same value: same types, dtypes, shapes and bytes, floats by value and
     sign (NaN equal to NaN)."""
@@ -225,7 +260,11 @@ def fingerprint(strategy, body) -> str:
     """What decides a property's examples: its strategy (the functions building it, by
     their source, and what they captured) and which check body runs it. Computed by
     the instructor's tools and the tests only, never while grading (it depends on
-    hypothesis's internals)."""
+    hypothesis's internals; a strategy described without hypothesis, see
+    :mod:`grader.lazy_hypothesis`, is built first)."""
+    from .lazy_hypothesis import real
+
+    strategy = real(strategy)
     where = getattr(body, "__qualname__", type(body).__qualname__)
     text = repr((_describe(strategy), where))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
@@ -376,14 +415,18 @@ class scope:
 
 
 def examples(strategy, body, max_examples: int) -> tuple:
-    """The recorded examples of the property the running check runs next."""
+    """The recorded examples of the property the running check runs next (``strategy``
+    is looked at only while recording: it may be a description that grading never
+    builds, see :mod:`grader.lazy_hypothesis`)."""
     current = _scope.get()
     if current is None:
         raise AuthoringError("a property check ran outside of a check (no recorded examples "
                              "can be found for it)")
     index, current.count = current.count, current.count + 1
     if _recorder[0] is not None:
-        return tuple(_recorder[0](current, index, strategy, body, max_examples))
+        from .lazy_hypothesis import real
+
+        return tuple(_recorder[0](current, index, real(strategy), body, max_examples))
     checks = load(current.assignment, current.part, current.hidden)
     entries = checks.get(current.check)
     if entries is None or index >= len(entries):

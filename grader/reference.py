@@ -21,6 +21,7 @@ import errno
 import json
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -68,6 +69,51 @@ class Case:
         return count(self.inputs)
 
 
+class Recorded(Mapping):
+    """A recorded case's ``variants`` or ``mistakes``, decoded when first used.
+
+    They are most of a reference file (every known mistake's outputs on every case),
+    and only a failing check looks at them: decoding them all when the file was read
+    was most of the time spent reading the reference. They are kept as compact JSON
+    text (the parsed JSON would be tens of thousands of objects for the garbage
+    collector to walk, and to free at exit) and decoded (and checked) as
+    :func:`grader.sandbox.wire.decode` decodes, once; malformed, they are the same
+    AuthoringError as a malformed file, when a check needs them."""
+
+    __slots__ = ("_file", "_text", "_value")
+
+    def __init__(self, raw, file: str = ""):
+        if type(raw) is not dict:
+            raise TypeError("variants and mistakes are not objects")
+        self._text = json.dumps(raw, separators=(",", ":")) if raw else "{}"
+        self._value, self._file = None, file
+
+    def _decoded(self) -> dict:
+        value = self._value
+        if value is None:
+            try:
+                value = wire.decode(json.loads(self._text))
+                if type(value) is not dict:
+                    raise TypeError("not an object")
+            except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+                raise AuthoringError(f"the recorded reference {self._file} is malformed "
+                                     f"({str(exc)[:200]}); run `grader record`") from None
+            self._value = value
+        return value
+
+    def __getitem__(self, key):
+        return self._decoded()[key]
+
+    def __iter__(self):
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def __repr__(self) -> str:
+        return repr(self._decoded())
+
+
 def path_for(assignment: str, part_id: str, hidden: bool, root: Path | None = None) -> Path:
     return data_dir(assignment, root) / f"{part_id}{'.hidden' if hidden else ''}.json"
 
@@ -111,8 +157,8 @@ def _load(path: str):
         doc = json.loads(read_regular(path, 256 * 1024 * 1024).decode("utf-8"))
         cases = tuple(Case(id=c["id"], tags=tuple(c.get("tags", ())), inputs=wire.decode(c["inputs"]),
                            expected=wire.decode(c["expected"]),
-                           variants=wire.decode(c.get("variants", {})),
-                           mistakes=wire.decode(c.get("mistakes", {})))
+                           variants=Recorded(c.get("variants", {}), os.path.basename(path)),
+                           mistakes=Recorded(c.get("mistakes", {}), os.path.basename(path)))
                       for c in doc["cases"])
         meta = doc.get("meta", {})
     except OSError as exc:
@@ -139,8 +185,8 @@ def save_cases(assignment: str, part_id: str, hidden: bool, cases, meta: dict, r
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = {"meta": meta, "cases": [
         {"id": c.id, "tags": list(c.tags), "inputs": wire.encode(c.inputs),
-         "expected": wire.encode(c.expected), "variants": wire.encode(c.variants),
-         "mistakes": wire.encode(c.mistakes)} for c in cases]}
+         "expected": wire.encode(c.expected), "variants": wire.encode(dict(c.variants)),
+         "mistakes": wire.encode(dict(c.mistakes))} for c in cases]}
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
     os.replace(tmp, path)

@@ -130,6 +130,93 @@ def test_grading_never_draws_with_hypothesis(monkeypatch):
     assert result.part("adam").full and result.part("batchnorm_train").full
 
 
+NO_HYPOTHESIS = r"""
+import sys
+from grader.assignments import all_assignments
+from grader.checking import Settings
+from grader.engine import grade
+for a in all_assignments():
+    result = grade(a.solutions_dir, a, hidden=True, settings=Settings(max_examples=5))
+    assert all(p.full for p in result.parts), (a.name, [(p.id, p.error) for p in result.parts])
+print(sorted(m for m in sys.modules if m.split(".")[0] == "hypothesis"))
+"""
+
+
+def test_grading_does_not_even_import_hypothesis():
+    """Issue 15.4: the assignments' strategies are described without hypothesis
+    (grader.lazy_hypothesis) and never built while grading, so grading every part of
+    every assignment, hidden checks too, does not import it (a tenth of a `grader
+    check` was importing it, building strategies and tearing it down at exit)."""
+    proc = subprocess.run([sys.executable, "-c", NO_HYPOTHESIS], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+LAZY_MODULE = """
+import numpy as np
+from grader.lazy_hypothesis import hnp, st
+
+RATES = st.sampled_from([0.0, 0.5, 1.0]) | st.floats(0.0, 1.0)
+SHAPES = st.one_of(st.tuples(st.integers(1, 3)), st.tuples(st.integers(1, 2), st.integers(1, 2)))
+
+
+def grid(lo, hi):
+    return st.integers(lo * 8, hi * 8).map(lambda k: k / 8)
+
+
+@st.composite
+def inner(draw, n=2):
+    return draw(st.lists(grid(-1, 1), min_size=n, max_size=n))
+
+
+@st.composite
+def example(draw, scale=1.0):
+    shape = draw(SHAPES)
+    return (draw(RATES) * scale, draw(inner(n=len(shape))), draw(hnp.arrays(np.bool_, shape)))
+"""
+
+LAZY_DRAW = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+if sys.argv[2] == "hypothesis first":
+    import hypothesis.strategies
+import lazy_example as m
+from grader import examples_data as ed
+from grader import lazy_hypothesis
+described = m.example(scale=2.0)
+kinds = [type(m.RATES).__name__, type(described).__name__]
+imported = "hypothesis" in sys.modules
+from grader.checking import draw_examples
+body = lambda ex: None
+print(json.dumps({"kinds": kinds, "imported before drawing": imported,
+                  "fingerprint": ed.fingerprint(described, body),
+                  "drawn": ed.encode(draw_examples(described, 12)),
+                  "module strategies made real": type(m.RATES).__name__}))
+"""
+
+
+def test_strategies_described_without_hypothesis_are_hypothesis_s_own_when_built(tmp_path):
+    """A module declaring its strategies with grader.lazy_hypothesis imports no
+    hypothesis: module-level strategies and composite calls are descriptions. Built
+    (to record examples or take a fingerprint), they are exactly what the same code
+    gives with hypothesis imported first: the same fingerprint, the same examples;
+    and the module-level strategies the composites draw from become real in place."""
+    (tmp_path / "lazy_example.py").write_text(LAZY_MODULE, encoding="utf-8")
+    runs = {}
+    for order in ("lazy", "hypothesis first"):
+        proc = subprocess.run([sys.executable, "-c", LAZY_DRAW, str(tmp_path), order],
+                              capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        runs[order] = json.loads(proc.stdout.strip().splitlines()[-1])
+    lazy, eager = runs["lazy"], runs["hypothesis first"]
+    assert lazy["kinds"] == ["Deferred", "Deferred"] and not lazy["imported before drawing"]
+    assert eager["kinds"] == ["OneOfStrategy", "LazyStrategy"]
+    assert lazy["module strategies made real"] == eager["module strategies made real"] == "OneOfStrategy"
+    assert lazy["fingerprint"] == eager["fingerprint"]
+    assert lazy["drawn"] == eager["drawn"] and len(lazy["drawn"]) == 12
+
+
 def test_a_property_without_recorded_examples_is_an_authoring_error():
     """Outside a check, or a check with no (or fewer) recorded properties: never drawn
     silently, never a pass."""
@@ -194,6 +281,30 @@ def test_examples_come_back_exactly():
                 {"tuple": [1], "dict": {}}):
         with pytest.raises(ValueError):
             ed.decode(bad)
+
+
+def test_recorded_data_decoded_when_used_is_exact_and_checked_when_used():
+    """Issue 15.4: a case's mistakes and variants, and the early-stopping outcomes, are
+    decoded when a check first uses them (most checks pass and never do): the same
+    values as decoding at once; malformed, the grader's error (AuthoringError, naming
+    the file) when used, never a student's 0 or a crash."""
+    from grader.reference import Recorded
+    from grader.sandbox import wire
+
+    mistakes = {"m1": {"params": [np.array([-0.0, np.nan], np.float32)]}, "m2": {"t": (1, 2.5)}}
+    lazy = Recorded(wire.encode(mistakes), "adam.json")
+    assert set(lazy) == {"m1", "m2"} and len(lazy) == 2 and "m1" in lazy and "x" not in lazy
+    assert ed.identical(lazy["m1"]["params"][0], mistakes["m1"]["params"][0])
+    assert lazy.get("m2") == {"t": (1, 2.5)} and lazy.get("x") is None
+    assert Recorded({}, "adam.json") == {}
+    bad = Recorded({"m1": {"__nd__": ["object", [1], ""]}}, "adam.json")
+    with pytest.raises(ed.AuthoringError, match="adam.json is malformed"):
+        bad.get("m1")
+    outcomes = ed.Decoded({"k1": ed.encode({"runs": [1.5]}), "k2": {"pickle": "x"}}, "an outcome")
+    assert list(outcomes) == ["k1", "k2"] and outcomes["k1"] == {"runs": [1.5]}
+    assert outcomes.get("k3") is None
+    with pytest.raises(ed.AuthoringError, match="an outcome is malformed"):
+        outcomes["k2"]
 
 
 # -- 12.8: the data files cannot be turned into a trap -------------------------------------------

@@ -17,7 +17,7 @@ times their magnitude. These hold for float32 and float64 implementations alike.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
+from grader.lazy_hypothesis import st  # hypothesis only when recording (see there)
 
 from grader.declaration import Check, Part, Probe, T
 from grader.checking import (Lazy, as_array, call_text, example, failed_call, fmt, mismatch, nonfinite,

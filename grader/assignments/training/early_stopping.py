@@ -13,7 +13,7 @@ one :func:`summarize` record per training.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
+from grader.lazy_hypothesis import st  # hypothesis only when recording (see there)
 
 from grader.declaration import Check, Part, Probe, T
 from grader.checking import example, failed_call, run_property
@@ -415,7 +415,7 @@ def _outcomes(assignment: str) -> dict:
     """``{script key: {"expected": summary, "mistakes": {id: summary}}}``."""
     import json
 
-    from grader.examples_data import AuthoringError, decode, read_regular
+    from grader.examples_data import AuthoringError, Decoded, read_regular
 
     path = str(outcomes_path(assignment))
     found = _OUTCOMES.get(path)
@@ -424,7 +424,9 @@ def _outcomes(assignment: str) -> dict:
             doc = json.loads(read_regular(path).decode("utf-8"))
             if doc.get("format") != OUTCOMES_FORMAT:
                 raise ValueError("format")
-            found = {k: decode(v) for k, v in doc["outcomes"].items()}
+            found = Decoded(doc["outcomes"], "an entry of the recorded outcomes of the early_stopping "
+                            "properties", "run `python -m grader.assignments.training.authoring."
+                            "record_early_stopping`")  # (decoded when used)
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise AuthoringError("the recorded outcomes of the early_stopping properties are "
                                  f"missing or unusable ({exc}); run `python -m "

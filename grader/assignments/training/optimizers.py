@@ -4,7 +4,7 @@ and properties that need no reference."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
+from grader.lazy_hypothesis import st  # hypothesis only when recording (see there)
 
 from grader.declaration import Check, Part, Probe, T
 from grader.checking import as_array, call_text, example, fmt, mismatch, run_property, unpack

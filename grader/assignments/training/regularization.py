@@ -13,8 +13,7 @@ the seed Keras used), ``expected = {"dropout": out}``, ``mistakes`` likewise.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
+from grader.lazy_hypothesis import hnp, st  # hypothesis only when recording (see there)
 
 from grader.declaration import Check, Part, Probe, T
 from grader.checking import as_array, call_text, example, failed_call, fmt, mismatch, run_property
