@@ -139,7 +139,7 @@ def record_evidence(parts=None, assignment: str = "training", root=None, log=pri
     try:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            for f in (spec.root / "solutions").glob("*.py"):
+            for f in spec.solutions_dir.glob("*.py"):
                 (folder / f.name).write_bytes(f.read_bytes())
             for budget in ed.BUDGETS:
                 result = grade(folder, spec, parts=parts, hidden=True,
