@@ -23,7 +23,7 @@ from functools import cache
 
 import numpy as np
 
-from grader.errors import GraderError
+from grader.errors import AuthoringError
 
 from ..drivers import plateau_script
 
@@ -42,7 +42,7 @@ SCHEDULES = {
 }
 
 
-class KerasReferenceError(GraderError, RuntimeError):
+class KerasReferenceError(AuthoringError, RuntimeError):
     """Raised by this module: an input Keras's reference cannot be computed on as
     declared (an unknown argument, a metric direction Keras disagrees with)."""
 
