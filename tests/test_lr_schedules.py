@@ -258,3 +258,19 @@ def test_recorded_reference_agrees_with_live_keras(tf):
             except ValueError:
                 now = {"raises": "ValueError"}
             assert now == case.expected, case.id
+
+
+@pytest.mark.parametrize("line", ["import keras", "from tensorflow import keras",
+                                  "import torch"])
+def test_the_frameworks_are_refused(line, tmp_path):
+    """Course policy declared by the assignment: numpy and the standard library only; a
+    module importing Keras (whose schedules are the reference) scores 0 in its parts,
+    saying why, and the other module is graded as usual."""
+    sub = copy_solutions(tmp_path / "sub")
+    path = sub / "schedules.py"
+    path.write_text(f"{line}\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    result = grade(sub, assignment(), parts=["exponential_decay", "reduce_lr_on_plateau"],
+                   hidden=False, settings=Settings(max_examples=3))
+    schedule, plateau = result.parts
+    assert schedule.score == 0 and "only numpy" in schedule.error
+    assert plateau.full

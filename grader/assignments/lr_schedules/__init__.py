@@ -18,6 +18,14 @@ from grader.declaration import Assignment
 
 HERE = Path(__file__).resolve().parent
 
+#: Course policy: numpy and the standard library only; these packages are refused (with
+#: what to call them in the message), Keras's own schedules and callbacks first.
+FORBIDDEN = {
+    "tensorflow": "TensorFlow", "tf_keras": "Keras", "keras": "Keras", "torch": "PyTorch",
+    "jax": "JAX", "jaxlib": "JAX", "flax": "JAX", "tensorboard": "TensorFlow",
+    "optax": "Optax",
+}
+
 ORDER = ("exponential_decay", "piecewise_constant", "inverse_time_decay", "cosine_decay",
          "reduce_lr_on_plateau")
 
@@ -34,4 +42,5 @@ def build() -> Assignment:
                       title_ko="학습률 스케줄과 정체 구간", parts=tuple(parts),
                       root=HERE.parents[2], folder=HERE, drivers=HERE / "drivers.py",
                       recorders=f"{__name__}.authoring", intro=INTRO,
-                      notebook=f"{__name__}.notebook", messages_ko=MESSAGES_KO)
+                      notebook=f"{__name__}.notebook", messages_ko=MESSAGES_KO,
+                      forbidden=FORBIDDEN)
