@@ -15,7 +15,7 @@ import pytest
 
 from grader.gradescope import build_autograder, find_submission, run_autograder
 
-from .helpers import SOLUTIONS, assignment, copy_solutions
+from .helpers import SOLUTIONS, assignment, copy_solutions, package_elsewhere
 
 SMALL_EXAMPLES = "4"
 
@@ -86,8 +86,6 @@ def test_the_zip_ships_its_assignment_alone_and_runs_it(autograder):
 def test_an_assignment_kept_elsewhere_becomes_the_zips_only_one(tmp_path):
     """A course's own package (passed by its folder) is shipped as the zip's one
     assignment, and grades a correct submission 100 there."""
-    from .test_cli import package_elsewhere
-
     pkg = package_elsewhere(tmp_path / "course")
     (pkg / "authoring").mkdir()
     (pkg / "authoring" / "__init__.py").write_text("SECRET = 1\n")

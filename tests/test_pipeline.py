@@ -18,13 +18,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader import pipelining
-from grader.sandbox import wire, shared_box
+from grader.sandbox import shared_box, wire
 from grader.sandbox.runner import CallFailed, Limits, Sandbox, bwrap_status
 
-from .helpers import FAST, ROOT, copy_solutions, grade_path, mutant_submission
-from .test_security import _known_children, _runners, assert_nothing_left  # noqa: F401 (autouse fixture)
+from .helpers import (
+    FAST,
+    ROOT,
+    assert_nothing_left,
+    copy_solutions,
+    grade_path,
+    mutant_submission,
+    runners,
+)
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX-only")
+pytestmark = [pytest.mark.skipif(os.name == "nt", reason="POSIX-only"),
+              pytest.mark.usefixtures("known_children")]
 
 MODULE = '''
 import os
@@ -97,7 +105,7 @@ def count_sends(sandbox, monkeypatch) -> list:
 CALLS = [("scale", [1.0, 2.0], 2.0), ("scale", [3.0], -1.0), ("scale", [0.5, -4.0], 0.25)]
 
 
-@pytest.mark.parametrize("box", _runners(), indirect=True)
+@pytest.mark.parametrize("box", runners(), indirect=True)
 def test_planned_requests_get_the_replies_they_would_get_alone(box, monkeypatch):
     made = box.recording()
     alone = [outcome(box, name, np.array(x), k=k) for name, x, k in CALLS]
@@ -111,7 +119,7 @@ def test_planned_requests_get_the_replies_they_would_get_alone(box, monkeypatch)
     assert not box.proc.pending and box.restarts == 0
 
 
-@pytest.mark.parametrize("box", _runners(), indirect=True)
+@pytest.mark.parametrize("box", runners(), indirect=True)
 def test_a_request_off_the_plan_cancels_the_rest(box, monkeypatch):
     plan = [body(box, "scale", np.array([float(i)]), k=2.0) for i in range(50)]
     assert box.pipeline(plan) == 50
@@ -123,7 +131,7 @@ def test_a_request_off_the_plan_cancels_the_rest(box, monkeypatch):
     assert box.restarts == 0 and not box._no_pipeline
 
 
-@pytest.mark.parametrize("box", _runners(), indirect=True)
+@pytest.mark.parametrize("box", runners(), indirect=True)
 @pytest.mark.parametrize("name", ["slow", "fatal"])
 def test_a_planned_request_nobody_asks_for_costs_no_restart(box, name):
     """The plan goes on to a request that hangs (or kills the worker), but the check
@@ -137,7 +145,7 @@ def test_a_planned_request_nobody_asks_for_costs_no_restart(box, name):
     assert outcome(box, name, 6) == ("value", 6)
 
 
-@pytest.mark.parametrize("box", _runners(), indirect=True)
+@pytest.mark.parametrize("box", runners(), indirect=True)
 def test_a_planned_request_that_hangs_times_out_as_it_would_alone(box):
     assert box.pipeline([body(box, "slow", 1000), body(box, "slow", 1)]) == 2
     failed = outcome(box, "slow", 1000)
@@ -150,7 +158,7 @@ def test_a_planned_request_that_hangs_times_out_as_it_would_alone(box):
     assert outcome(box, "scale", np.array([1.0]), k=2.0) == ("value", [2.0])
 
 
-@pytest.mark.parametrize("box", _runners(), indirect=True)
+@pytest.mark.parametrize("box", runners(), indirect=True)
 def test_a_planned_request_that_kills_the_worker_crashes_as_it_would_alone(box):
     assert box.pipeline([body(box, "fatal", 1), body(box, "fatal", 1000)]) == 2
     assert outcome(box, "fatal", 1) == ("value", 1)
@@ -233,7 +241,7 @@ def test_the_edge_cases_of_same():
     assert not wire.same(a, copy) and wire.same(np.arange(3.0), copy)
 
 
-@pytest.mark.parametrize("box", _runners(), indirect=True)
+@pytest.mark.parametrize("box", runners(), indirect=True)
 def test_a_request_matching_the_plan_by_value_is_not_even_encoded(box, monkeypatch):
     made = box.recording()
     alone = [outcome(box, name, np.array(x), k=k) for name, x, k in CALLS]
@@ -249,7 +257,7 @@ def test_a_request_matching_the_plan_by_value_is_not_even_encoded(box, monkeypat
     assert encoded and not box.proc.pending
 
 
-@pytest.mark.parametrize("box", _runners(), indirect=True)
+@pytest.mark.parametrize("box", runners(), indirect=True)
 def test_a_reply_seen_before_is_decoded_once_and_handed_out_as_a_copy(box, monkeypatch):
     from grader.sandbox import replies
 
@@ -413,7 +421,7 @@ def _runner_limits(runner):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("runner", _runners())
+@pytest.mark.parametrize("runner", runners())
 def test_a_later_submission_finds_no_array_an_earlier_one_returned(runner, tmp_path, monkeypatch,
                                                                       batch_plans):
     """Graded after a submission whose every returned array is its own (the pipelining of

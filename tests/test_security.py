@@ -13,10 +13,7 @@ import functools
 import os
 import secrets
 import shutil
-import site
 import stat
-import sys
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -29,22 +26,23 @@ from grader.engine import grade
 from grader.sandbox import isolation, shared_box
 from grader.sandbox.runner import CallFailed, Limits, Sandbox, bwrap_status, choose_runner
 
-from .helpers import FAST, ROOT, assignment, copy_solutions, grade_path
+from .helpers import (
+    ADVERSARIAL,
+    FAST,
+    LINUX,
+    ROOT,
+    adversarial_submission,
+    assert_nothing_left,
+    assignment,
+    copy_solutions,
+    grade_path,
+    leftovers,
+    runners,
+    small_limits,
+)
 
-ADV = Path(__file__).with_name("adversarial")
-LINUX = isolation.LINUX
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="the adversarial suite is POSIX-only")
-
-
-def _runners():
-    """bubblewrap, bubblewrap with one box shared by the test's sandboxes (as a batch's
-    grading process shares it, see grader/sandbox/shared_box.py), and the fallback."""
-    ok, why = bwrap_status()
-    shared_ok = ok and shared_box.supported()
-    return [pytest.param("bwrap", marks=pytest.mark.skipif(not ok, reason=why)),
-            pytest.param("shared", marks=pytest.mark.skipif(
-                not shared_ok, reason=why or "a shared box needs root, bubblewrap and pidfd")),
-            "fallback"]
+pytestmark = [pytest.mark.skipif(os.name == "nt", reason="the adversarial suite is POSIX-only"),
+              pytest.mark.usefixtures("known_children")]
 
 
 @pytest.fixture(autouse=True)
@@ -65,98 +63,10 @@ def _shared_box(request):
         assert shared_box.STATS["forks"] > before["forks"], "no worker was forked in a shared box"
 
 
-def small_limits(runner: str, **kw) -> Limits:
-    base = {"call_seconds": 2, "load_seconds": 5, "memory_mb": 1024, "processes": 16,
-            "submission_seconds": 20, "disk_mb": 24, "disk_files": 2000, "runner": "bwrap" if runner == "shared" else runner}
-    base.update(kw)
-    return Limits(**base)
-
-
-# -- what must hold after every case --------------------------------------------------------
-
-def _live(pid: int) -> bool:
-    raw = isolation._read(f"/proc/{pid}/stat", 512)
-    end = raw.rfind(b")")
-    return bool(raw) and raw[end + 2:end + 3] not in (b"Z", b"X")
-
-
-_PREEXISTING: set = set()
-
-
-@pytest.fixture(autouse=True)
-def _known_children():
-    """Children the test process already had (e.g. multiprocessing's forkserver and
-    resource tracker, started by earlier tests of the run) are not a submission's."""
-    _PREEXISTING.clear()
-    if LINUX:
-        _PREEXISTING.update(isolation.descendants(os.getpid(), isolation.proc_table()))
-    yield
-
-
-def leftovers(marker: str = "") -> list[str]:
-    """Live processes started by this test process's sandboxes (or carrying ``marker``)."""
-    if not LINUX:
-        return []
-    me = os.getpid()
-    needles = [f"gsbx{me}x".encode()] + ([marker.encode()] if marker else [])
-    table = isolation.proc_table()
-    found = {p for p in isolation.descendants(me, table)} - _PREEXISTING
-    box = shared_box.current()
-    if box is not None:  # the shared box itself (bubblewrap and the fork server) stays
-        found -= {box.popen.pid, box.init_pid, box.server_pid}
-        table = {p: v for p, v in table.items() if p not in (box.popen.pid, box.init_pid, box.server_pid)}
-    for pid in table:
-        if pid == me:
-            continue
-        blob = isolation._read(f"/proc/{pid}/cmdline") + isolation._read(f"/proc/{pid}/environ", 1 << 20)
-        if any(n in blob for n in needles):
-            found.add(pid)
-    return [f"{p}: {isolation.cmdline(p)[:120]}" for p in sorted(found) if _live(p)]
-
-
-def assert_nothing_left(marker: str = ""):
-    deadline = time.monotonic() + 3  # SIGKILLed processes take a moment to disappear
-    while True:
-        left = leftovers(marker)
-        if not left or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    assert not left, f"processes left behind: {left}"
-
-
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch):
-    """The grader's temporary folders go to a private place, checked empty afterwards."""
-    tmp = tmp_path / "grader-tmp"
-    tmp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
-    cwd = tmp_path / "grader-cwd"
-    cwd.mkdir()
-    monkeypatch.chdir(cwd)
-    yield tmp
-    monkeypatch.undo()
-    assert sorted(os.listdir(tmp)) == [], "the grader left temporary folders behind"
-    # (hypothesis keeps its example database there: that is the grader, not the submission)
-    assert sorted(set(os.listdir(cwd)) - {".hypothesis"}) == [], \
-        "something was written in the grader's working folder"
-
-
 @pytest.fixture
 def victim(tmp_path):
     """Another student's submission, which the hostile ones try to read or overwrite."""
     return copy_solutions(tmp_path / "victim")
-
-
-def submission(case: str, dest: Path, marker: str, victim: Path, runner: str = "") -> Path:
-    """A copy of ``tests/adversarial/<case>`` with its placeholders filled in."""
-    folder = dest / case
-    folder.mkdir(parents=True)
-    for src in (ADV / case).glob("*.py"):
-        text = src.read_text(encoding="utf-8")
-        text = (text.replace("__MARKER__", marker).replace("__PROJECT__", str(ROOT))
-                .replace("__VICTIM__", str(victim)).replace("__RUNNER__", runner))
-        (folder / src.name).write_text(text, encoding="utf-8")
-    return folder
 
 
 def messages(result, part="momentum") -> str:
@@ -211,11 +121,11 @@ EXPECT = {
 }
 
 
-@pytest.mark.parametrize("runner", _runners())
+@pytest.mark.parametrize("runner", runners())
 @pytest.mark.parametrize("case", sorted(EXPECT))
 def test_hostile_submission_is_contained(case, runner, tmp_path, private_tmp, victim):
     marker = f"adv-{case}-{secrets.token_hex(4)}"
-    sub = submission(case, tmp_path / "subs", marker, victim, runner)
+    sub = adversarial_submission(case, tmp_path / "subs", marker, victim, runner)
     budget = 4 if case in ("loop_in_call", "fork_storm", "memory_fork") else 20
     load = 3 if case == "loop_at_import" else 5
     start = time.monotonic()
@@ -237,9 +147,9 @@ def test_hostile_submission_is_contained(case, runner, tmp_path, private_tmp, vi
         assert not any("basic sandbox" in n for n in result.notes)
 
 
-@pytest.mark.parametrize("runner", _runners())
+@pytest.mark.parametrize("runner", runners())
 def test_output_flood_is_capped(runner, tmp_path, private_tmp, victim):
-    sub = submission("output_flood", tmp_path / "subs", "flood", victim)
+    sub = adversarial_submission("output_flood", tmp_path / "subs", "flood", victim)
     start = time.monotonic()
     result = grade_path(sub, parts=["momentum"], limits=small_limits(runner, output_bytes=4096))
     assert result.part("momentum").full
@@ -249,21 +159,21 @@ def test_output_flood_is_capped(runner, tmp_path, private_tmp, victim):
     assert_nothing_left()
 
 
-@pytest.mark.parametrize("runner", _runners())
+@pytest.mark.parametrize("runner", runners())
 def test_forged_output_and_files_do_not_reach_the_report(runner, tmp_path, private_tmp, victim):
     marker = f"adv-forge-{secrets.token_hex(4)}"
-    sub = submission("forged_files", tmp_path / "subs", marker, victim)
+    sub = adversarial_submission("forged_files", tmp_path / "subs", marker, victim)
     result = grade_path(sub, parts=["momentum"], limits=small_limits(runner))
     assert result.score == 0
     assert "Score: 100/100" in result.output  # printed, shown as output, never parsed
     assert not forged_anywhere(marker, victim)
 
 
-@pytest.mark.parametrize("runner", _runners())
+@pytest.mark.parametrize("runner", runners())
 def test_native_code_cannot_read_the_solutions(runner, tmp_path, private_tmp, victim):
     """Under bubblewrap the files are not there at all. The fallback cannot stop native
     code (documented in SECURITY.md): only the Python-level attempts are refused."""
-    sub = submission("steal_native", tmp_path / "subs", "native", victim)
+    sub = adversarial_submission("steal_native", tmp_path / "subs", "native", victim)
     result = grade_path(sub, parts=["momentum"], limits=small_limits(runner))
     text = messages(result)
     assert result.part("momentum").score == 0
@@ -274,7 +184,7 @@ def test_native_code_cannot_read_the_solutions(runner, tmp_path, private_tmp, vi
 
 
 @pytest.mark.parametrize("allow_root_forks", [False, True])
-@pytest.mark.parametrize("runner", _runners())
+@pytest.mark.parametrize("runner", runners())
 def test_processes_left_running_between_calls_are_killed_at_the_end(
         runner, allow_root_forks, tmp_path, private_tmp, victim, monkeypatch):
     """Orphans in a new session survive the call that made them; closing the sandbox
@@ -287,7 +197,7 @@ def test_processes_left_running_between_calls_are_killed_at_the_end(
 
     monkeypatch.setattr(runner_module, "ALLOW_ROOT_FORKS", allow_root_forks)
     marker = f"adv-orphan-{secrets.token_hex(4)}"
-    sub = submission("orphans", tmp_path / "subs", marker, victim)
+    sub = adversarial_submission("orphans", tmp_path / "subs", marker, victim)
     with open_submission(sub, ("optimizers",)) as (folder, _notes):
         box = Sandbox(folder, ("optimizers",), small_limits(runner))
         try:
@@ -311,9 +221,9 @@ def test_processes_left_running_between_calls_are_killed_at_the_end(
 
 # -- budgets, limits and modes -----------------------------------------------------------------
 
-@pytest.mark.parametrize("runner", _runners())
+@pytest.mark.parametrize("runner", runners())
 def test_submission_budget_stops_everything(runner, tmp_path, private_tmp, victim):
-    sub = submission("loop_in_call", tmp_path / "subs", "budget", victim)
+    sub = adversarial_submission("loop_in_call", tmp_path / "subs", "budget", victim)
     # a second hanging function (the first one that hung is not called again: issue 15.2)
     with open(sub / "optimizers.py", "a") as f:
         f.write("\n\ndef nesterov_step(*a, **k):\n    while True:\n        pass\n")
@@ -335,7 +245,7 @@ def test_submission_budget_stops_everything(runner, tmp_path, private_tmp, victi
     assert_nothing_left()
 
 
-@pytest.mark.parametrize("runner", _runners())
+@pytest.mark.parametrize("runner", runners())
 def test_cpu_and_file_size_limits(runner, tmp_path, private_tmp):
     sub = tmp_path / "limits"
     sub.mkdir()
@@ -362,7 +272,7 @@ def big_file():
     assert_nothing_left()
 
 
-@pytest.mark.parametrize("runner", _runners())
+@pytest.mark.parametrize("runner", runners())
 def test_memory_of_all_processes_together_is_capped(runner, tmp_path, private_tmp, monkeypatch):
     """Four processes each under the per-process limit, together far above it."""
     import numpy as np  # noqa: F401
@@ -394,7 +304,7 @@ def hog():
     assert_nothing_left()
 
 
-@pytest.mark.parametrize("runner", _runners())
+@pytest.mark.parametrize("runner", runners())
 def test_correct_code_is_unaffected_by_the_policy(runner, tmp_path, private_tmp):
     """Printing, writing scratch files in the working folder and numpy all work."""
     sub = tmp_path / "ok"
@@ -460,7 +370,7 @@ def _link_info(name: str, target: str) -> zipfile.ZipInfo:
     return info
 
 
-GOOD = (ADV / "correct" / "optimizers.py").read_text(encoding="utf-8")
+GOOD = (ADVERSARIAL / "correct" / "optimizers.py").read_text(encoding="utf-8")
 
 
 def _input_cases(tmp: Path) -> dict:
@@ -544,7 +454,7 @@ def _serial(jobs, *_args, **_kwargs):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("runner", _runners())
+@pytest.mark.parametrize("runner", runners())
 def test_batch_of_all_hostile_submissions(runner, tmp_path, private_tmp, victim, monkeypatch):
     """Every case plus a correct submission in one batch: the batch completes, the
     correct one gets full marks, nothing is left behind."""
@@ -552,8 +462,8 @@ def test_batch_of_all_hostile_submissions(runner, tmp_path, private_tmp, victim,
     subs = tmp_path / "submissions"
     subs.mkdir()
     for case in EXPECT:
-        submission(case, subs, marker, victim)
-    submission("steal_native", subs, marker, victim)
+        adversarial_submission(case, subs, marker, victim)
+    adversarial_submission("steal_native", subs, marker, victim)
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     for name, (path, _wanted) in _input_cases(inputs).items():
@@ -582,227 +492,3 @@ def test_batch_of_all_hostile_submissions(runner, tmp_path, private_tmp, victim,
     assert_nothing_left(marker)
     assert not forged_anywhere(marker, victim)
     assert victim_intact(victim)
-
-
-# -- the shared box (grader/sandbox/shared_box.py) ---------------------------------------------------
-
-NEEDS_SHARED = pytest.mark.skipif(not (bwrap_status()[0] and shared_box.supported()),
-                                  reason="a shared box needs root, bubblewrap and pidfd")
-
-
-@pytest.fixture
-def sharing():
-    """This test's sandboxes share one box (destroyed at the end, before private_tmp's
-    check, as private_tmp is requested first)."""
-    shared_box.share_boxes(True)
-    yield
-    shared_box.share_boxes(False)
-
-
-LEAVER = '''
-import ctypes, errno, os, time
-
-libc = ctypes.CDLL(None, use_errno=True)
-libc.shmat.restype = ctypes.c_void_p
-
-def leave():
-    """Everything a submission could leave behind for the next one in the same box."""
-    out = {}
-    with open("/tmp/left-by-a.txt", "w") as f:
-        f.write("SECRET-A")
-    os.mkdir("/tmp/locked")
-    with open("/tmp/locked/x", "w") as f:
-        f.write("x")
-    os.chmod("/tmp/locked", 0)
-    shmid = libc.shmget(0x5EC2E7, 4096, 0o1000 | 0o666)  # IPC_CREAT
-    out["shm"] = shmid
-    if shmid >= 0:
-        ctypes.memmove(libc.shmat(shmid, None, 0), b"SECRET-A", 8)
-    for pid in (1, 2):  # bubblewrap's init and the fork server
-        out[f"kill{pid}"] = ctypes.get_errno() if libc.kill(pid, 19) else 0  # SIGSTOP
-        out[f"ptrace{pid}"] = ctypes.get_errno() if libc.ptrace(16, pid, None, None) else 0
-    pid = os.fork()
-    if pid == 0:  # a daemon out of the worker's tree, writing files as long as it lives
-        os.setsid()
-        if os.fork() == 0:
-            while True:
-                try:
-                    open(f"/tmp/daemon-{time.monotonic()}", "w").close()
-                except OSError:
-                    pass
-                time.sleep(0.01)
-        os._exit(0)
-    os.waitpid(pid, 0)
-    time.sleep(0.1)
-    out["tmp"] = len(os.listdir("/tmp"))
-    return out
-'''
-
-PROBE = '''
-import ctypes, os, time
-
-libc = ctypes.CDLL(None, use_errno=True)
-
-def probe():
-    """What the next submission in the box can see of the one before."""
-    first = sorted(os.listdir("/tmp"))
-    time.sleep(0.2)
-    return {"tmp": first, "tmp_later": sorted(os.listdir("/tmp")),
-            "submission": sorted(os.listdir("/submission")),
-            "shm": libc.shmget(0x5EC2E7, 0, 0), "pid": os.getpid(), "uid": os.getuid()}
-'''
-
-
-def _module(folder: Path, text: str) -> Path:
-    folder.mkdir(parents=True)
-    (folder / "optimizers.py").write_text(text, encoding="utf-8")
-    (folder / "a_file_of_its_own.txt").write_text("mine", encoding="utf-8")
-    return folder
-
-
-def _state(pid: int) -> str:
-    raw = isolation._read(f"/proc/{pid}/stat", 512)
-    return raw[raw.rfind(b")") + 2:][:1].decode()
-
-
-@NEEDS_SHARED
-def test_a_shared_box_keeps_nothing_of_one_submission_for_the_next(tmp_path, private_tmp, sharing):
-    """Submission A leaves files (one it made unreadable), a System V segment and a daemon
-    out of its tree, and tries to stop and trace the fork server; submission B, forked
-    next in the same box, finds none of it, and the fork server is untouched."""
-    a = _module(tmp_path / "a", LEAVER)
-    b = _module(tmp_path / "b", PROBE)
-    before = dict(shared_box.STATS)
-    with Sandbox(a, ("optimizers",), small_limits("shared")) as box_a:
-        box_a.start()
-        shared = box_a._shared
-        assert shared is not None
-        left = box_a.call("optimizers", "leave")
-        assert left["shm"] >= 0 and left["tmp"] >= 3, left  # it did leave things
-        for key in ("kill1", "kill2", "ptrace1", "ptrace2"):
-            assert left[key] == 1, (key, left)  # EPERM: a foreign, non-dumpable root process
-        server = shared.server_pid
-    assert _state(server) in ("S", "R"), "the fork server was stopped"
-    assert not shared._strangers(), "a process of submission A survived it"
-    with Sandbox(b, ("optimizers",), small_limits("shared")) as box_b:
-        box_b.start()
-        assert box_b._shared is shared  # the same box, reused
-        seen = box_b.call("optimizers", "probe")
-    # (a Python installed under /tmp is bound at its own path in the box's /tmp)
-    python_under_tmp = sorted({Path(p).resolve().relative_to("/tmp").parts[0]
-                               for p in {sys.prefix, sys.base_prefix, sys.exec_prefix,
-                                         *site.getsitepackages()}
-                               if p and Path(p).resolve().is_relative_to("/tmp")
-                               and Path(p).resolve() != Path("/tmp")})
-    assert seen["tmp"] == python_under_tmp and seen["tmp_later"] == python_under_tmp, seen
-    assert seen["submission"] == ["a_file_of_its_own.txt", "optimizers.py"], seen
-    assert seen["shm"] == -1, seen
-    assert seen["uid"] != 0
-    assert shared_box.STATS["destroyed"] == before["destroyed"]
-    assert shared_box.STATS["boxes"] - before["boxes"] <= 1
-    assert_nothing_left()
-
-
-@NEEDS_SHARED
-def test_a_shared_box_that_dies_is_replaced(tmp_path, private_tmp, sharing):
-    """The fork server killed under a running submission: that call fails as a crash,
-    the submission goes on in a box of its own, and the next one gets a new shared box."""
-    import signal as signals
-
-    import numpy as np
-
-    sub = copy_solutions(tmp_path / "good")
-    args = (np.ones(2), np.ones(2), np.zeros(2))
-    with Sandbox(sub, ("optimizers",), small_limits("shared")) as box:
-        box.start()
-        first = box._shared
-        os.kill(first.server_pid, signals.SIGKILL)
-        with pytest.raises(CallFailed) as exc:
-            for _ in range(50):  # (the box takes a moment to go down)
-                box.call("optimizers", "sgd_momentum_step", *args)
-                time.sleep(0.02)
-        assert exc.value.kind == "crash"
-        value = box.call("optimizers", "sgd_momentum_step", *args)  # in a box of its own
-        assert box._shared is None and box._own_box
-    with Sandbox(sub, ("optimizers",), small_limits("shared")) as box:
-        assert box.call("optimizers", "sgd_momentum_step", *args)[0].tolist() == value[0].tolist()
-        assert box._shared is not None and box._shared is not first
-    assert_nothing_left()
-
-
-@NEEDS_SHARED
-def test_a_shared_box_changes_no_result(tmp_path, private_tmp):
-    """Grading in a shared box (as a batch's grading process does) gives the results of
-    grading in a box per submission: correct, wrong, crashing and hanging code."""
-    from .helpers import mutant_submission
-
-    wrong = mutant_submission(tmp_path / "wrong", "optimizers", "adam_step", "adam_no_bias_correction",
-                              "grader.assignments.training.authoring.mistakes_optimizers")
-    crash = submission("segfault", tmp_path / "subs", "same", tmp_path)
-    hang = submission("loop_in_call", tmp_path / "subs", "same", tmp_path)
-    cases = [(ROOT / "solutions" / "training", ["adam", "l1_l2", "batchnorm_train", "early_stopping"]),
-             (wrong, ["adam"]), (crash, ["momentum"]), (hang, ["momentum"])]
-
-    def run(runner):
-        return [grade_path(p, parts=parts, settings=FAST,
-                           limits=small_limits(runner, submission_seconds=6))
-                for p, parts in cases]
-    alone = run("bwrap")
-    shared_box.share_boxes(True)
-    try:
-        before = shared_box.STATS["forks"]
-        shared = run("shared")
-        assert shared_box.STATS["forks"] - before >= len(cases)
-    finally:
-        shared_box.share_boxes(False)
-    assert shared == alone
-    assert alone[1].part("adam").score < alone[1].part("adam").max_score
-    assert_nothing_left()
-
-
-_LEAVE_A_BOX = '''
-import multiprocessing as mp, sys, tempfile
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
-from grader.sandbox import shared_box
-
-def take_one(_):
-    shared_box.share_boxes(True)
-    stage = Path(tempfile.mkdtemp())
-    (stage / "optimizers.py").write_text("")
-    box = shared_box.take(64, 30, stage)
-    assert box is not None and box.usable()
-    box.give_back()  # given back, never destroyed: the process's exit must do it
-    return box.server_pid
-
-if __name__ == "__main__":
-    if sys.argv[1] == "pool":
-        with ProcessPoolExecutor(1, mp_context=mp.get_context("forkserver")) as pool:
-            print(list(pool.map(take_one, [0])))
-    else:
-        print(take_one(0))
-'''
-
-
-@NEEDS_SHARED
-@pytest.mark.parametrize("how", ["process", "pool"])
-def test_a_shared_box_is_destroyed_when_its_process_exits(how, tmp_path):
-    """A grading process that ends (a plain exit, or a pool worker that multiprocessing
-    ends without atexit) takes its box with it: no process, no folder left."""
-    import subprocess
-    import sys
-
-    script = tmp_path / "leave.py"
-    script.write_text(_LEAVE_A_BOX, encoding="utf-8")
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    env = dict(os.environ, TMPDIR=str(tmp), PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, str(script), how], capture_output=True, text=True,
-                          env=env, timeout=120, cwd=tmp_path, check=False)
-    assert done.returncode == 0, done.stderr
-    server = int(done.stdout.strip().strip("[]"))
-    deadline = time.monotonic() + 5
-    while _live(server) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _live(server), "the fork server outlived its process"
-    assert not [p.name for p in tmp.iterdir() if p.name.startswith("grader-box-")]

@@ -1,6 +1,6 @@
 """A trusted model of Keras's EarlyStopping and of each known mistake (instructor-only:
 never shipped, it is a solution). Checked against Keras and against every mistake
-class on every recorded case (tests/test_early_stopping.py); used to record what Keras
+class on every recorded case (tests/test_training_early_stopping.py); used to record what Keras
 and each mistake do on the property checks' examples
 (``python -m grader.assignments.training.authoring.record_early_stopping``).
 """
