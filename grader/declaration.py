@@ -159,8 +159,13 @@ class Assignment:
     def sandbox_options(self) -> dict:
         """What the sandbox needs of the assignment: its drivers' source and what it
         forbids submissions to import."""
+        private = [p for p in (self.folder, self.solutions_dir) if p and Path(p).is_dir()]
         return {"drivers": _source(str(self.drivers)) if self.drivers else "",
-                "forbidden": dict(self.forbidden)}
+                "forbidden": dict(self.forbidden),
+                # what the worker must never see of the assignment, wherever it is kept
+                # (a package outside the repository, even inside the Python installation):
+                # its recorded reference (hidden cases), its authoring code, its solutions
+                "private": tuple(sorted(str(Path(p).resolve()) for p in private))}
 
     @property
     def data_dir(self) -> Path:

@@ -80,8 +80,13 @@ def get(ref: str | os.PathLike | None = None) -> Assignment:
             raise UsageError(f"unknown assignment {key!r} (known: {known}; or give the path "
                              "to an assignment package)")
         assignment = _build(importlib.import_module(pkg), pkg)
-    _LOADED[key] = _LOADED.setdefault(assignment.name, assignment)
-    return _LOADED[key]
+        _LOADED[key] = _LOADED.setdefault(assignment.name, assignment)
+        return _LOADED[key]
+    # A package given by path is what this process grades under its name from now on,
+    # even when a registered assignment has the same name: everything found by name
+    # (its recorded reference, its texts) is then the package's own.
+    _LOADED[key] = _LOADED[assignment.name] = assignment
+    return assignment
 
 
 def _looks_like_path(key: str) -> bool:

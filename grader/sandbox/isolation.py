@@ -230,7 +230,7 @@ def make_decoy(folder: Path) -> str:
 
 
 def bwrap_argv(bwrap: str, root: str, code_files: dict, *, as_root: bool, disk_mb: int,
-               decoy: str, forbidden: tuple = ()) -> list[str]:
+               decoy: str, forbidden: tuple = (), private: tuple = ()) -> list[str]:
     """The bubblewrap command line up to (not including) the command."""
     version = bwrap_version(bwrap)
     args = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
@@ -265,7 +265,8 @@ def bwrap_argv(bwrap: str, root: str, code_files: dict, *, as_root: bool, disk_m
     # (a non-editable install puts the grader and its recorded answers in site-packages).
     # A decoy package takes their place, so that even an import that bypasses the
     # worker's blocker fails with the grader's message.
-    for p in sorted(set(private_dirs()) | set(framework_dirs(tuple(forbidden)))):
+    masked = set(private_dirs()) | set(private) | set(framework_dirs(tuple(forbidden)))
+    for p in sorted(masked):
         if _under(p, bound) and os.path.isdir(p):
             args += ["--ro-bind", decoy, p]
         elif _under(p, bound) and os.path.exists(p):

@@ -62,12 +62,12 @@ def clean_env(home: str, token: str) -> dict:
 
 
 def worker_config(limits, *, token: str, root: str, work: str, drop, no_fork: bool,
-                  forbidden: dict, drivers: str) -> dict:
+                  forbidden: dict, drivers: str, private: tuple = ()) -> dict:
     """The configuration a worker gets on its command line (``worker.serve``):
     ``root`` and ``work`` as the worker sees them, ``drop``: the ``[uid, gid]`` it
     switches to (None: none), ``no_fork``: it refuses to create processes (seccomp)."""
     return {"token": token, "root": root, "work": work, "no_fork": no_fork,
-            "libs": [isolation.numpy_site()], "deny": list(isolation.private_dirs()),
+            "libs": [isolation.numpy_site()], "deny": [*isolation.private_dirs(), *private],
             "frameworks": isolation.framework_dirs(tuple(sorted(forbidden))),
             "forbidden": dict(forbidden), "drivers": drivers, "drop": drop,
             "memory_mb": limits.memory_mb, "cpu_seconds": limits.cpu_seconds,
@@ -76,11 +76,12 @@ def worker_config(limits, *, token: str, root: str, work: str, drop, no_fork: bo
 
 
 def bwrap_command(box: str, cfg: dict, *, as_root: bool, disk_mb: int, decoy: str,
-                  forbidden: tuple = ()) -> list:
+                  forbidden: tuple = (), private: tuple = ()) -> list:
     """The command line of a worker in a bubblewrap box holding the folder ``box``
     (read-only, at ``isolation.BOX_ROOT``)."""
     argv = isolation.bwrap_argv(isolation.bwrap_executable(), box, CODE_FILES, as_root=as_root,
-                                disk_mb=disk_mb, decoy=decoy, forbidden=tuple(forbidden))
+                                disk_mb=disk_mb, decoy=decoy, forbidden=tuple(forbidden),
+                                private=tuple(private))
     return argv + ["--", sys.executable, "-I", "-S", f"{isolation.BOX_CODE}/worker.py",
                    json.dumps(cfg)]
 

@@ -130,6 +130,9 @@ class Sandbox:
     drivers: str = ""
     #: ``{package: what to call it}``: what the assignment forbids submissions to import.
     forbidden: dict = field(default_factory=dict)
+    #: Folders of the assignment's the worker must not see (its package, its solutions),
+    #: masked like the grader's own code.
+    private: tuple = ()
 
     def __post_init__(self):
         self.root = Path(self.root).resolve()
@@ -239,7 +242,7 @@ class Sandbox:
         no_fork = self.limits.processes <= 1 or (self.mode == "fallback" and not ALLOW_ROOT_FORKS)
         return launch.worker_config(self.limits, token=self.token, root=root, work=work,
                                     drop=drop, no_fork=no_fork, forbidden=self.forbidden,
-                                    drivers=self.drivers)
+                                    drivers=self.drivers, private=tuple(self.private))
 
     def _command(self) -> tuple[list, str, str]:
         """(argv, cwd, home) of the worker for the current mode."""
@@ -249,7 +252,8 @@ class Sandbox:
                                launch.box_user() if as_root else None)
             argv = launch.bwrap_command(str(self._box), cfg, as_root=as_root,
                                         disk_mb=self.limits.disk_mb, decoy=self._decoy,
-                                        forbidden=tuple(sorted(self.forbidden)))
+                                        forbidden=tuple(sorted(self.forbidden)),
+                                        private=tuple(self.private))
             return argv, str(self._work), isolation.BOX_WORK
         if self._uid is not None:
             # Root without bubblewrap: the worker drops to its own unprivileged user before
@@ -270,7 +274,7 @@ class Sandbox:
         it failed (then this sandbox starts boxes of its own from now on)."""
         if self._shared is None and not self._own_box:
             self._shared = shared_box.take(self.limits.disk_mb, self.limits.load_seconds, self._box,
-                                       tuple(sorted(self.forbidden)))
+                                           tuple(sorted(self.forbidden)), tuple(self.private))
             self._own_box = self._shared is None
         if self._shared is None:
             return None

@@ -68,7 +68,8 @@ def share_boxes(on: bool = True) -> None:
         box.destroy()
 
 
-def take(disk_mb: int, start_seconds: float, stage: Path, forbidden: tuple = ()) -> SharedBox | None:
+def take(disk_mb: int, start_seconds: float, stage: Path, forbidden: tuple = (),
+         private: tuple = ()) -> SharedBox | None:
     """The shared box, holding ``stage`` (a submission's staged copy) for the caller
     until :meth:`SharedBox.give_back`; None when sharing is off, the box is in use, or no
     box can be started (the caller then starts a box of its own)."""
@@ -77,13 +78,14 @@ def take(disk_mb: int, start_seconds: float, stage: Path, forbidden: tuple = ())
     with _STATE_LOCK:
         box = _STATE["box"]
         if box is not None and (box.creator != os.getpid() or not box.usable()
-                                or box.disk_mb != disk_mb or box.forbidden != tuple(forbidden)):
+                                or box.disk_mb != disk_mb or box.forbidden != tuple(forbidden)
+                                or box.private != tuple(private)):
             if box.creator == os.getpid():
                 box.destroy()
             box = _STATE["box"] = None  # (one inherited through a fork is the parent's)
         if box is None:
             try:
-                box = SharedBox(disk_mb, start_seconds, forbidden)
+                box = SharedBox(disk_mb, start_seconds, forbidden, private)
             except SharedBoxError:
                 return None
             _STATE["box"] = box
@@ -131,9 +133,11 @@ def current() -> SharedBox | None:
 class SharedBox:
     """One bubblewrap box running the fork server, and its submission folder."""
 
-    def __init__(self, disk_mb: int, start_seconds: float = 30.0, forbidden: tuple = ()):
+    def __init__(self, disk_mb: int, start_seconds: float = 30.0, forbidden: tuple = (),
+                 private: tuple = ()):
         self.disk_mb = disk_mb
         self.forbidden = tuple(forbidden)  # the packages masked in the box (the assignment's)
+        self.private = tuple(private)  # the assignment's folders masked in the box
         self.creator = os.getpid()
         self.busy = False
         self.dirty = False  # a worker was forked since the last reset
@@ -152,7 +156,7 @@ class SharedBox:
         cfg = {"shared_box": True, "control_fd": theirs.fileno(), "work": isolation.BOX_WORK,
                "libs": [isolation.numpy_site()], "keep": isolation.work_binds()}
         argv = launch.bwrap_command(str(self.folder), cfg, as_root=True, disk_mb=disk_mb,
-                                    decoy=decoy, forbidden=self.forbidden)
+                                    decoy=decoy, forbidden=self.forbidden, private=self.private)
         self.popen = None
         try:
             self.popen = subprocess.Popen(

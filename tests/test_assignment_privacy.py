@@ -1,0 +1,110 @@
+"""What a worker must never see of an assignment, wherever the assignment is kept.
+
+The grader's own folder (with the shipped assignments' recorded reference) is masked
+in every box. An assignment package passed by path (``--assignment path``) may live
+anywhere, even inside the Python installation the box binds (a course package
+installed with pip): its folder (recorded reference with the hidden cases, authoring
+code) and its solutions are masked the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.assignments import get
+from grader.checking import Settings
+from grader.engine import grade
+from grader.sandbox import isolation
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("name", ["training", "lr_schedules"])
+def test_an_assignment_declares_its_package_and_solutions_private(name):
+    a = get(name)
+    private = a.sandbox_options()["private"]
+    assert str(a.folder.resolve()) in private
+    assert str(a.solutions_dir.resolve()) in private
+
+
+def test_a_private_folder_inside_a_bound_folder_is_masked(tmp_path, monkeypatch):
+    """bubblewrap binds the Python installation read-only; an assignment package inside
+    it gets the decoy mounted over it."""
+    site = tmp_path / "site-packages"
+    pkg = site / "course_pkg"
+    (pkg / "reference").mkdir(parents=True)
+    monkeypatch.setattr(isolation, "python_paths", lambda: (str(site),))
+    decoy = isolation.make_decoy(tmp_path / "decoy")
+    if not shutil.which("bwrap"):
+        pytest.skip("bubblewrap is not installed")
+    argv = isolation.bwrap_argv(isolation.bwrap_executable(), str(tmp_path), {}, as_root=False,
+                                disk_mb=8, decoy=decoy, private=(str(pkg),))
+    masks = [argv[i + 2] for i in range(len(argv) - 2)
+             if argv[i] == "--ro-bind" and argv[i + 1] == decoy]
+    assert str(pkg) in masks
+    without = isolation.bwrap_argv(isolation.bwrap_executable(), str(tmp_path), {},
+                                   as_root=False, disk_mb=8, decoy=decoy)
+    assert str(pkg) not in without
+
+
+READER = '''
+import glob, os
+def _found():
+    hits = []
+    for pattern in {patterns!r}:
+        for f in glob.glob(pattern):
+            try:
+                with open(f, "rb") as fh:
+                    data = fh.read(1 << 20)
+            except OSError:
+                continue
+            # the real files, not the decoy mounted over a masked folder
+            if b'"cases"' in data or b"BEGIN SOLUTION" in data:
+                hits.append(f)
+    return hits
+FOUND = _found()
+'''
+
+
+def test_a_submission_cannot_read_an_outside_package_in_the_python_installation(
+        tmp_path, monkeypatch):
+    """End to end: a copy of lr_schedules kept in a folder the box binds (standing for a
+    site-packages) and graded by path; the submission looks for its recorded reference
+    and solutions and finds nothing readable."""
+    from grader import assignments
+
+    site = tmp_path / "site"
+    # the package's root (two folders up, as for the shipped ones) holds solutions/<name>/
+    package = site / "course" / "assignments" / "course_lr"
+    shutil.copytree(ROOT / "grader" / "assignments" / "lr_schedules", package,
+                    ignore=shutil.ignore_patterns("__pycache__", "authoring"))
+    shutil.copytree(ROOT / "solutions" / "lr_schedules", site / "solutions" / "lr_schedules")
+    # the copy keeps its name: in this process it stands for lr_schedules until the test ends
+    monkeypatch.setattr(assignments, "_LOADED", dict(assignments._LOADED))
+    monkeypatch.setattr(assignments, "_PATHS", dict(assignments._PATHS))
+    real = isolation.python_paths()
+    monkeypatch.setattr(isolation, "python_paths", functools.partial(
+        lambda extra: (*real, extra), str(site)))
+    assignment = assignments.get(str(package))
+    assert assignment.solutions_dir == site / "solutions" / "lr_schedules"
+    sub = tmp_path / "sub"
+    shutil.copytree(ROOT / "solutions" / "lr_schedules", sub)
+    patterns = [str(package / "reference" / "*.json"),
+                str(site / "solutions" / "lr_schedules" / "*.py")]
+    (sub / "plateau.py").write_text((sub / "plateau.py").read_text(encoding="utf-8")
+                                    + READER.format(patterns=patterns)
+                                    + "\nassert not FOUND, FOUND\n", encoding="utf-8")
+    result = grade(sub, assignment, parts=["reduce_lr_on_plateau"], hidden=False,
+                   settings=Settings(max_examples=3))
+    assert result.parts[0].full, result.parts[0].error or result.parts[0].checks
+    # the same reader finds them from the trusted side: the test can fail
+    found = {}
+    exec(READER.format(patterns=patterns), found)  # noqa: S102 - the test's own code
+    assert {Path(f).parent.name for f in found["FOUND"]} == {"reference", "lr_schedules"}
+    assert assignments.get("lr_schedules") is assignment
+    sys.modules.pop("grader_assignment_course_lr", None)
