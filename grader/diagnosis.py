@@ -266,23 +266,37 @@ def ignored_arguments(ctx, part, stateful=None) -> list[tuple[object, str]]:
     return found
 
 
-def explain(ctx, part, checks):
+def probe(ctx, part, checks):
+    """Run the part's ignored-argument probes when one of ``checks`` failed: ``(found,
+    stateful)`` (see :func:`ignored_arguments`), or None when nothing was probed (every
+    check passed, the part declares no probe, or its code hung: it would only hang
+    again, a full time budget per call). The engine runs this right after the part's
+    public checks, before any hidden check, and with the sandbox's ``aside`` (a probe
+    never changes a grade)."""
+    checks = tuple(checks)
+    if all(c.passed for c in checks) or not getattr(part, "probes", ()):
+        return None
+    if any(TIMEOUT in c.message for c in checks if not c.passed):
+        return None
+    stateful: list = []
+    found = ignored_arguments(ctx, part, stateful)
+    return found, stateful
+
+
+def explain(ctx, part, checks, probed=None):
     """The part's check results, with a known mistake named on the failing checks that
     could not name it alone when the evidence of all of them points to it (see
     :func:`note_candidates`), and the ignored-argument diagnosis on every failing check
-    when a probe proves it (see the module's docstring). Runs nothing when every check
-    passed; calls the student's code only for the probes."""
+    when a probe proves it (see the module's docstring). ``probed``: what :func:`probe`
+    found (None: nothing was probed). Calls no student code."""
     checks = tuple(checks)
     if all(c.passed for c in checks):
         return checks
     checks = _without_ruled_out(ctx, checks)
     checks = _by_all_evidence(ctx, part, checks)
-    if not getattr(part, "probes", ()):
+    if probed is None:
         return checks
-    if any(TIMEOUT in c.message for c in checks if not c.passed):
-        return checks    # code that hangs would only hang again (a full time budget per call)
-    stateful: list = []
-    found = ignored_arguments(ctx, part, stateful)
+    found, stateful = probed
     if stateful and not found:
         # the same call gave two results: every failing check that names nothing says so
         text = hint(STATEFUL)
@@ -294,7 +308,7 @@ def explain(ctx, part, checks):
     for _, name in found:
         if name not in names:
             names.append(name)
-    keeps = {m for probe, _ in found for m in probe.keeps}
+    keeps = {m for probe_, _ in found for m in probe_.keeps}
     diag, text = diagnosis_id(names), hint(diagnosis_id(names))
     kept = {c.diagnosis: c.hint for c in checks if not c.passed and c.diagnosis in keeps}
     if len(kept) == 1:

@@ -159,56 +159,70 @@ def _grade_in(sandbox, assignment, selected, hidden, settings, name, notes) -> S
                                 parts=tuple(_zero(p, hidden, msg) for p in selected))
     if prefetch is not None:
         prefetch.join()
-    results = []
     unreadable = getattr(notes_in, "modules", {})
+    # Public checks first, part by part, each part's diagnosis (probes) and picture right
+    # after its public checks; the hidden checks of every part last. Once a hidden check
+    # has run, the student's code may know its inputs: nothing it does after that may
+    # reach what a student reads (a later check's message, a diagnosis, a picture).
+    graded, zeros = [], {}
     for part in selected:
         problem = unreadable.get(part.module) or _unavailable(
             part, report.get(part.module, {"status": "missing"}))
         if problem:
-            results.append(_zero(part, hidden, problem))
+            zeros[part.id] = _zero(part, hidden, problem)
             continue
         ctx = Context(sandbox, assignment, part, settings)
-        checks = []
-        for check, weight in zip(part.selected(hidden), _weights(part, hidden)):
-            checks.append(_run_check(ctx, check, weight))
-        from .diagnosis import explain  # ignored arguments (issue 11.5), only when a check failed
-        checks = list(explain(ctx, part, checks))
+        pairs = list(zip(part.selected(hidden), _weights(part, hidden), strict=True))
+        done = {i: _run_check(ctx, check, weight)
+                for i, (check, weight) in enumerate(pairs) if not check.hidden}
+        probed, plot = _aside(sandbox, ctx, part, list(done.values()), settings)
+        graded.append((part, ctx, pairs, done, probed, plot))
+    for part, ctx, pairs, done, _, _ in graded:
+        for i, (check, weight) in enumerate(pairs):
+            if check.hidden:
+                done[i] = _run_check(ctx, check, weight)
+    from .diagnosis import explain  # known mistakes and ignored arguments, named
+
+    by_id = {}
+    for part, ctx, pairs, done, probed, plot in graded:
+        checks = list(explain(ctx, part, [done[i] for i in range(len(pairs))], probed))
         score = round(sum(c.points for c in checks), 6)
         error = ""
         if checks and all(not c.passed and "NotImplementedError" in c.message for c in checks):
             verb = "raises" if len(part.names) == 1 else "raise"
             error = (f"not implemented yet ({', '.join(f'`{n}`' for n in part.names)} {verb} "
                      "NotImplementedError)")
-        results.append(PartResult(id=part.id, title=part.title, score=score,
-                                  max_score=part.points, checks=tuple(checks), error=error))
+        by_id[part.id] = PartResult(id=part.id, title=part.title, score=score,
+                                    max_score=part.points, checks=tuple(checks), error=error,
+                                    plot=plot if not error else None)
+    results = [by_id.get(p.id) or zeros[p.id] for p in selected]
     if sandbox.restarts:
         notes.append(f"your code's process was restarted {sandbox.restarts} time(s) "
                      "after a crash or a timeout")
-    output = sandbox.output
-    if settings.plots:
-        results = _with_plots(sandbox, assignment, selected, results, settings)
-    return SubmissionResult(name=name, parts=tuple(results), notes=tuple(notes), output=output)
+    return SubmissionResult(name=name, parts=tuple(results), notes=tuple(notes),
+                            output=sandbox.output)
 
 
-def _with_plots(sandbox, assignment, selected, results, settings) -> list[PartResult]:
-    """Each graded part's picture data from its ``plot`` hook (see grader/plots.py).
-
-    Only once every check of the submission has run, and with the notes and the output
-    already taken: what the hook's calls do (a crash, a timeout, the budget used up,
-    printing) cannot change any score or message; it only loses the picture."""
+def _aside(sandbox, ctx, part, public, settings):
+    """The part's ignored-argument probes (when a public check failed) and its picture's
+    data (``Settings.plots``), run right after its public checks, before any hidden
+    check, with the sandbox's :meth:`~grader.sandbox.runner.Sandbox.aside`: whatever
+    their calls do (hang, crash, use time) changes no grade. ``(probed, plot)``."""
+    from .diagnosis import probe
     from .plots import plain
 
-    out = []
-    for part, result in zip(selected, results, strict=True):
-        data = None
-        if part.plot is not None and not result.error:
+    probed = plot = None
+    with sandbox.aside():
+        try:
+            probed = probe(ctx, part, public)
+        except CallFailed:
+            probed = None
+        if settings.plots and part.plot is not None:
             try:
-                data = plain(part.plot(Context(sandbox, assignment, part, settings),
-                                       result.checks))
+                plot = plain(part.plot(ctx, tuple(public)))
             except Exception:  # noqa: BLE001 - a picture never fails a grade
-                data = None
-        out.append(replace(result, plot=data) if data else result)
-    return out
+                plot = None
+    return probed, plot or None
 
 
 def _unavailable(part: Part, info: dict) -> str:

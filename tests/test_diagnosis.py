@@ -37,6 +37,12 @@ class FakeCtx:
         return self.fn(*args, **kwargs)
 
 
+
+def _explain(ctx, part, checks):
+    """What the engine does: probe (right after the part's public checks), then name."""
+    checks = tuple(checks)
+    return diagnosis.explain(ctx, part, checks, diagnosis.probe(ctx, part, checks))
+
 def _part(probes):
     return SimpleNamespace(id="p", probes=probes)
 
@@ -61,7 +67,7 @@ def test_same_is_exact_up_to_1e_12_and_nan_equal():
 
 def test_an_ignored_argument_is_named_on_every_failing_check_and_nowhere_else():
     ctx = FakeCtx(lambda x, lr, eps: x - lr * x / (1 + 1e-7))      # eps ignored
-    out = diagnosis.explain(ctx, _part((PROBE,)), _checks("", "some_mistake", "", passed={2}))
+    out = _explain(ctx, _part((PROBE,)), _checks("", "some_mistake", "", passed={2}))
     assert [c.diagnosis for c in out] == ["ignores:eps", "ignores:eps", ""]
     assert "does not depend on `eps`" in out[0].hint and "1e-7" in out[0].hint
     assert out[2].hint == ""                                    # a passing check is untouched
@@ -69,7 +75,7 @@ def test_an_ignored_argument_is_named_on_every_failing_check_and_nowhere_else():
 
 def test_several_ignored_arguments_are_named_together():
     ctx = FakeCtx(lambda x, lr, eps: x * 0.9)
-    out = diagnosis.explain(ctx, _part((PROBE,)), _checks(""))
+    out = _explain(ctx, _part((PROBE,)), _checks(""))
     assert out[0].diagnosis == "ignores:lr,eps"
     assert "`lr` or `eps`" in out[0].hint
 
@@ -77,22 +83,22 @@ def test_several_ignored_arguments_are_named_together():
 def test_nothing_runs_when_every_check_passed_or_the_part_declares_no_probe():
     ctx = FakeCtx(lambda x, lr, eps: x)
     checks = _checks("", passed={0})
-    assert diagnosis.explain(ctx, _part((PROBE,)), checks) == checks and ctx.calls == 0
+    assert _explain(ctx, _part((PROBE,)), checks) == checks and ctx.calls == 0
     failing = _checks("m")
-    assert diagnosis.explain(ctx, _part(()), failing) == failing and ctx.calls == 0
+    assert _explain(ctx, _part(()), failing) == failing and ctx.calls == 0
 
 
 def test_no_probe_runs_after_a_timeout():
     ctx = FakeCtx(lambda x, lr, eps: x)
     checks = (CheckResult(name="c", passed=False, points=0.0, max_points=1.0,
                           message="your code did not finish within 10 s"),)
-    assert diagnosis.explain(ctx, _part((PROBE,)), checks) == checks and ctx.calls == 0
+    assert _explain(ctx, _part((PROBE,)), checks) == checks and ctx.calls == 0
 
 
 def test_correct_code_is_never_said_to_ignore_anything():
     ctx = FakeCtx(lambda x, lr, eps: x - lr * x / (np.sqrt(x * x) + eps))
     failing = _checks("m", "")
-    assert diagnosis.explain(ctx, _part((PROBE,)), failing) == failing
+    assert _explain(ctx, _part((PROBE,)), failing) == failing
 
 
 def test_a_call_that_fails_or_gives_nan_proves_nothing():
@@ -100,9 +106,9 @@ def test_a_call_that_fails_or_gives_nan_proves_nothing():
         raise CallFailed("exception", "ValueError: no")
 
     failing = _checks("")
-    assert diagnosis.explain(FakeCtx(raises), _part((PROBE,)), failing) == failing
+    assert _explain(FakeCtx(raises), _part((PROBE,)), failing) == failing
     nan = FakeCtx(lambda x, lr, eps: x * np.nan)
-    assert diagnosis.explain(nan, _part((PROBE,)), failing) == failing
+    assert _explain(nan, _part((PROBE,)), failing) == failing
 
 
 def test_an_output_without_numbers_proves_nothing():
@@ -111,14 +117,14 @@ def test_an_output_without_numbers_proves_nothing():
     failing = _checks("")
     for output in (None, (np.array([1.0]), None), (), "x", [None, None]):
         ctx = FakeCtx(lambda x, lr, eps, out=output: out)
-        assert diagnosis.explain(ctx, _part((PROBE,)), failing) == failing, output
+        assert _explain(ctx, _part((PROBE,)), failing) == failing, output
 
 
 def test_a_kept_mistake_keeps_its_name_and_explains_the_other_failures():
     probe = Probe(fn="f", args=(np.array([1.0]),), kwargs={"rho": 0.9}, alternatives={"rho": 0.5},
                   keeps=("no_decay",))
     ctx = FakeCtx(lambda x, rho: x + 1)
-    out = diagnosis.explain(ctx, _part((probe,)), _checks("no_decay", "", "other"))
+    out = _explain(ctx, _part((probe,)), _checks("no_decay", "", "other"))
     assert [c.diagnosis for c in out] == ["no_decay"] * 3
     assert {c.hint for c in out} == {"hint no_decay"}
 
@@ -145,7 +151,7 @@ def test_the_one_mistake_that_explains_every_failing_check_is_named_on_all():
     ctx = FakeCtx(None)
     checks = (_failed(ctx, "c1", "m1", {"a", "b"}), _failed(ctx, "c2", "m2", {"a", "c"}),
               _failed(ctx, "c3", "m3", {"a"}, named="a"))
-    out = diagnosis.explain(ctx, _hinted_part(), checks)
+    out = _explain(ctx, _hinted_part(), checks)
     assert [c.diagnosis for c in out] == ["a", "a", "a"]
     assert {c.hint for c in out} == {"hint a"} and ctx.calls == 0
 
@@ -153,14 +159,14 @@ def test_the_one_mistake_that_explains_every_failing_check_is_named_on_all():
 def test_no_name_when_a_failing_check_is_explained_by_no_known_mistake():
     ctx = FakeCtx(None)
     checks = (_failed(ctx, "c1", "m1", {"a", "b"}), _failed(ctx, "c2", "m2", set()))
-    assert diagnosis.explain(ctx, _hinted_part(), checks) == checks
+    assert _explain(ctx, _hinted_part(), checks) == checks
 
 
 def test_no_name_when_the_evidence_leaves_two_mistakes():
     ctx = FakeCtx(None)
     checks = (_failed(ctx, "c1", "m1", {"a", "b"}), _failed(ctx, "c2", "m2", {"a", "b", "c"}),
               _failed(ctx, "c3", "m3", None))
-    assert diagnosis.explain(ctx, _hinted_part(), checks) == checks
+    assert _explain(ctx, _hinted_part(), checks) == checks
 
 
 def test_the_hint_has_korean():
@@ -334,7 +340,7 @@ def test_a_name_ruled_out_by_another_failing_check_is_dropped():
     ctx = FakeCtx(None)
     checks = (_failed(ctx, "lecture", "m1", {"a"}, named="a"),
               _failed(ctx, "defaults", "m2", set()))
-    out = diagnosis.explain(ctx, _hinted_part(), checks)
+    out = _explain(ctx, _hinted_part(), checks)
     assert [c.diagnosis for c in out] == ["", ""] and [c.hint for c in out] == ["", ""]
 
 
@@ -344,7 +350,7 @@ def test_a_name_stays_when_the_other_check_could_not_compare_it():
               _failed(ctx, "c2", "m2", set(), named=""))
     # c2 compared its evidence with "b" only: it says nothing about "a"
     ctx._diagnosis_candidates[-1] = (ctx._diagnosis_candidates[-1][0], frozenset(), frozenset({"b"}))
-    out = diagnosis.explain(ctx, _hinted_part(), checks)
+    out = _explain(ctx, _hinted_part(), checks)
     assert out[0].diagnosis == "a" and out[0].hint == "hint a"
 
 
@@ -352,7 +358,7 @@ def test_a_name_stays_when_every_failing_check_is_consistent_with_it():
     ctx = FakeCtx(None)
     checks = (_failed(ctx, "c1", "m1", {"a"}, named="a"), _failed(ctx, "c2", "m2", {"a", "b"}),
               _failed(ctx, "c3", "m3", None, named="a"))
-    out = diagnosis.explain(ctx, _hinted_part(), checks)
+    out = _explain(ctx, _hinted_part(), checks)
     assert [c.diagnosis for c in out] == ["a", "a", "a"]
 
 
@@ -366,7 +372,7 @@ def test_a_ruled_out_kept_name_does_not_spread_and_the_ignored_argument_shows():
               _failed(ctx, "mom0", "m2", {"b"}),
               _failed(ctx, "ref", "m3", set(), named="a"))
     part = SimpleNamespace(id="p", probes=(probe,), checks=_hinted_part().checks)
-    out = diagnosis.explain(ctx, part, checks)
+    out = _explain(ctx, part, checks)
     assert [c.diagnosis for c in out] == ["ignores:mom"] * 3
     assert not any(c.hint == "hint a" for c in out)
 
@@ -380,7 +386,7 @@ def test_a_function_that_keeps_state_between_calls_is_told_so():
         return x * len(calls)
 
     ctx = FakeCtx(counter)
-    out = diagnosis.explain(ctx, _part((PROBE,)), _checks("", "named", "", passed={2}))
+    out = _explain(ctx, _part((PROBE,)), _checks("", "named", "", passed={2}))
     assert [c.diagnosis for c in out] == [diagnosis.STATEFUL, "named", ""]
     assert "twice with the same arguments" in out[0].hint
     ko = diagnosis.hint(diagnosis.STATEFUL, "ko")
@@ -390,4 +396,4 @@ def test_a_function_that_keeps_state_between_calls_is_told_so():
 def test_deterministic_code_is_never_called_stateful():
     ctx = FakeCtx(lambda x, lr, eps: x - lr * x / (np.sqrt(x * x) + eps))
     failing = _checks("")
-    assert diagnosis.explain(ctx, _part((PROBE,)), failing) == failing
+    assert _explain(ctx, _part((PROBE,)), failing) == failing
