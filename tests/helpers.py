@@ -91,15 +91,20 @@ ADVERSARIAL = ROOT / "tests" / "adversarial"
 LINUX = isolation.LINUX
 
 
-def runners():
+def runners(all_fast: bool = False):
     """bubblewrap, bubblewrap with one box shared by the test's sandboxes (as a batch's
-    grading process shares it, see grader/sandbox/shared_box.py), and the fallback."""
+    grading process shares it, see grader/sandbox/shared_box.py), and the fallback.
+
+    The fast lane (``-m "not slow"``) runs the first of them that works here (bubblewrap,
+    else the fallback) and the others are marked ``slow``, unless ``all_fast``: for a test
+    that costs well under a second under each runner."""
     ok, why = bwrap_status()
     shared_ok = ok and shared_box.supported()
-    return [pytest.param("bwrap", marks=pytest.mark.skipif(not ok, reason=why)),
-            pytest.param("shared", marks=pytest.mark.skipif(
-                not shared_ok, reason=why or "a shared box needs root, bubblewrap and pidfd")),
-            "fallback"]
+    later = [] if all_fast else [pytest.mark.slow]
+    return [pytest.param("bwrap", marks=[pytest.mark.skipif(not ok, reason=why)]),
+            pytest.param("shared", marks=[pytest.mark.skipif(
+                not shared_ok, reason=why or "a shared box needs root, bubblewrap and pidfd"), *later]),
+            pytest.param("fallback", marks=later if ok else [])]
 
 
 def small_limits(runner: str, **kw) -> Limits:

@@ -93,10 +93,16 @@ def test_the_recorded_budget_is_the_one_a_hang_meets(tmp_path):
     assert result.part("momentum").full
 
 
-def test_a_part_may_override_its_budget(tmp_path, monkeypatch):
+def test_a_part_may_override_its_budget():
     spec = get()
     part = replace(spec.part("nesterov"), call_seconds=1.25)
     assert budgets.for_part(spec.name, part, 10.0).call == 1.25
+
+
+@pytest.mark.slow  # (a hang meets the budget for_part gives: test_the_recorded_budget_is_the_one_a_hang_meets)
+def test_a_hang_meets_the_budget_its_part_declares(tmp_path):
+    spec = get()
+    part = replace(spec.part("nesterov"), call_seconds=1.25)
     custom = replace(spec, parts=tuple(part if p.id == "nesterov" else p for p in spec.parts))
     sub = _with(tmp_path, "hang", "def nesterov_step(*a, **k):\n    while True:\n        pass\n")
     result = grade(sub, custom, parts=["nesterov"], hidden=False, settings=Settings(max_examples=8))

@@ -51,6 +51,7 @@ def test_a_bad_call_fails_its_part_only_with_a_precise_message(tmp_path, name, e
     assert expect in _messages(result, "adam")
 
 
+@pytest.mark.slow  # (the fast lane: test_budgets.py's hang and crash tests, on these same two)
 def test_hang_and_crash_are_contained(tmp_path):
     extra = ("def adam_step(*a, **k):\n    while True:\n        pass\n"
              "def rmsprop_step(*a, **k):\n    import os\n    os._exit(7)\n")
@@ -161,19 +162,24 @@ def test_wire_never_builds_objects():
     assert type(decoded) is np.ndarray
 
 
-@pytest.mark.parametrize("mistake", ["adam_no_bias_correction", "adam_zero_based_t"])
-def test_batched_trajectories_grade_exactly_like_one_call_per_step(tmp_path, monkeypatch, mistake):
+@pytest.mark.parametrize("code", ["adam_no_bias_correction", pytest.param("adam_zero_based_t", marks=pytest.mark.slow),
+                                  pytest.param("hangs", marks=pytest.mark.slow)])
+def test_batched_trajectories_grade_exactly_like_one_call_per_step(tmp_path, monkeypatch, code):
     """A reference trajectory runs in one worker request when the code runs cleanly;
-    the result must be the same as calling the student's function step by step."""
+    the result must be the same as calling the student's function step by step: for
+    code with a mistake, and for code that hangs (which waits out its limit twice)."""
     from grader.assignments.training import trajectory
 
     from .helpers import mutant_submission
 
-    sub = mutant_submission(tmp_path / mistake, "optimizers", "adam_step", mistake,
-                            "grader.assignments.training.authoring.mistakes_optimizers")
-    hang = _with(tmp_path, "hang", "def adam_step(*a, **k):\n    while True:\n        pass\n")
+    if code == "hangs":
+        sub = _with(tmp_path, "hang", "def adam_step(*a, **k):\n    while True:\n        pass\n")
+    else:
+        sub = mutant_submission(tmp_path / code, "optimizers", "adam_step", code,
+                                "grader.assignments.training.authoring.mistakes_optimizers")
     limits = Limits(call_seconds=1.0)
-    batched = [grade_path(p, parts=["adam"], limits=limits).to_dict() for p in (sub, hang)]
+    batched = grade_path(sub, parts=["adam"], limits=limits).to_dict()
     monkeypatch.setattr(trajectory, "batched_steps", lambda *a, **k: None)
-    one_by_one = [grade_path(p, parts=["adam"], limits=limits).to_dict() for p in (sub, hang)]
+    one_by_one = grade_path(sub, parts=["adam"], limits=limits).to_dict()
     assert batched == one_by_one
+    assert batched["score"] < batched["max_score"]

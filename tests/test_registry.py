@@ -72,13 +72,17 @@ def test_an_assignment_package_outside_the_repository_grades_the_same(tmp_path):
     a, b = json.loads(mine.stdout), json.loads(theirs.stdout)
     assert a == b and a["score"] == a["max_score"] == 33
     stubs = run_grader("check", "momentum", "--path", str(ASSIGNMENTS), "--assignment", str(pkg),
-                   "--max-examples", "4")
+                       "--max-examples", "4")
     assert stubs.returncode == 1 and "not implemented yet" in stubs.stdout
-    # grading processes load it by its folder too
+
+
+@pytest.mark.slow
+def test_grading_processes_load_a_package_outside_the_repository_by_its_folder(tmp_path):
+    pkg = package_elsewhere(tmp_path)
     copy_solutions(tmp_path / "subs" / "alice")
     out = tmp_path / "out"
     proc = run_grader("grade", str(tmp_path / "subs"), "momentum", "early_stopping", "--assignment", str(pkg),
-                  "--out", str(out), "--workers", "1", "--max-examples", "4", "--no-progress")
+                      "--out", str(out), "--workers", "1", "--max-examples", "4", "--no-progress")
     assert proc.returncode == 0, proc.stderr
     assert list(csv.reader((out / "grades.csv").open())) == [
         ["submission", "momentum", "early_stopping", "total"], ["alice", "8", "17", "25"]]
@@ -173,7 +177,7 @@ def test_the_default_assignment_is_the_one_in_the_current_folder(tmp_path):
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
         # pointed at a folder of its modules, `check` takes that folder's assignment
         proc = run_grader("check", a.part_ids[-1], "--path", str(a.solutions_dir), "--max-examples", "3",
-                      cwd=tmp_path)
+                          cwd=tmp_path)
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
 
 

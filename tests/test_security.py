@@ -1,4 +1,6 @@
-"""The adversarial suite: hostile submissions are contained, under both runners.
+"""The adversarial suite: hostile submissions are contained, under each runner (bubblewrap,
+a bubblewrap box shared by the test's sandboxes, the fallback; the fast lane runs the
+first that works here and the cheap tests under all three: ``helpers.runners``).
 
 Each case is a small submission under ``tests/adversarial/`` (or built here: zips,
 notebooks, encodings, links). Each test grades it on the ``momentum`` part with
@@ -159,7 +161,7 @@ def test_output_flood_is_capped(runner, tmp_path, private_tmp, victim):
     assert_nothing_left()
 
 
-@pytest.mark.parametrize("runner", runners())
+@pytest.mark.parametrize("runner", runners(all_fast=True))
 def test_forged_output_and_files_do_not_reach_the_report(runner, tmp_path, private_tmp, victim):
     marker = f"adv-forge-{secrets.token_hex(4)}"
     sub = adversarial_submission("forged_files", tmp_path / "subs", marker, victim)
@@ -169,7 +171,7 @@ def test_forged_output_and_files_do_not_reach_the_report(runner, tmp_path, priva
     assert not forged_anywhere(marker, victim)
 
 
-@pytest.mark.parametrize("runner", runners())
+@pytest.mark.parametrize("runner", runners(all_fast=True))
 def test_native_code_cannot_read_the_solutions(runner, tmp_path, private_tmp, victim):
     """Under bubblewrap the files are not there at all. The fallback cannot stop native
     code (documented in SECURITY.md): only the Python-level attempts are refused."""
@@ -184,7 +186,7 @@ def test_native_code_cannot_read_the_solutions(runner, tmp_path, private_tmp, vi
 
 
 @pytest.mark.parametrize("allow_root_forks", [False, True])
-@pytest.mark.parametrize("runner", runners())
+@pytest.mark.parametrize("runner", runners(all_fast=True))
 def test_processes_left_running_between_calls_are_killed_at_the_end(
         runner, allow_root_forks, tmp_path, private_tmp, victim, monkeypatch):
     """Orphans in a new session survive the call that made them; closing the sandbox
@@ -272,7 +274,7 @@ def big_file():
     assert_nothing_left()
 
 
-@pytest.mark.parametrize("runner", runners())
+@pytest.mark.parametrize("runner", runners(all_fast=True))
 def test_memory_of_all_processes_together_is_capped(runner, tmp_path, private_tmp, monkeypatch):
     """Four processes each under the per-process limit, together far above it."""
     import numpy as np  # noqa: F401
@@ -304,7 +306,7 @@ def hog():
     assert_nothing_left()
 
 
-@pytest.mark.parametrize("runner", runners())
+@pytest.mark.parametrize("runner", runners(all_fast=True))
 def test_correct_code_is_unaffected_by_the_policy(runner, tmp_path, private_tmp):
     """Printing, writing scratch files in the working folder and numpy all work."""
     sub = tmp_path / "ok"

@@ -177,15 +177,22 @@ def test_a_shared_box_that_dies_is_replaced(tmp_path, private_tmp, sharing):
 
 
 @NEEDS_SHARED
-def test_a_shared_box_changes_no_result(tmp_path, private_tmp):
+@pytest.mark.parametrize("which", ["correct_wrong_crashing",
+                                   pytest.param("more_parts_and_hanging", marks=pytest.mark.slow)])
+def test_a_shared_box_changes_no_result(which, tmp_path, private_tmp):
     """Grading in a shared box (as a batch's grading process does) gives the results of
-    grading in a box per submission: correct, wrong, crashing and hanging code."""
-    wrong = mutant_submission(tmp_path / "wrong", "optimizers", "adam_step", "adam_no_bias_correction",
-                              "grader.assignments.training.authoring.mistakes_optimizers")
-    crash = adversarial_submission("segfault", tmp_path / "subs", "same", tmp_path)
-    hang = adversarial_submission("loop_in_call", tmp_path / "subs", "same", tmp_path)
-    cases = [(ROOT / "solutions" / "training", ["adam", "l1_l2", "batchnorm_train", "early_stopping"]),
-             (wrong, ["adam"]), (crash, ["momentum"]), (hang, ["momentum"])]
+    grading in a box per submission: correct, wrong, crashing and hanging code (the
+    hanging one, which waits out its time limit twice, and the correct one's other parts
+    in the slow lane)."""
+    solutions = ROOT / "solutions" / "training"
+    if which == "correct_wrong_crashing":
+        wrong = mutant_submission(tmp_path / "wrong", "optimizers", "adam_step", "adam_no_bias_correction",
+                                  "grader.assignments.training.authoring.mistakes_optimizers")
+        crash = adversarial_submission("segfault", tmp_path / "subs", "same", tmp_path)
+        cases = [(solutions, ["adam"]), (wrong, ["adam"]), (crash, ["momentum"])]
+    else:
+        hang = adversarial_submission("loop_in_call", tmp_path / "subs", "same", tmp_path)
+        cases = [(solutions, ["l1_l2", "batchnorm_train", "early_stopping"]), (hang, ["momentum"])]
 
     def run(runner):
         return [grade_path(p, parts=parts, settings=FAST,
@@ -200,7 +207,12 @@ def test_a_shared_box_changes_no_result(tmp_path, private_tmp):
     finally:
         shared_box.share_boxes(False)
     assert shared == alone
-    assert alone[1].part("adam").score < alone[1].part("adam").max_score
+    if which == "correct_wrong_crashing":
+        assert alone[0].part("adam").full
+        assert alone[1].part("adam").score < alone[1].part("adam").max_score
+        assert alone[2].part("momentum").score == 0
+    else:
+        assert alone[0].score == alone[0].max_score and alone[1].part("momentum").score == 0
     assert_nothing_left()
 
 
