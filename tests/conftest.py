@@ -3,7 +3,7 @@ import tempfile
 
 import pytest
 
-from grader.sandbox import isolation
+from grader.sandbox import isolation, shared_box
 
 from .helpers import LINUX, PREEXISTING
 
@@ -42,3 +42,22 @@ def private_tmp(tmp_path, monkeypatch):
     # (hypothesis keeps its example database there: that is the grader, not the submission)
     assert sorted(set(os.listdir(cwd)) - {".hypothesis"}) == [], \
         "something was written in the grader's working folder"
+
+
+@pytest.fixture(autouse=True)
+def shared_runner(request):
+    """Under the "shared" runner (a test parametrized by ``runner``, see helpers.runners),
+    the test's sandboxes share one box, destroyed at the end (before private_tmp checks
+    that the grader's temporary folders are gone)."""
+    params = getattr(request.node, "callspec", None)
+    shared = params is not None and params.params.get("runner") == "shared"
+    if shared and "private_tmp" in request.fixturenames:
+        request.getfixturevalue("private_tmp")
+    if shared:
+        shared_box.share_boxes(True)
+        before = dict(shared_box.STATS)
+    yield
+    if shared:
+        shared_box.share_boxes(False)
+        print("shared box:", {k: shared_box.STATS[k] - before[k] for k in before})
+        assert shared_box.STATS["forks"] > before["forks"], "no worker was forked in a shared box"

@@ -25,7 +25,7 @@ import pytest
 import grader.batch
 from grader.batch import grade_folder
 from grader.engine import grade
-from grader.sandbox import isolation, shared_box
+from grader.sandbox import isolation
 from grader.sandbox.runner import CallFailed, Limits, Sandbox, bwrap_status, choose_runner
 
 from .helpers import (
@@ -45,24 +45,6 @@ from .helpers import (
 
 pytestmark = [pytest.mark.skipif(os.name == "nt", reason="the adversarial suite is POSIX-only"),
               pytest.mark.usefixtures("known_children")]
-
-
-@pytest.fixture(autouse=True)
-def _shared_box(request):
-    """Under the "shared" runner, the test's sandboxes share one box, destroyed at the end
-    (before private_tmp checks that the grader's temporary folders are gone)."""
-    params = getattr(request.node, "callspec", None)
-    shared = params is not None and params.params.get("runner") == "shared"
-    if shared and "private_tmp" in request.fixturenames:
-        request.getfixturevalue("private_tmp")
-    if shared:
-        shared_box.share_boxes(True)
-        before = dict(shared_box.STATS)
-    yield
-    if shared:
-        shared_box.share_boxes(False)
-        print("shared box:", {k: shared_box.STATS[k] - before[k] for k in before})
-        assert shared_box.STATS["forks"] > before["forks"], "no worker was forked in a shared box"
 
 
 @pytest.fixture
