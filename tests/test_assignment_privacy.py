@@ -108,3 +108,24 @@ def test_a_submission_cannot_read_an_outside_package_in_the_python_installation(
     assert {Path(f).parent.name for f in found["FOUND"]} == {"reference", "lr_schedules"}
     assert assignments.get("lr_schedules") is assignment
     sys.modules.pop("grader_assignment_course_lr", None)
+
+
+@pytest.mark.tf
+def test_grading_works_in_a_process_that_imported_tensorflow(tf, tmp_path):
+    """`grader record` and a notebook that ran Keras cells grade in a process where
+    TensorFlow is imported; its package then has extra folders on its ``__path__``
+    (tensorflow/_api/v2), which must not be masked apart from the package (newcomer:
+    every worker exited at start under bubblewrap)."""
+    import keras  # noqa: F401  (what a notebook's Keras cell imports)
+
+    located = isolation.framework_dirs(("tensorflow", "keras"))
+    assert located and not any(a != b and a.startswith(b + "/") for a in located for b in located)
+    sub = tmp_path / "sub"
+    shutil.copytree(ROOT / "solutions" / "lr_schedules", sub)
+    (sub / "schedules.py").write_text("import tensorflow\n" + (sub / "schedules.py").read_text(
+        encoding="utf-8"), encoding="utf-8")
+    result = grade(sub, get("lr_schedules"), parts=["exponential_decay", "reduce_lr_on_plateau"],
+                   hidden=False, settings=Settings(max_examples=3))
+    schedule, plateau = result.parts
+    assert plateau.full, plateau.error or plateau.checks
+    assert schedule.score == 0 and "only numpy" in schedule.error

@@ -169,10 +169,16 @@ def numpy_site() -> str:
 def framework_dirs(names: tuple = ()) -> dict:
     """{directory: package} for the packages ``names`` (those an assignment forbids:
     ``Assignment.forbidden``) installed here (found, never imported)."""
+    import importlib.machinery
+
     out = {}
     for name in names:
         try:
-            spec = importlib.util.find_spec(name)
+            # searched on sys.path afresh: a package already imported here (TensorFlow
+            # while recording, or in a notebook's kernel) may have grown its __path__
+            # with folders inside itself (tensorflow/_api/v2), which must not be masked
+            # on their own inside the masked package (bubblewrap cannot mount there)
+            spec = importlib.machinery.PathFinder.find_spec(name)
         except (ImportError, ValueError):
             spec = None
         if spec is None:
@@ -266,6 +272,8 @@ def bwrap_argv(bwrap: str, root: str, code_files: dict, *, as_root: bool, disk_m
     # A decoy package takes their place, so that even an import that bypasses the
     # worker's blocker fails with the grader's message.
     masked = set(private_dirs()) | set(private) | set(framework_dirs(tuple(forbidden)))
+    # a folder inside another masked one is masked with it (and cannot be mounted on)
+    masked = {p for p in masked if not any(p != q and _under(p, [q]) for q in masked)}
     for p in sorted(masked):
         if _under(p, bound) and os.path.isdir(p):
             args += ["--ro-bind", decoy, p]
