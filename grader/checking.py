@@ -69,6 +69,9 @@ _ORDERED: dict = {}
 
 def fmt(value, width: int = 6) -> str:
     """Short, readable text for a value in an example."""
+    if isinstance(value, np.generic) and not isinstance(value, (np.str_, np.bytes_)):
+        # a numpy scalar as its number and type (numpy 2 would write np.float64(0.002))
+        return f"{value.item()!r} ({value.dtype})"
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return f"{value.item()!r} ({value.dtype})"
@@ -140,7 +143,10 @@ def as_array(value, what: str, shape, finite: bool = False) -> np.ndarray:
         raise Failure(f"{what} is None (did you forget to return it?)")
     if isinstance(value, (dict, list, str)):
         raise Failure(f"{what} is a {type(value).__name__}, expected a numpy array")
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # e.g. a ragged tuple: the student's value
+        raise Failure(f"{what} is not one numeric array ({str(exc)[:120]})") from None
     if arr.dtype.kind not in "biuf":
         raise Failure(f"{what} has dtype {arr.dtype}, expected a float array")
     if tuple(arr.shape) != tuple(shape):
