@@ -53,7 +53,9 @@ def measure(assignment: str = "training", parts=None, folder: Path | None = None
                 runner.TIMINGS = None
                 wrong = [c.name for p in result.parts for c in p.checks if not c.passed]
                 if wrong:
-                    raise RuntimeError(f"the loop solution fails {part.id}: {', '.join(wrong)}")
+                    from ..errors import AuthoringError
+
+                    raise AuthoringError(f"the loop solution fails {part.id}: {', '.join(wrong)}")
                 mine = [t for t in timings if t[1] == part.module and t[2] in part.names]
                 calls = [t[4] for t in mine if t[0] == "call"]
                 units = [t[4] / t[3] for t in mine if t[0] != "call"]

@@ -132,8 +132,12 @@ def record_examples(assignment: str = "training", parts=None, root=None, log=pri
     wrong = [f"{p.id}: {c.name}: {c.message.splitlines()[0] if c.message else ''}"
              for p in result.parts for c in p.checks if not c.passed]
     if wrong:
-        raise RuntimeError("the reference solution fails on the drawn examples, nothing written:\n"
-                           + "\n".join(wrong))
+        from ..errors import AuthoringError
+
+        raise AuthoringError(
+            "the reference solution fails its checks on the drawn examples; no example file "
+            "was written (the reference cases of this run, if any, were already written: "
+            "fix the solution or the checks, then record again):\n" + "\n".join(wrong))
     meta = {"hypothesis": hypothesis.__version__, "numpy": np.__version__,
             "python": platform.python_version()}
     written = []

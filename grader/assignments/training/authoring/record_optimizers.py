@@ -146,7 +146,9 @@ def record_evidence(parts=None, assignment: str = "training", root=None, log=pri
                                settings=Settings(max_examples=budget))
                 bad = [p.id for p in result.parts if not p.full]
                 if bad:
-                    raise RuntimeError(f"the solution does not pass {bad}: nothing recorded")
+                    from grader.errors import AuthoringError
+
+                    raise AuthoringError(f"the solution does not pass {bad}: no evidence recorded")
         for part_id, _fn, k, args, kwargs in evidence.RECORDING:
             if part_id in calls and k not in calls[part_id]:
                 outs = dict(models.outputs(part_id, args, kwargs))
