@@ -209,7 +209,10 @@ def check(parts, assignment_ref, path, as_json, verbose, max_examples, lang):
     _sandbox_mode()
     settings = Settings(lang=lang) if max_examples is None else Settings(max_examples=max_examples,
                                                                          lang=lang)
-    result = grade(path, assignment, parts=list(parts) or None, hidden=False, settings=settings)
+    # named by the assignment and the work as given ("." or a folder called assignments/
+    # alone would say nothing)
+    result = grade(path, assignment, parts=list(parts) or None, hidden=False, settings=settings,
+                   name=f"{assignment.name} ({path})")
     if as_json:
         from .i18n import localize
         click.echo(to_json(localize(result, lang)))
@@ -419,8 +422,10 @@ def stubs(assignment_ref, check_only, root):
     where = f"assignments/{assignment.name}/"
     if check_only:
         if changed:
+            from .assignments import ref_of
+
             click.echo(f"out of date: {', '.join(changed)} (run `grader stubs --assignment "
-                       f"{assignment.name}`)")
+                       f"{ref_of(assignment)}`)")
             sys.exit(1)
         click.echo(f"{where} is up to date")
     else:

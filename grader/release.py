@@ -280,11 +280,14 @@ def build_release(out: Path, assignment=None, *, force: bool = False) -> dict:
     ``out``, from its stubs ``assignments/<name>/`` and solutions ``solutions/<name>/``."""
     from .assignments import get
 
+    from .assignments import ref_of
+
     assignment = get(assignment)
     out = Path(out)
     stubs, solutions = Path(assignment.stubs_dir), Path(assignment.solutions_dir)
     if not stubs.is_dir():
-        raise UsageError(f"{stubs} not found (run `grader stubs --assignment {assignment.name}` first)")
+        raise UsageError(f"{stubs} not found (run `grader stubs --assignment {ref_of(assignment)}` "
+                         "first)")
     if solutions.is_dir():
         try:
             from .authoring.stubs import generate
@@ -294,7 +297,7 @@ def build_release(out: Path, assignment=None, *, force: bool = False) -> dict:
         if stale:
             raise UsageError(f"assignments/{assignment.name}/ is out of date with solutions/"
                              f"{assignment.name}/ ({', '.join(stale)}): run `grader stubs "
-                             f"--assignment {assignment.name}` first")
+                             f"--assignment {ref_of(assignment)}` first")
     if out.exists() and any(out.iterdir()):
         if not (force or (out / MARKER).exists()):
             raise UsageError(f"{out} exists and is not an earlier release: choose an empty folder "
