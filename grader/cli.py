@@ -209,15 +209,17 @@ def check(parts, assignment_ref, path, as_json, verbose, max_examples, lang):
     _sandbox_mode()
     settings = Settings(lang=lang) if max_examples is None else Settings(max_examples=max_examples,
                                                                          lang=lang)
-    # named by the assignment and the work as given ("." or a folder called assignments/
-    # alone would say nothing)
-    result = grade(path, assignment, parts=list(parts) or None, hidden=False, settings=settings,
-                   name=f"{assignment.name} ({path})")
+    result = grade(path, assignment, parts=list(parts) or None, hidden=False, settings=settings)
     if as_json:
         from .i18n import localize
         click.echo(to_json(localize(result, lang)))
     else:
-        render_terminal(result, verbose=verbose, lang=lang)
+        from dataclasses import replace
+
+        # headed by the assignment and the work as given ("." or a folder called
+        # assignments/ alone would say nothing)
+        render_terminal(replace(result, name=f"{assignment.name} ({path})"), verbose=verbose,
+                        lang=lang)
     sys.exit(0 if all(p.full for p in result.parts) else 1)
 
 
