@@ -152,6 +152,7 @@ def test_class_summary_counts_mistakes_and_failures(graded_class):
     assert "adam_no_bias_correction" in page and "Checks by failure rate" in page
 
 
+@pytest.mark.slow  # (the class graded again, with 1 worker)
 def test_scores_do_not_depend_on_workers_or_on_replayed_examples(graded_class, tmp_path):
     subs, out, _ = graded_class
     one = grade_folder(subs, tmp_path / "one", assignment(), settings=FAST, workers=1)
@@ -165,6 +166,7 @@ def test_scores_do_not_depend_on_workers_or_on_replayed_examples(graded_class, t
     assert to_gradescope(plain) == json.loads((out / "bob" / "results.json").read_text())
 
 
+@pytest.mark.slow  # (two more batch runs; fast: test_io's re-run of a batch)
 def test_a_rerun_grades_only_new_submissions(graded_class, tmp_path):
     subs, out, first = graded_class
     again = grade_folder(subs, out, assignment(), settings=FAST, workers=2)
@@ -324,6 +326,7 @@ def test_a_grading_process_that_dies_is_replaced_and_its_work_redone(tmp_path):
     assert all(r[-1] == "100" for r in rows(tmp_path / "out").values())
 
 
+@pytest.mark.slow  # (fast: test_plots.py, the picture in the result and the page)
 def test_plots_show_a_failing_optimizer_next_to_keras(tmp_path):
     subs = tmp_path / "subs"
     mutant_submission(subs / "nobias", "optimizers", "adam_step", "adam_no_bias_correction",

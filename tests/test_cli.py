@@ -51,6 +51,7 @@ def test_usage_errors_exit_2(args, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow  # (fast: test_registry's `grade PARTS`, test_batch's reports)
 def test_grade_writes_csv_results_and_feedback(tmp_path):
     subs = tmp_path / "subs"
     copy_solutions(subs / "alice")

@@ -462,8 +462,10 @@ def sgd_momentum_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
 ]
 
 
-@pytest.mark.parametrize("part,code,name", REVIEW_FORMS,
-                         ids=[f"{p}-{n}-{i}" for i, (p, _, n) in enumerate(REVIEW_FORMS)])
+@pytest.mark.parametrize("part,code,name", [
+    pytest.param(p, c, n, id=f"{p}-{n}-{i}",
+                 marks=[pytest.mark.slow] if any(q == p for q, _, _ in REVIEW_FORMS[:i]) else [])
+    for i, (p, c, n) in enumerate(REVIEW_FORMS)])  # (the fast lane: each part's first form)
 def test_the_reviewers_forms_are_named(tmp_path, part, code, name):
     result = grade_path(_redefined(tmp_path / "s", code), parts=[part])
     assert not result.part(part).full
