@@ -1,13 +1,16 @@
 """Time budgets from evidence: how long a call to a student's function may take.
 
 ``grader record`` (see :mod:`grader.authoring.budgets`) times a deliberately slow,
-correct solution written with Python loops (``grader/assignments/training/authoring/loops/``) on every
-check of every part and writes ``grader/reference_data/<assignment>/budgets.json``:
-per part, the longest loop call, the longest loop time per step of a trajectory (or
-per epoch of an early-stopping run), and the loop solution's time over all the part's
-checks. The budgets derived here are a generous multiple of those (:data:`MULTIPLE`),
-with a floor (:data:`FLOOR`): a correct solution written with loops passes on a much
-slower machine, while a hang is detected in about a second instead of ten.
+correct solution written with Python loops (the assignment's ``authoring/loops/``, else
+its reference solution) on every check of every part and writes the assignment's
+``reference/budgets.json`` (``grader/assignments/<name>/reference/budgets.json``, or
+``reference/`` in the folder of a package kept outside this repository): per part, the
+longest loop call, the longest loop time per unit of a driven request (a step of a
+trajectory, an epoch of a callback's run), and the loop solution's time over all the
+part's checks. The budgets derived here are a generous multiple of those
+(:data:`MULTIPLE`), with a floor (:data:`FLOOR`): a correct solution written with loops
+passes on a much slower machine, while a hang is detected in about a second instead of
+ten.
 
 A part may override its per-call budget (``Part(call_seconds=...)``). The engine
 gives the sandbox one :class:`Budget` per function and sizes the whole submission's

@@ -68,6 +68,11 @@ MESSAGES_KO = [
     (r"(\d+) of (\d+) values differ; worst at index (\([^)]*\)): ",
      r"\2개 중 \1개 값이 다릅니다. 차이가 가장 큰 위치 \3: "),
     (r"(\d+) of (\d+) values differ; worst: ", r"\2개 중 \1개 값이 다릅니다. 가장 큰 차이: "),
+    # how many of a check's recorded cases a submission gets wrong, as the checks of more
+    # than one assignment end their messages ("(3 of 8 cases differ)", "[3 of 8 ...]")
+    (r"\((\d+) of (\d+) cases differ\)", r"(\2개 중 \1개 케이스가 다릅니다)"),
+    (r"\[(\d+) of (\d+) cases differ\]", r"[\2개 중 \1개 케이스가 다릅니다]"),
+    (r"\((\d+) recorded cases differ\)", r"(기록된 케이스 중 \1개가 다릅니다)"),
     (r"got ([^,\s]+), expected ", r"실제값 \1, 기대값 "),
     (r"^(.+?) is None \(did you forget to return it\?\)",
      r"\1이(가) None입니다 (return을 빠뜨리지 않았나요?)"),

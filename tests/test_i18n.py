@@ -144,6 +144,29 @@ def test_the_assignment_s_fragments_come_before_the_engine_s():
     assert translate_message(text, "ko").startswith("differs from Keras at step 3 (new parameter")
 
 
+def test_how_many_cases_differ_is_the_engine_s_fragment():
+    """'(N of M cases differ)' ends the messages of several assignments' checks: the
+    engine translates it, for an assignment that declares nothing of it, and leaves an
+    assignment's own wording of it (applied first) alone."""
+    from grader.i18n import DeclaredText
+
+    new = "your rate is wrong"                        # no assignment translates this part
+    assert translate_message(f"{new} (2 of 5 cases differ)", "ko") == \
+        f"{new} (5개 중 2개 케이스가 다릅니다)"
+    assert translate_message(f"{new} [3 of 4 cases differ]", "ko") == \
+        f"{new} [4개 중 3개 케이스가 다릅니다]"
+    assert translate_message(f"{new} (7 recorded cases differ)", "ko") == \
+        f"{new} (기록된 케이스 중 7개가 다릅니다)"
+    assert translate_message(f"{new} (2 of 5 cases differ)\ntraceback (1 of 2 cases differ)",
+                             "ko").endswith("다릅니다)\ntraceback (1 of 2 cases differ)")
+    for name in names():                              # with or without an entry of its own
+        shown = translate_message(f"{new} (2 of 5 cases differ)", "ko", get(name))
+        assert "cases differ" not in shown and "5개 중 2개" in shown, (name, shown)
+    own = DeclaredText({}, {None: {}}, {None: {}},
+                       ((re.compile(r"\((\d+) of (\d+) cases differ\)"), r"(\1/\2 다름)"),))
+    assert translate_message(f"{new} (2 of 5 cases differ)", "ko", own) == f"{new} (2/5 다름)"
+
+
 def test_parts_of_no_known_assignment_stay_english():
     check = CheckResult(name="a brand-new check", passed=False, points=0, max_points=1,
                         message="something new went wrong", hint="a new hint", diagnosis="new_id")
