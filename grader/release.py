@@ -39,7 +39,9 @@ SHARED_WITH_CHECKS = frozenset({
     "axes = tuple(range(x.ndim - 1))",
 })
 _TRIVIAL = re.compile(r"^(else:|try:|finally:|pass|break|continue|return(\s+(True|False|None|self))?|"
-                      r"[)\]}],?|except\b.*:)$")
+                      r"[)\]}],?|except\b.*:|"
+                      # a bare test of one name against None gives nothing away
+                      r"(el)?if (not )?[A-Za-z_][A-Za-z0-9_.]* is (not )?None:)$")
 
 
 def _ignore(directory: str, names: list[str], hidden: bool = False) -> set[str]:
