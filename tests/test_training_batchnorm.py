@@ -227,9 +227,9 @@ def test_recorded_cases_cover_the_issue():
 def test_every_mistake_differs_from_keras_on_some_recorded_case():
     """The recording can tell each mistake from Keras (else the mutant test is vacuous)."""
     def differs(got, exp):
-        return any(np.shape(g) != np.shape(e)
-                   or not np.allclose(g, e, rtol=1e-4, atol=1e-5, equal_nan=True)
-                   for g, e in zip(got, exp))
+        return len(got) != len(exp) or any(np.shape(g) != np.shape(e)
+                                           or not np.allclose(g, e, rtol=1e-4, atol=1e-5, equal_nan=True)
+                                           for g, e in zip(got, exp, strict=True))
 
     def flat(record):
         return record["ys"] + record["moving_means"] + record["moving_variances"]
@@ -269,7 +269,7 @@ def test_recording_agrees_with_live_tensorflow(tf, part):
                 if not isinstance(values, list):
                     values, recorded = [values], [recorded]
                 assert len(values) == len(recorded)
-                for k, (a, b) in enumerate(zip(values, recorded)):
+                for k, (a, b) in enumerate(zip(values, recorded, strict=True)):
                     assert a.dtype == b.dtype
                     np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6,
                                                err_msg=f"{part} {case.id} {key} call {k + 1}")

@@ -363,7 +363,7 @@ def test_reference_agrees_with_keras(tf):
         for case in load_cases("training", PART, hidden):
             live = keras_early_stopping(case.inputs)
             assert difference(live, case.expected) is None, case.id
-            for g, e in zip(live["runs"], case.expected["runs"]):
+            for g, e in zip(live["runs"], case.expected["runs"], strict=True):
                 assert g["best"] == e["best"]      # bit-exact, not only within BEST_RTOL
 
 

@@ -118,7 +118,7 @@ def test_the_catalogue_names_at_least_95_percent_of_its_mutants(tmp_path):
         found = diagnoses(result, part)
         assert found <= {_named(mistake)}, (mistake, found)      # never a wrong name
         named.append(_named(mistake) in found)
-    assert sum(named) >= 0.95 * len(named), [m for (_, m), n in zip(MUTANTS, named) if not n]
+    assert sum(named) >= 0.95 * len(named), [m for (_, m), n in zip(MUTANTS, named, strict=True) if not n]
 
 
 @pytest.mark.parametrize("part", OPTIMIZER_PARTS)
@@ -139,7 +139,7 @@ def test_the_trusted_models_are_the_catalogue(part):
             with np.errstate(all="ignore"):
                 want = fn(p, g, *state, **kw)
                 got = models.MODELS[part][name](p, g, *state, **kw)
-            for a, b in zip(got, want):
+            for a, b in zip(got, want, strict=True):
                 np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=name)
 
 
@@ -200,8 +200,9 @@ def test_every_mistake_differs_from_keras_on_some_recorded_case():
             for case in cases:
                 got = simulate(fn, case.inputs, SPECS[part])
                 exp = case.expected
-                pairs = list(zip(got["params"], exp["params"])) + [
-                    (g, e) for gs, es in zip(got["states"], exp["states"]) for g, e in zip(gs, es)]
+                pairs = list(zip(got["params"], exp["params"], strict=True)) + [
+                    (g, e) for gs, es in zip(got["states"], exp["states"], strict=True)
+                    for g, e in zip(gs, es, strict=True)]
                 if not all(np.allclose(g, e, rtol=1e-4, atol=1e-5, equal_nan=True) for g, e in pairs):
                     differs = True
                     break
@@ -217,11 +218,11 @@ def test_recording_agrees_with_live_tensorflow(tf, part):
     for hidden in (False, True):
         for case in load_cases("training", part, hidden=hidden):
             live = optimizer_trajectory(part, case.inputs)
-            for k, (p_live, p_rec) in enumerate(zip(live["params"], case.expected["params"])):
+            for k, (p_live, p_rec) in enumerate(zip(live["params"], case.expected["params"], strict=True)):
                 np.testing.assert_allclose(p_live, p_rec, rtol=1e-6, atol=1e-7,
                                            err_msg=f"{part} {case.id} step {k + 1}")
-            for s_live, s_rec in zip(live["states"], case.expected["states"]):
-                for a, b in zip(s_live, s_rec):
+            for s_live, s_rec in zip(live["states"], case.expected["states"], strict=True):
+                for a, b in zip(s_live, s_rec, strict=True):
                     np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
@@ -274,7 +275,7 @@ def test_the_recorded_property_evidence_is_up_to_date(tmp_path, monkeypatch):
         now[evidence.CORRECT] = models.correct(part, args, kwargs)
         assert set(recorded) == set(now)
         for mistake, outs in now.items():
-            for a, b in zip(recorded[mistake], outs):
+            for a, b in zip(recorded[mistake], outs, strict=True):
                 np.testing.assert_array_equal(a, b, err_msg=f"{part} {mistake}")
 
 
