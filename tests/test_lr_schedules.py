@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -274,3 +275,145 @@ def test_the_frameworks_are_refused(line, tmp_path):
     schedule, plateau = result.parts
     assert schedule.score == 0 and "only numpy" in schedule.error
     assert plateau.full
+
+
+# -- hostile submissions (red-team review: findings 2 and 3) -------------------------------------
+#
+# The plateau driver runs in the student's process: its result is the student's output. A
+# NaN rate, a rate written past the optimizer's setter, a replaced driver, a huge int
+# returned by a schedule: each is graded (the affected checks fail, with a message), and
+# the other parts are untouched. More in tests/test_hostile_drivers.py.
+
+PLATEAU_STUB = '''
+class ReduceLROnPlateau:
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0):
+        if factor >= 1.0:
+            raise ValueError("factor >= 1.0")
+        self.monitor = monitor
+        self.wait = 0
+        self.cooldown_counter = 0
+        self.best = None
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.cooldown_counter = 0
+        self.best = None
+        {begin}
+
+    def on_epoch_end(self, epoch, logs=None):
+        v = (logs or {{}}).get(self.monitor)
+        if v is not None:
+            self.best = v
+        {end}
+
+    def on_train_end(self, logs=None):
+        pass
+'''
+
+
+def _plateau_submission(dest: Path, begin="pass", end="pass", prefix="") -> Path:
+    copy_solutions(dest)
+    (dest / "plateau.py").write_text(prefix + PLATEAU_STUB.format(begin=begin, end=end),
+                                     encoding="utf-8")
+    return dest
+
+
+def test_a_nan_rate_earns_nothing(tmp_path):
+    """Finding 2: no plateau logic, the rate set to NaN: every "the rate changed by more
+    than the tolerance" was False for NaN, and the three property checks passed."""
+    sub = _plateau_submission(tmp_path / "sub",
+                              begin='self.model.optimizer.learning_rate = float("nan")')
+    result = grade_path(sub, parts=["reduce_lr_on_plateau"])
+    part = result.part("reduce_lr_on_plateau")
+    assert part.score == 0, [(c.name, c.points) for c in part.checks]
+    properties = [c for c in part.checks if "finite number" in c.message]
+    assert len(properties) == 3, [c.message for c in part.checks]
+
+
+@pytest.mark.parametrize("field", ["wait", "cooldown_counter"])
+def test_a_nan_counter_fails_the_properties(field, tmp_path):
+    sub = _plateau_submission(tmp_path / "sub", end=f'self.{field} = float("nan")')
+    part = grade_path(sub, parts=["reduce_lr_on_plateau"]).part("reduce_lr_on_plateau")
+    assert part.score == 0, [(c.name, c.points) for c in part.checks]
+
+
+def test_a_huge_rate_past_the_setter_is_graded(tmp_path):
+    """Finding 3 (crash_plateau_lr): the optimizer's slot set to 10**400 past its float32
+    setter once crashed the grader (OverflowError); now the plateau part scores 0, saying
+    why, and the schedules are graded as usual."""
+    sub = _plateau_submission(tmp_path / "sub",
+                              end='object.__setattr__(self.model.optimizer, "_lr", 10 ** 400)')
+    result = grade_path(sub)
+    assert lost_points(result) == {"reduce_lr_on_plateau": 45}, lost_points(result)
+    part = result.part("reduce_lr_on_plateau")
+    assert "the learning rate is an int too large" in part.checks[0].message
+
+
+#: What a replaced plateau_script returns (the payload is its second argument).
+FORGED = {
+    "a list": '["not", "a", "dict"]',
+    "no epochs at all": '{"trainings": [], "raised": None}',
+    "empty trainings": '{"trainings": [[] for _ in payload["trainings"]], "raised": None}',
+    "a rate as text": ('{"trainings": [[{"lr": "0.1", "wait": 0, "cooldown_counter": 0, '
+                       '"best": None} for _ in t] for t in payload["trainings"]], '
+                       '"raised": None}'),
+    "records without best": ('{"trainings": [[{"lr": 0.1, "wait": 0, "cooldown_counter": 0}'
+                             ' for _ in t] for t in payload["trainings"]], "raised": None}'),
+    "a forged ValueError": ('{"trainings": [], "raised": {"training": "x", "epoch": None, '
+                            '"message": 1, "stage": None, "class": 2, "type": 3}}'),
+    "more trainings than run": ('{"trainings": [[{"lr": 0.1, "wait": 0, '
+                                '"cooldown_counter": 0, "best": None}]] * 9, "raised": None}'),
+}
+
+
+@pytest.mark.parametrize("forged", list(FORGED.values()), ids=list(FORGED))
+def test_a_replaced_plateau_driver_earns_nothing(forged, tmp_path):
+    """Finding 3 (patch_drivers): the student's module replaces the worker's driver; what
+    it returns is checked before anything reads it (an AttributeError escaped once, and
+    a result without epochs passed the property checks vacuously)."""
+    prefix = ('import sys\nsys.modules["_grader_drivers"].DRIVERS["plateau_script"] = '
+              f'lambda target, payload, wire=None: {forged}\n')
+    sub = _plateau_submission(tmp_path / "sub", prefix=prefix)
+    result = grade_path(sub, parts=["exponential_decay", "reduce_lr_on_plateau"])
+    assert lost_points(result) == {"reduce_lr_on_plateau": 45}, lost_points(result)
+    messages = [c.message for c in result.part("reduce_lr_on_plateau").checks]
+    assert all("cannot read" in m for m in messages), messages
+
+
+def test_a_huge_int_returned_by_a_schedule_is_graded(tmp_path):
+    """Finding 3 (crash_bigint_schedule): 10**400 instead of ValueError, on the path that
+    replays the calls one at a time, crashed _as_rate; now that check fails, saying why."""
+    sub = copy_solutions(tmp_path / "sub")
+    path = sub / "schedules.py"
+    path.write_text(path.read_text(encoding="utf-8") + textwrap.dedent('''
+        _exponential_decay = exponential_decay
+
+        def exponential_decay(step, initial_learning_rate, decay_steps, decay_rate,
+                              staircase=False):
+            if decay_steps <= 0:
+                return 10 ** 400
+            return _exponential_decay(step, initial_learning_rate, decay_steps, decay_rate,
+                                      staircase)
+        '''), encoding="utf-8")
+    result = grade_path(sub)
+    assert set(lost_points(result)) == {"exponential_decay"}, lost_points(result)
+    failed = [c for c in result.part("exponential_decay").checks if not c.passed]
+    assert all("integer too large" in c.message for c in failed), [c.message for c in failed]
+    assert any("raises ValueError" in c.name for c in failed)
+
+
+@pytest.mark.parametrize("forged", ["[0.1]", "{'values': []}", "[None] * len(payload['steps'])",
+                                    "[[0.1]] * len(payload['steps'])"])
+def test_a_replaced_schedule_driver_is_graded(forged, tmp_path):
+    """A schedule_steps driver returning the wrong number of values, or no numbers."""
+    sub = copy_solutions(tmp_path / "sub")
+    path = sub / "schedules.py"
+    path.write_text('import sys\nsys.modules["_grader_drivers"].DRIVERS["schedule_steps"] = '
+                    f'lambda target, payload, wire=None: {forged}\n'
+                    + path.read_text(encoding="utf-8"), encoding="utf-8")
+    result = grade_path(sub, parts=["exponential_decay", "cosine_decay", "reduce_lr_on_plateau"])
+    assert set(lost_points(result)) == {"exponential_decay", "cosine_decay"}, lost_points(result)

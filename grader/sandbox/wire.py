@@ -4,7 +4,9 @@ Only JSON crosses the process boundary. numpy arrays travel as
 ``{"__nd__": [dtype, shape, base64-bytes]}`` with a dtype from a fixed allow-list,
 tuples as ``{"__tuple__": [...]}``. Nothing is pickled and nothing is evaluated:
 decoding a message can only ever produce dicts, lists, tuples, str, int, float,
-bool, None and plain ``numpy.ndarray`` objects.
+bool, None and plain ``numpy.ndarray`` objects. Integers are those of 64 bits (signed
+or not): both sides refuse a larger one (``10**400``), which no float and no numpy
+integer can hold, so that nothing downstream meets an int it cannot convert.
 
 This module must stay importable on its own (the worker loads it by path, without
 the rest of the ``grader`` package): standard library and numpy only.
@@ -44,6 +46,18 @@ def _unbase64(text: str) -> bytes:
 
 #: Types passed through as they are (exactly these: subclasses take the slow path).
 _PLAIN = (type(None), bool, str, int, float)
+#: What encode and decode pass through without a look (ints are checked: see _int).
+_FAST = (type(None), bool, str, float)
+#: The integers that cross the boundary: any 64-bit integer, signed or unsigned.
+INT_MIN, INT_MAX = -(1 << 63), (1 << 64) - 1
+
+
+def _int(value: int) -> int:
+    """``value`` (an exact int) if a 64-bit integer holds it; WireError otherwise."""
+    if INT_MIN <= value <= INT_MAX:
+        return value
+    raise WireError(f"an integer too large ({value.bit_length()} bits; the grader reads "
+                    "integers of at most 64 bits)")
 
 
 def encode(obj, _depth=0):
@@ -51,10 +65,12 @@ def encode(obj, _depth=0):
     if _depth > 32:
         raise WireError("value is nested too deeply")
     kind = type(obj)
-    if kind in _PLAIN:
+    if kind in _FAST:
         return obj
+    if kind is int:
+        return _int(obj)
     if kind is list:
-        return [v if type(v) in _PLAIN else encode(v, _depth + 1) for v in obj]
+        return [v if type(v) in _FAST else encode(v, _depth + 1) for v in obj]
     if isinstance(obj, np.generic):
         obj = np.asarray(obj)
     if isinstance(obj, np.ndarray):
@@ -71,7 +87,7 @@ def encode(obj, _depth=0):
             arr = arr.astype(np.dtype(name))  # to native byte order
         return {"__nd__": [name, list(arr.shape), base64.b64encode(arr.tobytes()).decode()]}
     if isinstance(obj, tuple):
-        return {"__tuple__": [v if type(v) in _PLAIN else encode(v, _depth + 1) for v in obj]}
+        return {"__tuple__": [v if type(v) in _FAST else encode(v, _depth + 1) for v in obj]}
     if isinstance(obj, list):
         return [encode(v, _depth + 1) for v in obj]
     if isinstance(obj, dict):
@@ -84,7 +100,7 @@ def encode(obj, _depth=0):
             out[k] = encode(v, _depth + 1)
         return out
     if isinstance(obj, (int, float)):  # int/float subclasses (e.g. bool-like): plain value
-        return float(obj) if isinstance(obj, float) else int(obj)
+        return float(obj) if isinstance(obj, float) else _int(int(obj))
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     raise WireError(f"a value of type {type(obj).__name__}")
@@ -173,10 +189,12 @@ def decode(obj, _depth=0):
     if _depth > 40:
         raise WireError("value is nested too deeply")
     kind = type(obj)
-    if kind in _PLAIN:
+    if kind in _FAST:
         return obj
+    if kind is int:
+        return _int(obj)
     if kind is list:
-        return [v if type(v) in _PLAIN else decode(v, _depth + 1) for v in obj]
+        return [v if type(v) in _FAST else decode(v, _depth + 1) for v in obj]
     if kind is dict:
         if "__nd__" in obj:
             dtype, shape, data = obj["__nd__"]
@@ -190,8 +208,8 @@ def decode(obj, _depth=0):
                 raise WireError("array data does not match its shape")
             return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
         if "__tuple__" in obj:
-            return tuple([v if type(v) in _PLAIN else decode(v, _depth + 1) for v in obj["__tuple__"]])
-        return {str(k): v if type(v) in _PLAIN else decode(v, _depth + 1) for k, v in obj.items()}
+            return tuple([v if type(v) in _FAST else decode(v, _depth + 1) for v in obj["__tuple__"]])
+        return {str(k): v if type(v) in _FAST else decode(v, _depth + 1) for k, v in obj.items()}
     raise WireError(f"unexpected {type(obj).__name__}")
 
 

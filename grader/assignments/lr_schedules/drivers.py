@@ -35,8 +35,10 @@ Result (plain data)::
                         "training": t or None, "epoch": e or None}}
 
 ``lr`` is the optimizer's rate after ``on_epoch_end``. An attribute that is missing
-becomes ``{"missing": True}``, one that is not a number ``{"unsupported": type name}``;
-ints stay ints and floats floats. A ``ValueError`` (Keras's way of refusing
+becomes ``{"missing": True}``, one that is not a number ``{"unsupported": type name}``
+(an int beyond 64 bits ``{"unsupported": "int too large"}``); ints stay ints and floats
+floats. The rate is recorded the same way: the student's code can reach past the
+optimizer's setter. A ``ValueError`` (Keras's way of refusing
 ``factor >= 1.0`` or an undecidable ``mode="auto"``) ends the script and is reported
 in ``raised``; any other exception propagates (the worker reports it with the
 student's traceback).
@@ -135,6 +137,8 @@ def plain_number(value):
         return None
     if isinstance(value, (bool, np.bool_)):
         return {"unsupported": type(value).__name__}
+    if isinstance(value, int) and not -(1 << 63) <= value <= (1 << 64) - 1:
+        return {"unsupported": "int too large"}   # (no float or numpy integer holds it)
     try:
         arr = np.asarray(value)
         kind = arr.dtype.kind if arr.ndim == 0 else ""
@@ -206,7 +210,7 @@ def plateau_script(target, payload, wire=None):
                 where.update(stage="on_epoch_end", epoch=epoch)
                 clean = {k: float(v) for k, v in logs.items() if v is not None}
                 callback.on_epoch_end(epoch, logs=clean)
-                record = {"lr": optimizer.learning_rate}
+                record = {"lr": plain_number(_attr(optimizer, "learning_rate"))}
                 for name in STATE:
                     record[name] = plain_number(_attr(callback, name))
                 records.append(record)

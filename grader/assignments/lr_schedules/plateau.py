@@ -19,6 +19,8 @@ Monitored values are multiples of 1/64 and ``min_delta`` is 0, 1e-4 or a multipl
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from grader.checking import example, failed_call, run_property
@@ -149,18 +151,105 @@ def init_text(init: dict) -> str:
 
 
 def run_student(ctx, inputs: dict, wrap: bool = True) -> dict:
-    """The driver's result for the student's class (``wrap=False`` lets
-    :class:`CallFailed` through, for :func:`run_property`)."""
+    """The driver's result for the student's class, checked (:func:`checked`: a result
+    of another form is a Failure); ``wrap=False`` lets :class:`CallFailed` through, for
+    :func:`run_property`."""
     try:
-        return ctx.drive(CLASS, "plateau_script", inputs, units=max(1, epochs_of(inputs)),
-                         shown=f"{init_text(inputs['init'])} (on {len(inputs['trainings'])} "
-                               "training run(s))")
+        result = ctx.drive(CLASS, "plateau_script", inputs, units=max(1, epochs_of(inputs)),
+                           shown=f"{init_text(inputs['init'])} (on {len(inputs['trainings'])} "
+                                 "training run(s))")
     except CallFailed as exc:
+        if exc.kind in ("unsupported", "protocol") and exc.message.startswith("returned "):
+            # what the driver recorded could not be sent or read: the state the student's
+            # code left behind, not something it returned
+            f = unreadable(exc.message[len("returned "):])
+            f.example = example(inputs_text(inputs))
+            raise f from None
         if not wrap:
             raise
         f = failed_call(exc, f"your `{CLASS}`")
         f.example = example(inputs_text(inputs), error=f.message.splitlines()[0])
         raise f from None
+    try:
+        return checked(result, inputs)
+    except Failure as f:
+        f.example = example(inputs_text(inputs))
+        raise
+
+
+# -- reading the driver's result ---------------------------------------------------------------
+#
+# The driver runs in the student's process: what it returns is the student's output (their
+# code may have changed what the driver reads, or replaced the driver). Nothing reads it
+# before it has been checked to have exactly the form ``plateau_script`` gives.
+
+#: The fields of a raised ValueError's record (``drivers.plateau_script``).
+RAISED = ("type", "class", "message", "stage", "training", "epoch")
+INT_RANGE = (-(1 << 63), (1 << 64) - 1)   # what the wire lets through (wire.INT_MIN/MAX)
+
+
+def unreadable(detail: str) -> Failure:
+    return Failure(f"your `{CLASS}` left the optimizer or its own attributes in a state the "
+                   f"grader cannot read: {detail}")
+
+
+def _kind(value) -> str:
+    """``"None"``, ``"a list"``, ``"an int"``... (a type name of the student's side)."""
+    if value is None:
+        return "None"
+    name = type(value).__name__[:40]
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+
+
+def _readable_value(value) -> bool:
+    """One recorded attribute as the driver records it: None, an int, a float, or a
+    marker (``{"missing": True}``, ``{"unsupported": type name}``)."""
+    kind = type(value)
+    if value is None or kind is float:
+        return True
+    if kind is int:
+        return INT_RANGE[0] <= value <= INT_RANGE[1]
+    if kind is dict:
+        return value == {"missing": True} or (
+            list(value) == ["unsupported"] and type(value["unsupported"]) is str
+            and 0 < len(value["unsupported"]) <= 100)
+    return False
+
+
+def checked(result, inputs: dict) -> dict:
+    """``result`` when it has the form ``drivers.plateau_script`` gives for ``inputs``
+    (one record per epoch run, each a number, None or a marker per field; the ValueError
+    raised, if any); else the Failure :func:`unreadable` says."""
+    if type(result) is not dict or set(result) != {"trainings", "raised"}:
+        what = (f"a dict of {', '.join(repr(str(k)[:30]) for k in list(result)[:6])}"
+                if type(result) is dict else _kind(result))
+        raise unreadable(f"the fit loop's record is {what}, not the driver's record (did your "
+                         "code replace or change the grader's driver?)")
+    trainings, raised = result["trainings"], result["raised"]
+    if type(trainings) is not list or not all(type(t) is list for t in trainings):
+        raise unreadable("its trainings are not a list of lists of records")
+    for t, records in enumerate(trainings):
+        for e, rec in enumerate(records):
+            where = f"{'in training ' + str(t + 1) + ', ' if len(trainings) > 1 else ''}" \
+                    f"after epoch {e}"
+            if type(rec) is not dict or set(rec) != set(FIELDS):
+                raise unreadable(f"{where}, the record is {_kind(rec)}, not the driver's "
+                                 "record of lr, wait, cooldown_counter and best")
+            for field in FIELDS:
+                if not _readable_value(rec[field]):
+                    name = "the learning rate" if field == "lr" else f"`{field}`"
+                    raise unreadable(f"{where}, {name} is {_kind(rec[field])}")
+    if raised is not None and not (
+            type(raised) is dict and set(raised) == set(RAISED)
+            and all(type(raised[k]) is str and len(raised[k]) <= 1000 for k in RAISED[:4])
+            and all(raised[k] is None or type(raised[k]) is int for k in RAISED[4:])):
+        raise unreadable("the record of the ValueError raised is not the driver's")
+    runs, epochs = [len(r) for r in trainings], [len(t) for t in inputs["trainings"]]
+    if raised is None and runs != epochs or len(runs) > len(epochs) or any(
+            r > e for r, e in zip(runs, epochs)):
+        raise unreadable(f"epochs recorded per training: {runs[:10]}, for {epochs} epochs "
+                         "run")
+    return result
 
 
 # -- comparing ---------------------------------------------------------------------------------
@@ -179,7 +268,8 @@ def _value_text(value) -> str:
     if isinstance(value, dict):
         if value.get("missing"):
             return "missing (no such attribute)"
-        return f"a {value.get('unsupported', 'value')} (not a number)"
+        kind = str(value.get("unsupported", "value"))
+        return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} (not a number)"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(value)
@@ -404,6 +494,11 @@ def _prop_failure(msg, inputs, got, expected=""):
 
 
 def _check_numbers(inputs, got):
+    """Every recorded value is a number (best may be None), and a finite one where
+    Keras's is: the properties' curves are finite, so Keras's rate, wait and cooldown
+    are, and its best once a value has been monitored in the training (None before). A
+    NaN would pass every comparison written as "differs by more than the tolerance"."""
+    monitor = inputs["init"]["monitor"]
     for t, e, rec in _epochs(got):
         for field in FIELDS:
             value = rec.get(field)
@@ -412,6 +507,18 @@ def _check_numbers(inputs, got):
             if not _number(value):
                 raise _prop_failure(f"{_where(got, t, e)}: `{field}` is {_value_text(value)}",
                                     inputs, got)
+            if field == "best" and all(logs.get(monitor) is None
+                                       for logs in inputs["trainings"][t][:e + 1]):
+                continue      # Keras's best is None here: the reference checks compare it
+            if not math.isfinite(value):
+                name = "the learning rate" if field == "lr" else f"`{field}`"
+                raise _prop_failure(f"{_where(got, t, e)}: {name} is {value!r}; on these finite "
+                                    "values it must be a finite number", inputs, got)
+
+
+def _near(value, want, rtol) -> bool:
+    """|value - want| <= rtol * |want|, False for NaN (written so that NaN fails)."""
+    return abs(value - want) <= rtol * abs(want)
 
 
 def _flat_follow_up(inputs: dict) -> dict:
@@ -432,7 +539,7 @@ def _check_first_reduction(inputs, got):
     reduced = _f32(max(lr0 * init["factor"], init["min_lr"]))
     for t, e, rec in _epochs(got)[:first + 1]:
         want = lr0 if e < first else reduced
-        if abs(float(rec["lr"]) - want) > LR_RTOL * abs(want):
+        if not _near(float(rec["lr"]), want, LR_RTOL):
             raise _prop_failure(
                 f"{_where(got, t, e)}: the learning rate is {rec['lr']!r}; on a loss that never "
                 f"improves after epoch 0, with patience={init['patience']} the first reduction "
@@ -461,9 +568,9 @@ def rules_property():
             lr = _f32(inputs["initial_lr"])
             for t, e, rec in _epochs(got):
                 where, new = _where(got, t, e), float(rec["lr"])
-                if new != lr and abs(new - lr) > LR_RTOL * abs(lr):
+                if not (new == lr or _near(new, lr, LR_RTOL)):
                     want = _f32(max(lr * factor, min_lr))
-                    if abs(new - want) > LR_RTOL * abs(want):
+                    if not _near(new, want, LR_RTOL):
                         raise _prop_failure(
                             f"{where}: the learning rate went from {lr!r} to {new!r}; a "
                             f"reduction sets it to max(lr * factor, min_lr) = {want!r}",
@@ -476,7 +583,7 @@ def rules_property():
                 if new < _f32(min_lr) * (1 - LR_RTOL) <= _f32(inputs["initial_lr"]):
                     raise _prop_failure(f"{where}: the learning rate {new!r} is below "
                                         f"min_lr = {min_lr!r}", inputs, got)
-                if rec["wait"] < 0 or not 0 <= rec["cooldown_counter"] <= max(cooldown, 0):
+                if not rec["wait"] >= 0 or not 0 <= rec["cooldown_counter"] <= max(cooldown, 0):
                     raise _prop_failure(
                         f"{where}: wait must be >= 0 and cooldown_counter between 0 and "
                         f"cooldown = {cooldown}", inputs, got)
@@ -500,7 +607,7 @@ def improving_property():
             monitor = inputs["init"]["monitor"]
             for (t, e, rec), logs in zip(_epochs(got), inputs["trainings"][0]):
                 where = _where(got, t, e)
-                if abs(float(rec["lr"]) - lr0) > LR_RTOL * lr0:
+                if not _near(float(rec["lr"]), lr0, LR_RTOL):
                     raise _prop_failure(f"{where}: the learning rate changed to {rec['lr']!r} "
                                         "although the loss improved at every epoch", inputs, got,
                                         expected=f"lr={lr0!r} at every epoch")
@@ -602,7 +709,11 @@ def _probe_run(ctx, init):
     only: a probe needs an output without None)."""
     n = len(PROBE_SCRIPT["loss"])
     logs = [{k: v[e] for k, v in PROBE_SCRIPT.items()} for e in range(n)]
-    got = run_student(ctx, {"init": init, "initial_lr": 0.5, "trainings": [logs]}, wrap=False)
+    try:
+        got = run_student(ctx, {"init": init, "initial_lr": 0.5, "trainings": [logs]},
+                          wrap=False)
+    except Failure as f:   # a result of another form proves nothing (a probe never fails)
+        raise CallFailed("unsupported", f.message) from None
     if got.get("raised"):
         raise CallFailed("exception", "raised ValueError")
     return [[rec.get(f) if _number(rec.get(f)) else -1.0 for f in FIELDS[:3]]

@@ -177,16 +177,43 @@ def close(got: float, expected: float, scale: float) -> bool:
     return abs(got - expected) <= RTOL * abs(expected) + ATOL * scale
 
 
+#: The ints a rate may be (the wire refuses others, see wire.INT_MIN/MAX): a float holds them.
+INT_RANGE = (-(1 << 63), (1 << 64) - 1)
+
+
 def _as_rate(value, what: str) -> float:
-    """A returned rate as a float; Failure for anything else than one real number."""
+    """A returned rate as a float; Failure for anything else than one real number.
+    ``value`` came from the student's process (a call's result, or what the driver made
+    of one): it is checked by its exact type before anything converts it."""
     if value is None:
         raise Failure(f"{what} returned None (did you forget to return the rate?)")
-    if not isinstance(value, (int, float, dict)):
+    kind = type(value)
+    if kind is float:
+        return value
+    if kind is int:
+        if INT_RANGE[0] <= value <= INT_RANGE[1]:
+            return float(value)
+        value = {"unsupported": "int too large"}
+    elif kind is not dict:
         value = _plain(value)
     if isinstance(value, dict):
-        kind = value.get("unsupported", "value")
-        raise Failure(f"{what} returned a {kind}, expected one number (a float)")
+        marker = value.get("unsupported")
+        name = marker if type(marker) is str and len(value) == 1 and 0 < len(marker) <= 60 \
+            and marker.replace(" ", "").replace("_", "").isalnum() and marker.isascii() \
+            else "value"
+        raise Failure(f"{what} returned {'an' if name[:1] in 'aeiou' else 'a'} {name}, "
+                      "expected one number (a float)")
     return float(value)
+
+
+def _values(raw, fn: str, steps) -> list:
+    """The rates the ``schedule_steps`` driver returned for ``steps``, as floats: one
+    value per step, else a Failure (the driver runs in the student's process)."""
+    if type(raw) is not list or len(raw) != len(steps):
+        got = f"{len(raw)} values" if type(raw) is list else f"a {type(raw).__name__}"
+        raise Failure(f"`{fn}` left the grader's driver returning {got} for {len(steps)} "
+                      "steps (did your code replace or change the grader's driver?)")
+    return [_as_rate(v, f"`{fn}`") for v in raw]
 
 
 def show_call(fn: str, step, kwargs: dict):
@@ -230,7 +257,7 @@ def _plain(value):
         arr = np.asarray(value)
         if arr.ndim == 0 and arr.dtype.kind in "iuf":
             return float(arr)
-    except (TypeError, ValueError):
+    except Exception:  # noqa: BLE001, S110 - e.g. a ragged tuple: not a number, said below
         pass
     return {"unsupported": "list" if isinstance(value, list) else type(value).__name__}
 
@@ -243,7 +270,7 @@ def student_outcome(ctx, fn: str, inputs: dict, expects_error: bool = False) -> 
         raw = ctx.drive(fn, "schedule_steps", inputs, units=len(inputs["steps"]),
                         batched=True, shown=f"`{fn}` on {len(inputs['steps'])} steps")
         if raw is not None:
-            return {"values": [_as_rate(v, f"`{fn}`") for v in raw]}
+            return {"values": _values(raw, fn, inputs["steps"])}
     return _replay(ctx, fn, inputs)
 
 
@@ -336,7 +363,7 @@ def _rates(ctx, fn, kwargs, steps) -> list:
     """The student's rates at ``steps`` (inside a property: CallFailed goes through)."""
     raw = ctx.drive(fn, "schedule_steps", {"kwargs": kwargs, "steps": list(steps)},
                     units=len(steps), shown=f"`{fn}` on {len(steps)} steps")
-    return [_as_rate(v, f"`{fn}`") for v in raw]
+    return _values(raw, fn, steps)
 
 
 def _prop_fail(msg, fn, kwargs, step, expected, got):
@@ -520,7 +547,7 @@ def cosine_decay_property():
                     _prop_fail(f"the rate at step {step} must be {what}", fn, kw, step,
                                repr(want), got[step])
             for a, b in itertools.pairwise(steps):
-                if got[b] > got[a] + RTOL * abs(got[a]) + ATOL * scale:
+                if not got[b] <= got[a] + RTOL * abs(got[a]) + ATOL * scale:   # NaN fails
                     _prop_fail(f"the rate must never increase: step {a} gives {got[a]!r}, "
                                f"step {b} gives {got[b]!r}", fn, kw, b, f"<= {got[a]!r}",
                                got[b])

@@ -46,4 +46,17 @@ MESSAGES_KO = (
     (r"yours does not$", "여러분의 코드는 내지 않습니다"),
     (r"missing \(no such attribute\)", "없음 (그런 속성이 없습니다)"),
     (r"\((\d+) of (\d+) cases differ\)", r"(\2개 중 \1개 케이스가 다릅니다)"),
+    # what the driver recorded, unreadable (plateau.py, schedules.py)
+    ((r"^your `(\w+)` left the optimizer or its own attributes in a state the grader cannot "
+      r"read: "), r"여러분의 `\1`이(가) 옵티마이저나 자기 속성을 채점기가 읽을 수 없는 상태로 "
+     r"남겼습니다: "),
+    (r"^`(\w+)` left the grader's driver returning ",
+     r"`\1` 때문에 채점기의 드라이버가 다음을 돌려주었습니다: "),
+    (r"returned an integer too large \((\d+) bits; the grader reads integers of at most 64 "
+     r"bits\)", r"너무 큰 정수를 반환했습니다 (\1비트; 채점기는 64비트까지의 정수만 읽습니다)"),
+    (r"an integer too large \((\d+) bits; the grader reads integers of at most 64 bits\)",
+     r"너무 큰 정수 (\1비트; 채점기는 64비트까지의 정수만 읽습니다)"),
+    (r"an int too large \(not a number\)", "너무 큰 정수 (숫자로 읽을 수 없음)"),
+    (r"; on these finite values it must be a finite number",
+     "; 입력이 모두 유한한 값이므로 유한한 숫자여야 합니다"),
 )

@@ -191,15 +191,72 @@ def _plain(value):
     return float(value)
 
 
-def summarize(results) -> dict:
-    """Reduce :func:`run_callback_script`'s results to what is compared."""
+def unreadable(detail: str) -> Failure:
+    return Failure(f"your `{CLASS}` left the model or its own attributes in a state the grader "
+                   f"cannot read: {detail}")
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "None"
+    name = type(value).__name__[:40]
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+
+
+#: What the wire lets through (wire.INT_MIN/MAX); a float holds every such int.
+INT_RANGE = (-(1 << 63), (1 << 64) - 1)
+
+
+def _attr_ok(value) -> bool:
+    """One attribute as ``drivers.plain_attr`` records it: None, a number, a list of
+    numeric arrays (``best_weights``) or a marker."""
+    kind = type(value)
+    if value is None or kind is float:
+        return True
+    if kind is int:
+        return INT_RANGE[0] <= value <= INT_RANGE[1]
+    if kind is dict:
+        return value == {"missing": True} or (
+            list(value) == ["unsupported"] and type(value["unsupported"]) is str
+            and 0 < len(value["unsupported"]) <= 100)
+    if kind is list:
+        return all(type(v) is np.ndarray for v in value)
+    return False
+
+
+def _weights(value, r: int) -> list:
+    """The model's final weights of training ``r`` as float64 arrays (numeric arrays,
+    else a Failure)."""
+    if type(value) is not list or not all(type(w) is np.ndarray and w.dtype.kind in "biuf"
+                                          for w in value):
+        raise unreadable(f"in training {r + 1} the model's weights are not a list of numeric "
+                         "arrays (what does your code do to model.get_weights?)")
+    return [w.astype(np.float64) for w in value]
+
+
+def summarize(results, inputs: dict | None = None) -> dict:
+    """Reduce :func:`run_callback_script`'s results to what is compared. They come from
+    the student's process (the driver runs there, on a model the student's code can
+    change): anything not of the form the driver gives is a Failure (:func:`unreadable`);
+    with ``inputs``, so is a training that ran more epochs than it has."""
+    if type(results) is not list or not all(type(res) is dict for res in results):
+        raise unreadable(f"the fit loop's record is {_kind(results)}, not a list of trainings "
+                         "(did your code replace or change the grader's driver?)")
+    if inputs is not None and len(results) != len(inputs["logs"]):
+        raise unreadable(f"{len(results)} trainings recorded for {len(inputs['logs'])} run")
     runs = []
-    for res in results:
-        attrs = res.get("attrs", {})
-        runs.append({"epochs_run": int(res["epochs_run"]),
+    for r, res in enumerate(results):
+        attrs, epochs_run = res.get("attrs"), res.get("epochs_run")
+        if type(attrs) is not dict or not all(_attr_ok(v) for v in attrs.values()):
+            raise unreadable(f"in training {r + 1} the callback's attributes were recorded as "
+                             "something else than numbers, None or arrays")
+        limit = len(inputs["logs"][r]) if inputs is not None else INT_RANGE[1]
+        if type(epochs_run) is not int or not 0 <= epochs_run <= limit:
+            shown = epochs_run if type(epochs_run) is int else _kind(epochs_run)
+            raise unreadable(f"in training {r + 1} the number of epochs run is {shown}")
+        runs.append({"epochs_run": epochs_run,
                      **{f: _plain(attrs.get(f)) for f in FIELDS},
-                     "final_weights": [np.asarray(w, dtype=np.float64)
-                                       for w in res["final_weights"]]})
+                     "final_weights": _weights(res.get("final_weights"), r)})
     return {"runs": runs}
 
 
@@ -300,12 +357,22 @@ def run_student(ctx, inputs: dict, wrap: bool = True) -> dict:
                         units=sum(len(run["logs"]) for run in runs),
                         shown=f"{init_text(inputs['init'])} (on {len(runs)} training run(s))")
     except CallFailed as exc:
+        if exc.kind in ("unsupported", "protocol") and exc.message.startswith("returned "):
+            # what the driver recorded could not be sent or read: the state the student's
+            # code left behind, not something it returned
+            f = unreadable(exc.message[len("returned "):])
+            f.example = example(inputs_text(inputs))
+            raise f from None
         if not wrap:
             raise
         f = failed_call(exc, f"your `{CLASS}`")
         f.example = example(inputs_text(inputs), error=f.message.splitlines()[0])
         raise f from None
-    return summarize(raw)
+    try:
+        return summarize(raw, inputs)
+    except Failure as f:
+        f.example = example(inputs_text(inputs))
+        raise
 
 
 # -- reference checks ---------------------------------------------------------------------
@@ -617,7 +684,10 @@ def _probe_run(ctx, init):
     for script in PROBE_SCRIPTS:
         n = len(script["loss"])
         logs = [{k: v[e] for k, v in script.items()} for e in range(n)]
-        out += run_student(ctx, {"init": init, "logs": [logs]}, wrap=False)["runs"]
+        try:
+            out += run_student(ctx, {"init": init, "logs": [logs]}, wrap=False)["runs"]
+        except Failure as f:   # a result of another form proves nothing (a probe never fails)
+            raise CallFailed("unsupported", f.message) from None
     return out
 
 

@@ -424,6 +424,11 @@ def gradients_match_finite_differences():
                     minus = as_penalty(ctx.call(pen, w - e, **kw), f"the result of `{pen}`",
                                        pen, w - e, coef)
                     fd[i] = (plus - minus) / (2 * FD_STEP)
+                if not np.all(np.isfinite(fd)):   # (a NaN gradient would "match" a NaN fd)
+                    raise Failure(f"`{pen}` returned NaN or inf for finite weights",
+                                  example=example(call_text(pen, (w,), kw) + f", and with each "
+                                                  f"weight +- {FD_STEP}",
+                                                  expected="finite values"))
                 if not np.any(fd != 0):        # weights away from 0: the penalty must move
                     raise Failure(f"`{pen}` does not change when a weight changes by "
                                   f"{FD_STEP}: a penalty of constant value has gradient 0, but "

@@ -80,10 +80,7 @@ def run_steps(ctx, spec: StepSpec, case, expected):
             f.example = example(where, error=trace)
             raise f from None
         try:
-            out = unpack(out, 1 + len(spec.state), f"`{spec.fn}`")
-            new_param = as_array(out[0], "the new parameter", param.shape)
-            new_state = [as_array(o, f"the new {name}", param.shape)
-                         for o, name in zip(out[1:], spec.state)]
+            new_param, new_state = _outputs(spec, out, param.shape)
         except Failure as f:
             f.example = example(where, got=_short(out))
             raise
@@ -100,16 +97,32 @@ def run_steps(ctx, spec: StepSpec, case, expected):
     return (params, states), None
 
 
+def _outputs(spec, out, shape):
+    """``(new_param, [new_state, ...])`` of one step's output, as float64 arrays of the
+    parameter's shape; Failure for anything else. ``out`` came from the student's process
+    (a call's result, or a batch the driver made there): whatever numpy cannot read as
+    one array (a ragged tuple...) is a Failure too, never an error of the grader."""
+    try:
+        out = unpack(out, 1 + len(spec.state), f"`{spec.fn}`")
+        return (as_array(out[0], "the new parameter", shape),
+                [as_array(o, f"the new {name}", shape) for o, name in zip(out[1:], spec.state)])
+    except Failure:
+        raise
+    except Exception as exc:  # noqa: BLE001 - numpy refusing the student's value
+        raise Failure(f"`{spec.fn}` returned something that is not {1 + len(spec.state)} "
+                      f"numeric arrays ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
 def _rest(spec, batch, start, shape, params, states) -> None:
     """Append the batch's outputs from step ``start`` on while they are valid (no call
     is made: they came with the batch)."""
     for out in batch[start:]:
         try:
-            out = unpack(out, 1 + len(spec.state), "")
-            params.append(as_array(out[0], "", shape))
-            states.append([as_array(o, "", shape) for o in out[1:]])
+            new_param, new_state = _outputs(spec, out, shape)
         except Failure:
             return
+        params.append(new_param)
+        states.append(new_state)
 
 
 def _short(value) -> str:
