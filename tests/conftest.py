@@ -10,6 +10,14 @@ from .helpers import LINUX, PREEXISTING
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+def pytest_collection_modifyitems(items):
+    """A test that needs TensorFlow is also ``slow``: importing it alone takes seconds, which
+    the fast lane (``-m "not slow"``) does not spend; the full suite runs them."""
+    for item in items:
+        if item.get_closest_marker("tf") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def tf():
     """TensorFlow, imported once per test run (skips if it is not installed)."""

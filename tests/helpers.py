@@ -62,6 +62,25 @@ def diagnoses(result, part_id: str) -> set:
     return {c.diagnosis for c in result.part(part_id).checks if c.diagnosis}
 
 
+def one_per_part(values, ids=None, part=lambda value: value[0]):
+    """``values`` as test parameters: each part's first in the fast lane, the others marked
+    ``slow`` (the full suite runs them all). A tuple is unpacked into the test's arguments
+    (``(part, mistake)``); ``part`` says which part a value belongs to."""
+    seen: set = set()
+    params = []
+    for i, value in enumerate(values):
+        marks = [pytest.mark.slow] if part(value) in seen else []
+        seen.add(part(value))
+        args = value if isinstance(value, tuple) else (value,)
+        params.append(pytest.param(*args, marks=marks, id=None if ids is None else ids[i]))
+    return params
+
+
+def first_fast(values, ids=None):
+    """``values`` as test parameters: the first in the fast lane, the others ``slow``."""
+    return one_per_part(values, ids, part=lambda _value: None)
+
+
 def run_grader(*args, cwd=ROOT):
     """`python -m grader ARGS` in ``cwd``, this checkout's grader whether installed or not."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))

@@ -17,7 +17,7 @@ from grader.reference import load_cases
 from grader.assignments.training.batchnorm import HINTS, INFER, TRAIN, batch_stats
 
 from .helpers import (SOLUTIONS, copy_solutions, diagnoses, grade_path, lost_points,
-                      mutant_submission)
+                      mutant_submission, first_fast, one_per_part)
 
 PARTS = [TRAIN, INFER]
 MUTANTS = [(part, fn.__name__) for part, fns in M.MISTAKES.items() for fn in fns]
@@ -57,8 +57,7 @@ def test_at_least_three_named_mistakes_per_part():
             assert fn.__name__ in HINTS, f"{fn.__name__} has no hint"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("part,mistake", MUTANTS, ids=[m for _, m in MUTANTS])
+@pytest.mark.parametrize("part,mistake", one_per_part(MUTANTS, ids=[m for _, m in MUTANTS]))
 def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
     # Only batchnorm.py differs from the solutions, so only these two parts can move.
     sub = mutant_submission(tmp_path / mistake, "batchnorm", part, mistake,
@@ -78,8 +77,7 @@ def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
 TRIVIAL = [(part, fn.__name__) for part, fns in M.TRIVIAL.items() for fn in fns]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("part,mutant", TRIVIAL, ids=[m for _, m in TRIVIAL])
+@pytest.mark.parametrize("part,mutant", first_fast(TRIVIAL, ids=[m for _, m in TRIVIAL]))
 def test_trivial_mutant_scores_zero_in_its_part(tmp_path, part, mutant):
     """Issue 11.2: the inputs returned unchanged, zeros, or a correct y with the old
     moving statistics earn nothing; no known mistake is named for them."""

@@ -13,7 +13,8 @@ from grader.assignments.training.authoring import mistakes_early_stopping as M
 from grader.reference import load_cases
 from grader.assignments.training.early_stopping import difference, summarize
 
-from .helpers import copy_solutions, diagnoses, grade_path, lost_points, mutant_submission
+from .helpers import (copy_solutions, diagnoses, grade_path, lost_points, mutant_submission,
+                      first_fast)
 
 PART = "early_stopping"
 MISTAKES = M.MISTAKES[PART]
@@ -31,8 +32,7 @@ def test_solution_scores_full_marks(solution_result):
     assert any(c.hidden for c in part.checks)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("cls", MISTAKES, ids=M.mistake_id)
+@pytest.mark.parametrize("cls", first_fast(MISTAKES, ids=[M.mistake_id(c) for c in MISTAKES]))
 def test_mistake_loses_points_only_here(cls, tmp_path):
     from grader.assignments.training.early_stopping import HINTS
 
@@ -59,8 +59,7 @@ def test_mistake_loses_points_only_here(cls, tmp_path):
     assert {c.hint for c in result.part(PART).checks if c.diagnosis == mid} == {HINTS[mid]}
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("cls", M.TRIVIAL[PART], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", first_fast(M.TRIVIAL[PART], ids=[c.__name__ for c in M.TRIVIAL[PART]]))
 def test_trivial_callback_scores_zero(cls, tmp_path):
     """Issue 11.2: a callback that never stops, or always stops at once, earns nothing."""
     sub = mutant_submission(tmp_path / "sub", "early_stopping", "EarlyStopping", cls.__name__,

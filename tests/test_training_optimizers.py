@@ -14,7 +14,8 @@ from grader.reference import load_cases
 from grader.assignments.training.optimizers import HINTS, SPECS
 from grader.assignments.training.trajectory import simulate
 
-from .helpers import copy_solutions, diagnoses, grade_path, lost_points, mutant_submission
+from .helpers import (copy_solutions, diagnoses, grade_path, lost_points, mutant_submission,
+                      first_fast, one_per_part)
 
 OPTIMIZER_PARTS = list(SPECS)
 MUTANTS = [(part, fn.__name__) for part, fns in M.MISTAKES.items() for fn in fns]
@@ -49,8 +50,7 @@ def test_at_least_three_named_mistakes_per_part():
             assert _named(fn.__name__) in HINTS, f"{fn.__name__} has no hint"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("part,mistake", MUTANTS, ids=[m for _, m in MUTANTS])
+@pytest.mark.parametrize("part,mistake", one_per_part(MUTANTS, ids=[m for _, m in MUTANTS]))
 def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
     sub = mutant_submission(tmp_path / mistake, "optimizers", SPECS[part].fn, mistake,
                             "grader.assignments.training.authoring.mistakes_optimizers")
@@ -70,8 +70,7 @@ def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
 TRIVIAL = [(part, fn.__name__) for part, fns in M.TRIVIAL.items() for fn in fns]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("part,mistake", TRIVIAL, ids=[m for _, m in TRIVIAL])
+@pytest.mark.parametrize("part,mistake", first_fast(TRIVIAL, ids=[m for _, m in TRIVIAL]))
 def test_trivial_code_scores_zero(tmp_path, part, mistake):
     """Returning the inputs, zeros, param * 0, or the old parameter or state earns
     nothing: no check may pass on behaviour that ignores the inputs (issue 11.2)."""
@@ -463,10 +462,8 @@ def sgd_momentum_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
 ]
 
 
-@pytest.mark.parametrize("part,code,name", [
-    pytest.param(p, c, n, id=f"{p}-{n}-{i}",
-                 marks=[pytest.mark.slow] if any(q == p for q, _, _ in REVIEW_FORMS[:i]) else [])
-    for i, (p, c, n) in enumerate(REVIEW_FORMS)])  # (the fast lane: each part's first form)
+@pytest.mark.parametrize("part,code,name", one_per_part(
+    REVIEW_FORMS, ids=[f"{p}-{n}-{i}" for i, (p, _, n) in enumerate(REVIEW_FORMS)]))
 def test_the_reviewers_forms_are_named(tmp_path, part, code, name):
     result = grade_path(_redefined(tmp_path / "s", code), parts=[part])
     assert not result.part(part).full

@@ -16,7 +16,7 @@ from grader.reference import load_cases
 from grader.assignments.training.regularization import HINTS, NONFINITE_NOTE, SGD_NOTE
 
 from .helpers import (SOLUTIONS, copy_solutions, diagnoses, grade_path, lost_points,
-                      mutant_submission)
+                      mutant_submission, first_fast, one_per_part)
 
 PARTS = ["l1_l2", "dropout"]
 MUTANTS = [(part, fn.__name__) for part, fns in M.MISTAKES.items() for fn in fns]
@@ -70,8 +70,7 @@ def test_at_least_three_named_mistakes_per_part_each_with_a_hint():
                                              if part == "l1_l2" else {"dropout", "dropout_mask"})
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("part,mistake", MUTANTS, ids=[m for _, m in MUTANTS])
+@pytest.mark.parametrize("part,mistake", one_per_part(MUTANTS, ids=[m for _, m in MUTANTS]))
 def test_mutant_loses_points_in_exactly_its_part(tmp_path, part, mistake):
     sub = mutant_submission(tmp_path / mistake, "regularization", M.TARGET[mistake], mistake,
                             "grader.assignments.training.authoring.mistakes_regularization")
@@ -96,8 +95,7 @@ def _trivial_submission(dest, part, tid):
     return dest
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("part,tid", TRIVIAL, ids=[f"{p}-{t}" for p, t in TRIVIAL])
+@pytest.mark.parametrize("part,tid", first_fast(TRIVIAL, ids=[f"{p}-{t}" for p, t in TRIVIAL]))
 def test_trivial_mutant_scores_zero_in_its_part(tmp_path, part, tid):
     """Zeros, or the inputs returned unchanged, earn nothing (issue 11.2): every property
     that a constant or an identity satisfies is tied to a condition they fail."""
