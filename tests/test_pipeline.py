@@ -105,7 +105,7 @@ def count_sends(sandbox, monkeypatch) -> list:
 CALLS = [("scale", [1.0, 2.0], 2.0), ("scale", [3.0], -1.0), ("scale", [0.5, -4.0], 0.25)]
 
 
-@pytest.mark.parametrize("box", runners(all_fast=True), indirect=True)
+@pytest.mark.parametrize("box", runners(), indirect=True)
 def test_planned_requests_get_the_replies_they_would_get_alone(box, monkeypatch):
     made = box.recording()
     alone = [outcome(box, name, np.array(x), k=k) for name, x, k in CALLS]
@@ -119,7 +119,7 @@ def test_planned_requests_get_the_replies_they_would_get_alone(box, monkeypatch)
     assert not box.proc.pending and box.restarts == 0
 
 
-@pytest.mark.parametrize("box", runners(all_fast=True), indirect=True)
+@pytest.mark.parametrize("box", runners(), indirect=True)
 def test_a_request_off_the_plan_cancels_the_rest(box, monkeypatch):
     plan = [body(box, "scale", np.array([float(i)]), k=2.0) for i in range(50)]
     assert box.pipeline(plan) == 50
@@ -158,7 +158,7 @@ def test_a_planned_request_that_hangs_times_out_as_it_would_alone(box):
     assert outcome(box, "scale", np.array([1.0]), k=2.0) == ("value", [2.0])
 
 
-@pytest.mark.parametrize("box", runners(all_fast=True), indirect=True)
+@pytest.mark.parametrize("box", runners(), indirect=True)
 def test_a_planned_request_that_kills_the_worker_crashes_as_it_would_alone(box):
     assert box.pipeline([body(box, "fatal", 1), body(box, "fatal", 1000)]) == 2
     assert outcome(box, "fatal", 1) == ("value", 1)
@@ -241,7 +241,7 @@ def test_the_edge_cases_of_same():
     assert not wire.same(a, copy) and wire.same(np.arange(3.0), copy)
 
 
-@pytest.mark.parametrize("box", runners(all_fast=True), indirect=True)
+@pytest.mark.parametrize("box", runners(), indirect=True)
 def test_a_request_matching_the_plan_by_value_is_not_even_encoded(box, monkeypatch):
     made = box.recording()
     alone = [outcome(box, name, np.array(x), k=k) for name, x, k in CALLS]
@@ -257,7 +257,7 @@ def test_a_request_matching_the_plan_by_value_is_not_even_encoded(box, monkeypat
     assert encoded and not box.proc.pending
 
 
-@pytest.mark.parametrize("box", runners(all_fast=True), indirect=True)
+@pytest.mark.parametrize("box", runners(), indirect=True)
 def test_a_reply_seen_before_is_decoded_once_and_handed_out_as_a_copy(box, monkeypatch):
     from grader.sandbox import replies
 

@@ -356,7 +356,8 @@ def _sgd_old_state(part, lr_factor=""):
             f"    return param - {lr_factor}learning_rate * grad, {_OLD_STATE[part]}\n")
 
 
-@pytest.mark.parametrize("part", OPTIMIZER_PARTS)
+@pytest.mark.parametrize("part", first_fast(  # (nesterov first: one of the finding's two)
+    ["nesterov", *(p for p in OPTIMIZER_PARTS if p != "nesterov")]))
 def test_plain_sgd_with_the_old_state_is_named_plain_sgd_not_returns_inputs(tmp_path, part):
     """`return param - learning_rate*grad, <old state>` was told on nesterov and adamw
     "Your function returns its inputs unchanged: the parameter never moves" (finding 5)."""
@@ -462,7 +463,7 @@ def sgd_momentum_step(param, grad, velocity, learning_rate=0.01, momentum=0.0):
 ]
 
 
-@pytest.mark.parametrize("part,code,name", one_per_part(
+@pytest.mark.parametrize("part,code,name", first_fast(
     REVIEW_FORMS, ids=[f"{p}-{n}-{i}" for i, (p, _, n) in enumerate(REVIEW_FORMS)]))
 def test_the_reviewers_forms_are_named(tmp_path, part, code, name):
     result = grade_path(_redefined(tmp_path / "s", code), parts=[part])
