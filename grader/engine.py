@@ -177,6 +177,9 @@ def _grade_in(sandbox, assignment, selected, hidden, settings, name, notes) -> S
                 for i, (check, weight) in enumerate(pairs) if not check.hidden}
         probed, plot = _aside(sandbox, ctx, part, list(done.values()), settings)
         graded.append((part, ctx, pairs, done, probed, plot))
+    # (what the student reads of the restarts counts those before the hidden checks: a
+    # crash chosen by a hidden input would otherwise tell "crashed" from "wrong value")
+    restarts = sandbox.restarts
     for part, ctx, pairs, done, _, _ in graded:
         for i, (check, weight) in enumerate(pairs):
             if check.hidden:
@@ -196,8 +199,8 @@ def _grade_in(sandbox, assignment, selected, hidden, settings, name, notes) -> S
                                     max_score=part.points, checks=tuple(checks), error=error,
                                     plot=plot if not error else None)
     results = [by_id.get(p.id) or zeros[p.id] for p in selected]
-    if sandbox.restarts:
-        notes.append(f"your code's process was restarted {sandbox.restarts} time(s) "
+    if restarts:
+        notes.append(f"your code's process was restarted {restarts} time(s) "
                      "after a crash or a timeout")
     return SubmissionResult(name=name, parts=tuple(results), notes=tuple(notes),
                             output=sandbox.output)

@@ -48,11 +48,19 @@ def student_view(result: SubmissionResult) -> SubmissionResult:
     show the hidden inputs and Keras's answers, which a student could collect over
     resubmissions. The stored result (gradebook) keeps everything for the instructor."""
     result = once_per_part(result)
-    if not any(c.hidden and not c.passed and not p.error for p in result.parts for c in p.checks):
+    # every failing hidden check that ran, also in a part with an error (red team: raising
+    # NotImplementedError with the hidden inputs it had logged made a part "not
+    # implemented yet", and its hidden checks showed all); a check that never ran (the
+    # part could not be graded: its message is the part's error, known before any check)
+    # keeps saying why
+    def scrub(c, p):
+        return c.hidden and not c.passed and c.message != p.error
+
+    if not any(scrub(c, p) for p in result.parts for c in p.checks):
         return result
-    parts = tuple(replace(p, checks=tuple(  # (a part not graded says why: no hidden data)
-        replace(c, message=HIDDEN_FAILED, example=None) if c.hidden and not c.passed and not p.error
-        else c for c in p.checks)) for p in result.parts)
+    parts = tuple(replace(p, checks=tuple(
+        replace(c, message=HIDDEN_FAILED, example=None) if scrub(c, p) else c
+        for c in p.checks)) for p in result.parts)
     return replace(result, parts=parts)
 
 

@@ -129,3 +129,22 @@ def test_grading_works_in_a_process_that_imported_tensorflow(tf, tmp_path):
     schedule, plateau = result.parts
     assert plateau.full, plateau.error or plateau.checks
     assert schedule.score == 0 and "only numpy" in schedule.error
+
+
+def test_a_private_folder_is_masked_under_every_name_the_box_binds(tmp_path, monkeypatch):
+    """A Python installation reached through a symbolic link is bound by both names; a
+    private folder inside it is masked by both (red team: the link's name showed it)."""
+    if not shutil.which("bwrap"):
+        pytest.skip("bubblewrap is not installed")
+    real = tmp_path / "venv"
+    pkg = real / "site-packages" / "course_pkg"
+    pkg.mkdir(parents=True)
+    link = tmp_path / "venvlink"
+    link.symlink_to(real)
+    monkeypatch.setattr(isolation, "python_paths", lambda: (str(link), str(real)))
+    decoy = isolation.make_decoy(tmp_path / "decoy")
+    argv = isolation.bwrap_argv(isolation.bwrap_executable(), str(tmp_path), {}, as_root=False,
+                                disk_mb=8, decoy=decoy, private=(str(pkg.resolve()),))
+    masks = {argv[i + 2] for i in range(len(argv) - 2)
+             if argv[i] == "--ro-bind" and argv[i + 1] == decoy}
+    assert {str(pkg), str(link / "site-packages" / "course_pkg")} <= masks

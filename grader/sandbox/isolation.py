@@ -272,6 +272,13 @@ def bwrap_argv(bwrap: str, root: str, code_files: dict, *, as_root: bool, disk_m
     # A decoy package takes their place, so that even an import that bypasses the
     # worker's blocker fails with the grader's message.
     masked = set(private_dirs()) | set(private) | set(framework_dirs(tuple(forbidden)))
+    # the same folder under every name the box binds it by: a bound path that is (or is
+    # under) a symbolic link reaches the real folder too (red team: a Python installation
+    # reached through a symlink showed a private folder masked by its real path only)
+    for b in bound:
+        real = os.path.realpath(b)
+        if real != b:
+            masked |= {b + p[len(real.rstrip("/")):] for p in list(masked) if _under(p, [real])}
     # a folder inside another masked one is masked with it (and cannot be mounted on)
     masked = {p for p in masked if not any(p != q and _under(p, [q]) for q in masked)}
     for p in sorted(masked):
