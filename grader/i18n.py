@@ -7,8 +7,8 @@ language-free and every renderer works unchanged. The words come from two places
   of the engine and the sandbox and generic message fragments (:data:`MESSAGES_KO`);
 * each assignment's words, declared with its parts as ``T(en, ko)``
   (:class:`grader.declaration.T`): part titles, check names, hints (by mistake id); and
-  ``Assignment.messages_ko``: the ``(regex, Korean)`` fragments of its own messages,
-  with its notes (:func:`exact_ko`).
+  ``Assignment.messages_ko``: the ``(regex, Korean)`` fragments of its own messages
+  and of its examples' text (line by line), with its notes (:func:`exact_ko`).
 
 A result is matched with its declaration by what is stable: the part's id, the check's
 English name, the mistake id. So this also works on results that crossed a process or
@@ -215,13 +215,27 @@ def _known_assignments(registry):
 
 # -- translating a result ------------------------------------------------------------------------
 
-def _example_ko(ex):
-    if ex is None or not ex.inputs:
+def _example_ko(ex, declared: DeclaredText | None = None):
+    """An example's inputs, expected and got values in Korean: where it stands in a
+    sequence (:data:`EXAMPLE_KO`), then, line by line, the assignment's fragments (its
+    examples may describe their inputs in words: "the optimizer's rate starts at 0.1").
+    The error (a traceback) stays as it is."""
+    if ex is None or not (ex.inputs or ex.expected or ex.got):
         return ex
     inputs = ex.inputs
     for pattern, repl in _EXAMPLE_COMPILED:
-        inputs = pattern.sub(repl, inputs)
-    return dataclasses.replace(ex, inputs=inputs) if inputs != ex.inputs else ex
+        inputs = pattern.sub(repl, inputs) if inputs else inputs
+    fields = {"inputs": inputs, "expected": ex.expected, "got": ex.got}
+    for name, text in fields.items():
+        if text and declared is not None and declared.messages:
+            lines = text.split("\n")
+            for i, line in enumerate(lines):
+                for pattern, repl in declared.messages:
+                    line = pattern.sub(repl, line)
+                lines[i] = line
+            fields[name] = "\n".join(lines)
+    changed = {k: v for k, v in fields.items() if v != getattr(ex, k)}
+    return dataclasses.replace(ex, **changed) if changed else ex
 
 
 def translate_message(text: str, lang: str = "en", assignment=None) -> str:
@@ -272,7 +286,8 @@ def localize(result, lang: str = "en", assignment=None):
             c, name=declared.name(p.id, c.name),
             message=translate_message(c.message, lang, declared),
             hint=_hint_ko(c, p.id, declared) if c.hint else c.hint,
-            note=_note_ko(c.note, declared), example=_example_ko(c.example)) for c in p.checks)
+            note=_note_ko(c.note, declared), example=_example_ko(c.example, declared))
+            for c in p.checks)
         title = declared.titles.get(p.id, {}).get(p.title, p.title)
         parts.append(dataclasses.replace(p, title=title, checks=checks,
                                          error=translate_message(p.error, lang, declared)))

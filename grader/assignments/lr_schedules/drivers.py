@@ -46,6 +46,8 @@ student's traceback).
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 #: The callback protocol ``model.fit`` uses (Keras's ``Callback``).
@@ -224,13 +226,14 @@ def plateau_script(target, payload, wire=None):
 
 def schedule_steps(target, payload, wire=None):
     """``[target(step, **payload["kwargs"]) for step in payload["steps"]]`` as plain
-    values (steps as ``numpy.int64`` when ``payload["numpy_steps"]``)."""
-    kwargs = dict(payload["kwargs"])
+    values (steps as ``numpy.int64`` when ``payload["numpy_steps"]``). Every call gets
+    its own copy of the arguments, as separate calls would: the contract lets a
+    function change its inputs in place (a list of boundaries, say)."""
     as_numpy = bool(payload.get("numpy_steps"))
     out = []
     for step in payload["steps"]:
         step = np.int64(step) if as_numpy else int(step)
-        out.append(plain_number(target(step, **kwargs)))
+        out.append(plain_number(target(step, **copy.deepcopy(payload["kwargs"]))))
     return out
 
 

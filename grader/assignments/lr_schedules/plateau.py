@@ -58,6 +58,13 @@ HINTS = {
         "min_delta는 개선을 '더 어렵게' 만듭니다. min 모드에서는 새 값이 best - min_delta보다 "
         "작아야 하고 (current + min_delta < best), max 모드에서는 best + min_delta보다 커야 "
         "합니다."),
+    "plateau_max_mode_min_delta_wrong_way": T(
+        "In max mode min_delta must make improving HARDER too: the new value must be above "
+        "best + min_delta (current - min_delta > best). Yours accepts current + min_delta > "
+        "best, so a flat or slowly rising metric counts as improving.",
+        "max 모드에서도 min_delta는 개선을 '더 어렵게' 만들어야 합니다. 새 값이 best + "
+        "min_delta보다 커야 합니다 (current - min_delta > best). 지금은 current + min_delta > "
+        "best를 받아들여서, 그대로이거나 조금씩만 오르는 지표도 개선으로 셉니다."),
     "plateau_min_delta_sign_kept": T(
         "Keras uses abs(min_delta): min_delta=-0.1 behaves exactly like 0.1; a negative "
         "min_delta never makes improving easier.",
@@ -132,6 +139,18 @@ HINTS = {
         "Keras 3의 mode='auto'는 이름에 'acc'가 있는지가 아니라, 정확히 그 이름으로 컴파일된 "
         "지표(model.metrics)의 _direction('up'이면 최대화)으로 방향을 정합니다. 방향을 알 수 "
         "없는 이름이면 ValueError입니다."),
+    "plateau_auto_falls_back_to_min": T(
+        "When mode='auto' cannot find a direction (the name is not loss, and no compiled "
+        "metric of that name has one), Keras raises ValueError: it does not guess 'min'. "
+        "Raise ValueError there (at the first on_epoch_end, where Keras decides).",
+        "mode='auto'가 방향을 찾지 못하면 (이름이 loss가 아니고, 그 이름으로 컴파일된 지표에도 "
+        "방향이 없으면) Keras는 'min'으로 짐작하지 않고 ValueError를 냅니다. 그 경우 (Keras가 "
+        "방향을 정하는 첫 on_epoch_end에서) ValueError를 내세요."),
+    "plateau_unknown_mode_raises": T(
+        "An unknown mode string ('bogus', 'Max'...) is not an error in Keras: it warns and "
+        "falls back to mode='auto'. Raise nothing in the constructor for it.",
+        "알 수 없는 mode 문자열('bogus', 'Max' 등)은 Keras에서 오류가 아닙니다. 경고만 하고 "
+        "mode='auto'로 대신합니다. 생성자에서 예외를 내지 마세요."),
     "plateau_no_factor_check": T(
         "Keras refuses factor >= 1.0 in the constructor: raise ValueError (such a factor would "
         "not reduce the rate).",
@@ -297,7 +316,8 @@ def _raised_text(raised: dict) -> str:
     if raised.get("epoch") is not None:
         where += f" (epoch {raised['epoch']}"
         where += f" of training {raised['training'] + 1})" if raised.get("training") else ")"
-    return f"{raised.get('class', 'ValueError')} in {where}: {raised.get('message', '')}"
+    # the exception's own words (the student's, or Keras's) quoted: they are not ours
+    return f"{raised.get('class', 'ValueError')} in {where}: {raised.get('message', '')!r}"
 
 
 def difference(got: dict, exp: dict, fields=FIELDS) -> str | None:
@@ -315,9 +335,9 @@ def difference(got: dict, exp: dict, fields=FIELDS) -> str | None:
     if exp.get("raised") and not got.get("raised"):
         if len(g_recs) > len(e_recs):
             t, e, _ = g_recs[len(e_recs)]
-            return (f"Keras raises ValueError here ({exp['raised'].get('message', '')[:120]}); "
+            return (f"Keras raises ValueError here ({exp['raised'].get('message', '')[:120]!r}); "
                     f"yours ran on to epoch {e}")
-        return f"Keras raises ValueError here ({exp['raised'].get('message', '')[:120]}); " \
+        return f"Keras raises ValueError here ({exp['raised'].get('message', '')[:120]!r}); " \
                "yours does not"
     if got.get("raised") and not exp.get("raised"):
         return f"yours raised {_raised_text(got['raised'])}; Keras does not raise here"
@@ -369,9 +389,24 @@ def outcome_text(result: dict) -> str:
 
 # -- reference checks --------------------------------------------------------------------------
 
+def passed_outcomes(ctx, cases=(), student=()) -> list:
+    """The recorded cases of the checks of the part the student has passed so far in this
+    grading, with the student's outcomes, ``[(case, outcome)]`` (``cases`` and ``student``
+    added first: those of a check that has just passed). A name must agree with them: a
+    mistake that would have failed a check the student passed is not the student's. (The
+    passing cases of a failing check do not rule a mistake out: the student's slip may be
+    narrower than the catalogued one.) Public checks run in their declared order, hidden
+    ones last."""
+    passed = ctx.__dict__.setdefault("_reduce_lr_on_plateau_passed", {})
+    for case, got in zip(cases, student):
+        passed[case.id] = (case, got)
+    return list(passed.values())
+
+
 def reference_check(*, tag=None, hidden=False, fields=FIELDS):
     """Compare with Keras on every recorded case of ``tag``; fail on the smallest failing
-    case and name the known mistake behaving like the student on every case."""
+    case and name the known mistake behaving like the student on every case of the check
+    and of the checks passed so far (:func:`passed_outcomes`)."""
 
     def run(ctx):
         cases = ctx.cases(hidden=hidden, tag=tag)
@@ -385,23 +420,58 @@ def reference_check(*, tag=None, hidden=False, fields=FIELDS):
             if bad:
                 failing.append((case, got, bad))
         if not failing:
+            passed_outcomes(ctx, cases, student)
             return
+        passed = passed_outcomes(ctx)
         case, got, bad = failing[0]
         msg = f"differs from Keras: {bad}"
         if tag or hidden:
             msg += f" [case {case.id}]"
         if len(failing) > 1:
             msg += f" ({len(failing)} of {len(cases)} cases differ)"
-        found = behaving_alike(student, cases, fields)
+        found = behaving_alike([*student, *(g for _, g in passed)],
+                               [*cases, *(c for c, _ in passed)], fields)
         failure = Failure(msg, example=example(inputs_text(case.inputs),
                                                expected=outcome_text(case.expected),
                                                got=outcome_text(got)),
                           diagnosis=found[0] if len(found) == 1 else "")
+        # what the check saw go wrong: the mistakes reproducing its failing cases (and the
+        # checks passed); a name another failing check shows is dropped when these rule it
+        # out (grader/diagnosis.py)
         note_candidates(ctx, failure,
-                        behaving_alike([g for _, g, _ in failing], [c for c, _, _ in failing],
+                        behaving_alike([*(g for _, g, _ in failing), *(g for _, g in passed)],
+                                       [*(c for c, _, _ in failing), *(c for c, _ in passed)],
                                        fields),
                         {m for c in cases for m in c.mistakes})
         raise failure
+
+    return run
+
+
+#: The errors check's condition: on a loss that never improves, with patience=2, a
+#: callback that does something reduces the rate (Keras at epoch 2, then at epoch 4).
+REAL_SCRIPT = {"init": {"monitor": "val_loss", "factor": 0.5, "patience": 2, "min_delta": 0},
+               "initial_lr": 0.5, "trainings": [[{"val_loss": 1.0}] * 6]}
+
+
+def errors_check():
+    """Keras's ValueErrors (the ``errors`` cases), counted only when the class reduces the
+    rate on a flat loss (:data:`REAL_SCRIPT`): a callback that does nothing earns nothing
+    for refusing what Keras refuses."""
+    compare = reference_check(tag="errors")
+
+    def run(ctx):
+        got = run_student(ctx, REAL_SCRIPT)
+        head = "the refused arguments count once the callback reduces the rate"
+        shown = example(inputs_text(REAL_SCRIPT), got=outcome_text(got))
+        if got.get("raised"):
+            raise Failure(f"{head}: on a loss that never improves, yours raised "
+                          f"{_raised_text(got['raised'])}", example=shown)
+        rates = [rec["lr"] for _, _, rec in _records(got)]
+        if not any(_number(r) and r < _f32(REAL_SCRIPT["initial_lr"]) for r in rates):
+            raise Failure(f"{head}: on a loss that never improves, with patience=2, yours "
+                          f"never reduces it in {len(rates)} epochs", example=shown)
+        return compare(ctx)
 
     return run
 
@@ -653,8 +723,11 @@ def parts() -> list[Part]:
                 "min_lr이 있을 때 Keras와 같은 동작 (학습률이 min_lr에서 멈춤)"),
               R(tag="min_lr"), weight=2, hints=HINTS),
         Check(T("matches Keras for mode 'min', 'max' and 'auto' (the direction of the model's "
-                "compiled metric)",
-                "mode 'min', 'max', 'auto'(모델에 컴파일된 지표의 방향)에서 Keras와 같은 동작"),
+                "compiled metric), with min_delta in both directions and unknown mode strings "
+                "(Keras falls back to 'auto')",
+                "mode 'min', 'max', 'auto'(모델에 컴파일된 지표의 방향)에서, 두 방향 모두의 "
+                "min_delta와 알 수 없는 mode 문자열(Keras는 'auto'로 대신함)까지 Keras와 같은 "
+                "동작"),
               R(tag="mode"), weight=2, hints=HINTS),
         Check(T("matches Keras on epochs whose logs lack the monitored value",
                 "logs에 지켜보는 값이 없는 에포크에서 Keras와 같은 동작"),
@@ -663,10 +736,11 @@ def parts() -> list[Part]:
                 "콜백 하나를 두 번의 학습에 다시 써도 매번 처음 상태에서 시작함"),
               R(tag="reuse"), weight=1, hints=HINTS),
         Check(T("factor >= 1.0, and mode='auto' on a name whose direction nothing gives, raise "
-                "ValueError as in Keras",
+                "ValueError as in Keras (counted once the callback reduces the rate on a flat "
+                "loss)",
                 "factor >= 1.0이거나, 방향을 알 수 없는 이름에 mode='auto'를 쓰면 Keras처럼 "
-                "ValueError를 냄"),
-              R(tag="errors"), weight=1, hints=HINTS),
+                "ValueError를 냄 (그대로인 손실에서 학습률을 낮춰야 인정)"),
+              errors_check(), weight=1, hints=HINTS),
         Check(T("min_lr is compared in float32, as Keras compares it (min_lr=0.001, 0.1)",
                 "min_lr을 Keras처럼 float32로 비교함 (min_lr=0.001, 0.1)"),
               R(tag="float32"), weight=1, hints=HINTS),

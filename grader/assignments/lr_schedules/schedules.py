@@ -103,6 +103,12 @@ HINTS = {
             "staircase=True이면 t = step / decay_steps를 내림합니다: lr = initial_learning_rate / "
             "(1 + decay_rate * floor(step / decay_steps)). decay_steps의 배수 사이에서는 값이 "
             "일정합니다."),
+        "inverse_time_decay_always_staircase": T(
+            "By default (staircase=False) t is the real number step / decay_steps, so the rate "
+            "decays a little at every step; floor it (step // decay_steps) only when "
+            "staircase=True.",
+            "기본값(staircase=False)에서는 t가 실수 step / decay_steps이므로 매 스텝 조금씩 "
+            "줄어듭니다. 내림(step // decay_steps)은 staircase=True일 때만 합니다."),
         "inverse_time_decay_staircase_round": T(
             STAIRS[0] + " Rounding makes the rate drop half a period early.",
             STAIRS[1] + " 반올림하면 반 구간 일찍 떨어집니다."),
@@ -125,6 +131,13 @@ HINTS = {
             "decay_steps가 지나면 (웜업이 있으면 warmup_steps + decay_steps가 지나면) step을 그 "
             "값에서 멈춥니다. 학습률은 최솟값 alpha * 시작값에 머물고, 코사인을 따라 다시 "
             "올라가지 않습니다."),
+        "cosine_decay_no_clip_without_warmup": T(
+            "Without a warmup_target the step is clipped too: min(step, decay_steps), so after "
+            "decay_steps the rate stays at alpha * initial_learning_rate. You clip only with a "
+            "warmup; the plain decay rises again along the cosine.",
+            "warmup_target이 없어도 step을 자릅니다: min(step, decay_steps). 그래서 decay_steps "
+            "뒤에는 학습률이 alpha * initial_learning_rate에 머뭅니다. 지금은 웜업이 있을 때만 "
+            "잘라서, 웜업 없는 감쇠는 코사인을 따라 다시 올라갑니다."),
         "cosine_decay_alpha_absolute": T(
             "alpha is a FRACTION of the starting rate: lr = start * ((1 - alpha) * cosine + "
             "alpha), so the final rate is alpha * start, not alpha itself.",
@@ -290,8 +303,10 @@ def first_difference(got: dict, expected: dict, inputs: dict):
     if "raises" in got:
         step = got.get("step", steps[0])
         value = expected["values"][list(steps).index(step)]
-        return step, (f"at step {step}: raised {got.get('message') or got['raises']}; Keras "
-                      f"returns {value!r}")
+        # "ValueError: 'its message'": the exception's own words, quoted (not the grader's)
+        name, colon, words = (got.get("message") or got["raises"]).partition(": ")
+        raised = f"{name}: {words!r}" if colon else name
+        return step, f"at step {step}: raised {raised}; Keras returns {value!r}"
     scale = scale_of(inputs["kwargs"])
     for step, g, e in zip(steps, got["values"], expected["values"]):
         if not (close(g, e, scale) or (math.isnan(g) and math.isnan(e))):
@@ -312,9 +327,24 @@ def behaving_alike(student: list, cases) -> list:
     return found
 
 
+def passed_outcomes(ctx, cases=(), student=()) -> list:
+    """The recorded cases of the checks of the part the student has passed so far in this
+    grading, with the student's outcomes, ``[(case, outcome)]`` (``cases`` and ``student``
+    added first: those of a check that has just passed). A name must agree with them: a
+    mistake that would have failed a check the student passed is not the student's. (The
+    passing cases of a failing check do not rule a mistake out: the student's slip may be
+    narrower than the catalogued one.) Public checks run in their declared order, hidden
+    ones last."""
+    passed = ctx.__dict__.setdefault("_lr_schedules_passed", {})
+    for case, got in zip(cases, student):
+        passed[case.id] = (case, got)
+    return list(passed.values())
+
+
 def reference_check(part_id: str, *, tag=None, hidden=False):
     """Compare with Keras on every recorded case of ``tag``; fail on the smallest failing
-    case, naming the known mistake that behaves like the student on every case."""
+    case, naming the known mistake that behaves like the student on every case of the
+    check and of the checks passed so far (:func:`passed_outcomes`)."""
     fn, keras_name, _ = PARTS[part_id]
 
     def run(ctx):
@@ -329,24 +359,62 @@ def reference_check(part_id: str, *, tag=None, hidden=False):
             if bad:
                 failing.append((case, got, bad))
         if not failing:
+            passed_outcomes(ctx, cases, student)
             return
+        passed = passed_outcomes(ctx)
         case, got, (step, bad) = failing[0]
         msg = f"differs from Keras {keras_name}: {bad}"
         if tag or hidden:
             msg += f" [case {case.id}]"
         if len(failing) > 1:
             msg += f" ({len(failing)} of {len(cases)} cases differ)"
-        found = behaving_alike(student, cases)
+        found = behaving_alike([*student, *(g for _, g in passed)],
+                               [*cases, *(c for c, _ in passed)])
         failure = Failure(msg, example=example(
             show_call(fn, step, case.inputs["kwargs"]),
             expected=_outcome_at(case.expected, case.inputs, step),
             got=_outcome_at(got, case.inputs, step),
             error=got.get("trace", "") if "values" in case.expected else ""),
             diagnosis=found[0] if len(found) == 1 else "")
+        # what the check saw go wrong: the mistakes reproducing its failing cases (and the
+        # checks passed); a name another failing check shows is dropped when these rule it
+        # out (grader/diagnosis.py)
         note_candidates(ctx, failure,
-                        behaving_alike([g for _, g, _ in failing], [c for c, _, _ in failing]),
+                        behaving_alike([*(g for _, g, _ in failing), *(g for _, g in passed)],
+                                       [*(c for c, _, _ in failing), *(c for c, _ in passed)]),
                         {m for c in cases for m in c.mistakes})
         raise failure
+
+    return run
+
+
+def errors_check(part_id: str):
+    """The refused configurations raise ValueError (the ``errors`` cases), counted only
+    when valid arguments give rates that change with the step (on the part's first
+    lecture case): a function that returns a constant, or raises on everything, earns
+    nothing for refusing what Keras refuses."""
+    fn, _, _ = PARTS[part_id]
+    compare = reference_check(part_id, tag="errors")
+
+    def run(ctx):
+        case = ctx.cases(tag="lecture")[0]
+        got = student_outcome(ctx, fn, case.inputs)
+        steps = case.inputs["steps"]
+        head = "the refused arguments count once valid ones give the schedule's rates"
+        shown = example(show_call(fn, steps[0], case.inputs["kwargs"]),
+                        expected=", ".join(repr(v) for v in case.expected["values"]),
+                        got=(f"raises {got['raises']}" if "raises" in got
+                             else ", ".join(repr(v) for v in got["values"])))
+        if "raises" in got:
+            raise Failure(f"{head}: on the lecture's example your function raised "
+                          f"{got['raises']} at step {got.get('step', steps[0])}", example=shown)
+        values = got["values"]
+        if len(set(values)) < 2:
+            raise Failure(f"{head}: at steps {steps[0]} to {steps[-1]} of the lecture's example "
+                          f"your function returns {values[0]!r} at every step (Keras's rates go "
+                          f"from {case.expected['values'][0]!r} to "
+                          f"{case.expected['values'][-1]!r})", example=shown)
+        return compare(ctx)
 
     return run
 
@@ -591,8 +659,10 @@ def cosine_warmup_property():
 # -- the parts ---------------------------------------------------------------------------------
 
 HIDDEN = T("matches Keras on the hidden cases", "숨겨진 테스트 케이스에서 Keras와 같은 결과")
-ERRORS = T("decay_steps <= 0 raises ValueError, as Keras's constructor does",
-           "decay_steps <= 0이면 Keras의 생성자처럼 ValueError를 냄")
+ERRORS = T("decay_steps <= 0 raises ValueError, as Keras's constructor does (counted once "
+           "valid arguments give rates that change with the step)",
+           "decay_steps <= 0이면 Keras의 생성자처럼 ValueError를 냄 (올바른 인자에서 학습률이 "
+           "step에 따라 바뀌어야 인정)")
 
 
 def _checks(part_id: str, declared) -> tuple:
@@ -618,7 +688,7 @@ def parts() -> list[Part]:
             (T("matches Keras on many rates, decay steps and steps (numpy integer steps too)",
                "여러 학습률, decay_steps, step에서 Keras와 같은 결과 (numpy 정수 step 포함)"),
              R("exponential_decay", tag="random"), 2),
-            (ERRORS, R("exponential_decay", tag="errors"), 1),
+            (ERRORS, errors_check("exponential_decay"), 1),
             (T("staircase=True: constant within each period, times decay_rate from one period "
                "to the next", "staircase=True: 한 구간 안에서는 일정하고, 다음 구간마다 "
                "decay_rate가 곱해짐"), exponential_staircase_property(), 1),
@@ -635,8 +705,10 @@ def parts() -> list[Part]:
                "모든 경계, 그 한 스텝 앞과 한 스텝 뒤에서 Keras와 같은 결과"),
              R("piecewise_constant", tag="boundaries"), 3),
             (T("len(values) != len(boundaries) + 1 raises ValueError, as Keras's constructor "
-               "does", "len(values) != len(boundaries) + 1이면 Keras의 생성자처럼 ValueError를 "
-               "냄"), R("piecewise_constant", tag="errors"), 1),
+               "does (counted once valid arguments give rates that change with the step)",
+               "len(values) != len(boundaries) + 1이면 Keras의 생성자처럼 ValueError를 냄 "
+               "(올바른 인자에서 학습률이 step에 따라 바뀌어야 인정)"),
+             errors_check("piecewise_constant"), 1),
             (T("a boundary step belongs to the interval before it; the next step to the next "
                "interval", "경계 스텝은 앞 구간에 속하고, 그다음 스텝은 다음 구간에 속함"),
              piecewise_property(), 1),
@@ -650,7 +722,7 @@ def parts() -> list[Part]:
             (T("matches Keras on many rates, decay steps and steps (numpy integer steps too)",
                "여러 학습률, decay_steps, step에서 Keras와 같은 결과 (numpy 정수 step 포함)"),
              R("inverse_time_decay", tag="random"), 2),
-            (ERRORS, R("inverse_time_decay", tag="errors"), 1),
+            (ERRORS, errors_check("inverse_time_decay"), 1),
             (T("initial_learning_rate / lr - 1 grows linearly with step / decay_steps (floored "
                "with staircase=True)", "initial_learning_rate / lr - 1이 step / decay_steps에 "
                "비례해 커짐 (staircase=True면 내림한 값)"), inverse_property(), 1),
@@ -669,7 +741,7 @@ def parts() -> list[Part]:
                "경계 상황에서 Keras와 같은 결과: warmup_target이 있고 warmup_steps=0일 때, "
                "warmup_target 없이 warmup_steps만 있을 때, 끝난 지 오래된 step"),
              R("cosine_decay", tag="edges"), 2),
-            (ERRORS, R("cosine_decay", tag="errors"), 1),
+            (ERRORS, errors_check("cosine_decay"), 1),
             (T("without warmup: from initial_learning_rate down to alpha * "
                "initial_learning_rate, never increasing, halfway at decay_steps / 2",
                "웜업 없이: initial_learning_rate에서 alpha * initial_learning_rate까지 한 번도 "
@@ -709,19 +781,24 @@ PROBES = {
     "piecewise_constant": (Probe(
         fn="piecewise_constant_decay",
         kwargs={"step": 15, "boundaries": [10, 20], "values": [1.0, 0.5, 0.1]},
-        alternatives={"step": 5, "boundaries": [16, 20], "values": [1.0, 0.25, 0.1]}),),
+        # every value changes: code that reads only some of them (the last one, say) must
+        # not be told it ignores `values`
+        alternatives={"step": 5, "boundaries": [16, 20], "values": [0.8, 0.25, 0.05]}),),
     "inverse_time_decay": (Probe(
         fn="inverse_time_decay", kwargs={**_EXP, "decay_rate": 1.0},
         alternatives={"step": 25, "initial_learning_rate": 0.2, "decay_steps": 20,
                       "decay_rate": 0.5, "staircase": True},
-        keeps=("inverse_time_decay_ignores_staircase", "inverse_time_decay_ignores_decay_steps")),),
+        keeps=("inverse_time_decay_ignores_staircase", "inverse_time_decay_always_staircase",
+               "inverse_time_decay_ignores_decay_steps")),),
     # the ramp depends on the step, the start, the target and warmup_steps; the decay on
-    # decay_steps and alpha (and the step and the target): one probe for each phase
+    # decay_steps and alpha (and the step and the target): one probe for each phase. The
+    # decay's probe is off the cosine's midpoint (step 60 = 10 + 100 / 2 would be it), where
+    # a cosine term without its 0.5 is 1 and the rate would not depend on alpha
     "cosine_decay": (
         Probe(fn="cosine_decay", kwargs=_WARM,
               alternatives={"step": 7, "initial_learning_rate": 0.05, "warmup_target": 0.2,
                             "warmup_steps": 20},
               keeps=("cosine_warmup_from_zero",)),
-        Probe(fn="cosine_decay", kwargs={**_WARM, "step": 60, "alpha": 0.2},
+        Probe(fn="cosine_decay", kwargs={**_WARM, "step": 40, "alpha": 0.2},
               alternatives={"decay_steps": 200, "alpha": 0.5})),
 }

@@ -123,6 +123,13 @@ def inverse_time_decay_ignores_staircase(step, initial_learning_rate, decay_step
                     staircase_on=False)
 
 
+def inverse_time_decay_always_staircase(step, initial_learning_rate, decay_steps, decay_rate,
+                                        staircase=False):
+    """``step // decay_steps`` whatever ``staircase`` says."""
+    return _inverse(step, initial_learning_rate, decay_steps, decay_rate, staircase,
+                    staircase_on=True)
+
+
 def inverse_time_decay_staircase_round(step, initial_learning_rate, decay_steps, decay_rate,
                                        staircase=False):
     return _inverse(step, initial_learning_rate, decay_steps, decay_rate, staircase, floor=round)
@@ -140,13 +147,13 @@ def inverse_time_decay_ignores_decay_steps(step, initial_learning_rate, decay_st
 
 
 def _cosine(step, initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None,
-            warmup_steps=0, *, clip=True, alpha_absolute=False, ramp_from=None,
+            warmup_steps=0, *, clip=True, clip_plain=True, alpha_absolute=False, ramp_from=None,
             zero_warmup_ignores_target=False, decay_includes_warmup=False,
             shift_without_target=False, ramp_shift=0):
     if decay_steps <= 0:
         raise ValueError(f"decay_steps must be > 0, got {decay_steps}")
 
-    def decay(s, start, length):
+    def decay(s, start, length, clip=clip):
         if clip:
             s = min(s, length)
         cosine = 0.5 * (1 + math.cos(math.pi * s / length))
@@ -156,7 +163,8 @@ def _cosine(step, initial_learning_rate, decay_steps, alpha=0.0, warmup_target=N
 
     if warmup_target is None or (zero_warmup_ignores_target and warmup_steps == 0):
         shift = warmup_steps if shift_without_target else 0
-        return decay(max(step - shift, 0), initial_learning_rate, decay_steps)
+        return decay(max(step - shift, 0), initial_learning_rate, decay_steps,
+                     clip and clip_plain)
     length = decay_steps - warmup_steps if decay_includes_warmup else decay_steps
     s = min(step, warmup_steps + length) if clip else step
     if s < warmup_steps:
@@ -169,6 +177,13 @@ def cosine_decay_no_clip(step, initial_learning_rate, decay_steps, alpha=0.0,
                          warmup_target=None, warmup_steps=0):
     return _cosine(step, initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps,
                    clip=False)
+
+
+def cosine_decay_no_clip_without_warmup(step, initial_learning_rate, decay_steps, alpha=0.0,
+                                        warmup_target=None, warmup_steps=0):
+    """The step clipped at warmup_steps + decay_steps with a warmup_target only."""
+    return _cosine(step, initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps,
+                   clip_plain=False)
 
 
 def cosine_decay_alpha_absolute(step, initial_learning_rate, decay_steps, alpha=0.0,
@@ -215,6 +230,20 @@ def returns_initial_rate(step, initial_learning_rate=None, *args, values=None, *
 
 def returns_zero(step, *args, **kwargs):
     return 0.0
+
+
+def returns_initial_rate_checked(step, initial_learning_rate=None, decay_steps=None, *args,
+                                 boundaries=None, values=None, **kwargs):
+    """The rate at step 0 for every step, but refusing with ValueError what Keras's
+    constructors refuse (``decay_steps <= 0``, ``len(values) != len(boundaries) + 1``):
+    the error cases alone must earn nothing."""
+    if values is not None:
+        if len(values) != len(boundaries) + 1:
+            raise ValueError("len(values) must be len(boundaries) + 1")
+        return float(values[0])
+    if decay_steps <= 0:
+        raise ValueError("decay_steps must be > 0")
+    return float(initial_learning_rate)
 
 
 # -- ReduceLROnPlateau ------------------------------------------------------------------------
@@ -360,6 +389,16 @@ class PlateauMinDeltaWrongWay(_Plateau):
         return np.float32(current + self.min_delta) > np.float32(reference)
 
 
+class PlateauMaxModeMinDeltaWrongWay(_Plateau):
+    """Right in min mode; in max mode ``current + min_delta > best`` (Keras-style code that
+    negates min_delta for both directions), so min_delta makes maximising easier."""
+
+    def _improves(self, current, reference):
+        if reference is None or self.direction == "min":
+            return super()._improves(current, reference)
+        return np.float32(current + self.min_delta) > np.float32(reference)
+
+
 class PlateauMinDeltaSignKept(_Plateau):
     def _delta(self, min_delta):
         return min_delta
@@ -494,6 +533,27 @@ class PlateauAutoModeByName(_Plateau):
         return "max" if "acc" in self.monitor else "min"
 
 
+class PlateauAutoFallsBackToMin(_Plateau):
+    """mode='auto' as Keras resolves it (``loss``, then the compiled metric's direction),
+    but a name whose direction nothing gives is minimised instead of raising ValueError."""
+
+    def _resolve(self):
+        try:
+            return super()._resolve()
+        except ValueError:
+            return "min"
+
+
+class PlateauUnknownModeRaises(_Plateau):
+    """An unknown mode string raises ValueError (Keras warns and falls back to 'auto')."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0):
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"unknown mode {mode!r}")
+        super().__init__(monitor, factor, patience, mode, min_delta, cooldown, min_lr)
+
+
 class PlateauNoFactorCheck(_Plateau):
     def _check_factor(self, factor):
         pass
@@ -517,6 +577,21 @@ class PlateauNeverReduces:
 
     def on_train_end(self, logs=None):
         pass
+
+
+class PlateauNeverReducesChecked(PlateauNeverReduces):
+    """Does nothing, but raises ValueError where Keras does (factor >= 1.0, mode='auto'
+    on a name whose direction nothing gives): the error cases alone must earn nothing."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0):
+        _Plateau._check_factor(self, factor)
+        super().__init__()
+        self.monitor = monitor
+        self.mode = mode if mode in ("auto", "min", "max") else "auto"
+
+    def on_epoch_end(self, epoch, logs=None):
+        _Plateau._resolve(self)
 
 
 class PlateauAlwaysReduces(PlateauNeverReduces):
@@ -586,6 +661,8 @@ _m("piecewise_lengths_must_match",
 
 _m("inverse_time_decay_ignores_staircase",
    {"step": 5, **INV, "staircase": True})
+_m("inverse_time_decay_always_staircase",
+   {"step": 5, **INV})
 _m("inverse_time_decay_staircase_round",
    {"step": 6, **INV, "staircase": True})
 _m("inverse_time_decay_power_form",
@@ -596,6 +673,8 @@ _m("inverse_time_decay_ignores_decay_steps",
 _m("cosine_decay_no_clip",
    {"step": 150, "initial_learning_rate": 0.1, "decay_steps": 100},
    {"step": 250, **WARM})
+_m("cosine_decay_no_clip_without_warmup",
+   {"step": 150, "initial_learning_rate": 0.1, "decay_steps": 100})
 _m("cosine_decay_alpha_absolute",
    {"step": 100, "initial_learning_rate": 0.1, "decay_steps": 100, "alpha": 0.5})
 _m("cosine_warmup_from_zero",
@@ -621,6 +700,10 @@ _m("plateau_non_strict_improvement",
    _run(FLAT[:4], factor=0.5, patience=1, min_delta=0))
 _m("plateau_min_delta_wrong_way",
    _run([1.0, 0.9375, 0.875, 0.8125], factor=0.5, patience=1, min_delta=0.125))
+_m("plateau_max_mode_min_delta_wrong_way",
+   _run([0.5] * 5, monitor="val_accuracy", mode="max", factor=0.5, patience=1, min_delta=1 / 32),
+   _run([0.5 + k / 64 for k in range(6)], monitor="val_accuracy", metrics=ACC, factor=0.5,
+        patience=2, min_delta=1 / 32))
 _m("plateau_min_delta_sign_kept",
    _run([1.0, 1.0625, 1.125], factor=0.5, patience=1, min_delta=-0.125))
 _m("plateau_compare_in_float64",
@@ -657,12 +740,21 @@ _m("plateau_auto_mode_by_name",
         factor=0.5, patience=1, min_delta=0),
    _run([0.5, 0.625], monitor="val_my_score", factor=0.5, patience=1, min_delta=0,
         metrics=[{"name": "my_score", "direction": None}]))
+_m("plateau_auto_falls_back_to_min",
+   _run([0.5, 0.625], monitor="val_my_score", factor=0.5, patience=1, min_delta=0,
+        metrics=[{"name": "my_score", "direction": None}]),
+   _run([0.5, 0.625, 0.75], monitor="val_accuracy", factor=0.5, patience=1, min_delta=0))
+_m("plateau_unknown_mode_raises",
+   _run([1.0, 0.875, 1.0], mode="bogus", factor=0.5, patience=1, min_delta=0))
 _m("plateau_no_factor_check",
    _run([1.0, 1.0], factor=1.0, patience=1))
 
 _m("returns_initial_rate")
 _m("returns_zero")
+_m("returns_initial_rate_checked")
 _m("plateau_never_reduces",
+   _run(FLAT[:4], factor=0.5, patience=1, min_delta=0))
+_m("plateau_never_reduces_checked",
    _run(FLAT[:4], factor=0.5, patience=1, min_delta=0))
 _m("plateau_always_reduces",
    _run([1.0, 0.5, 0.25], factor=0.5, patience=1, min_delta=0))
@@ -687,20 +779,23 @@ _SCHEDULE_MISTAKES = {
     "piecewise_constant": (piecewise_boundary_exclusive, piecewise_last_value_missing,
                            piecewise_no_length_check, piecewise_lengths_must_match),
     "inverse_time_decay": (inverse_time_decay_ignores_staircase,
+                           inverse_time_decay_always_staircase,
                            inverse_time_decay_staircase_round, inverse_time_decay_power_form,
                            inverse_time_decay_ignores_decay_steps),
-    "cosine_decay": (cosine_decay_no_clip, cosine_decay_alpha_absolute, cosine_warmup_from_zero,
+    "cosine_decay": (cosine_decay_no_clip, cosine_decay_no_clip_without_warmup,
+                     cosine_decay_alpha_absolute, cosine_warmup_from_zero,
                      cosine_warmup_zero_steps_ignores_target, cosine_warmup_inside_decay_steps,
                      cosine_warmup_steps_without_target, cosine_warmup_off_by_one),
 }
 _PLATEAU_MISTAKES = (
     PlateauOffByOnePatience, PlateauPatienceZeroNeverReduces, PlateauNonStrictImprovement,
-    PlateauMinDeltaWrongWay, PlateauMinDeltaSignKept,
+    PlateauMinDeltaWrongWay, PlateauMaxModeMinDeltaWrongWay, PlateauMinDeltaSignKept,
     PlateauCooldownDoesNotResetWait, PlateauCooldownCheckedBeforeDecrement,
     PlateauIgnoresCooldown, PlateauWaitNotResetAfterReduction, PlateauIgnoresMinLr,
     PlateauReducesBelowMinLr, PlateauReducesAtMinLr, PlateauMinLrComparedInFloat64,
     PlateauNoResetOnTrainBegin, PlateauMissingCountsAsWait, PlateauBestStartsAtInfinity,
-    PlateauAccuracyMinimised, PlateauAutoModeByName, PlateauNoFactorCheck,
+    PlateauAccuracyMinimised, PlateauAutoModeByName, PlateauAutoFallsBackToMin,
+    PlateauUnknownModeRaises, PlateauNoFactorCheck,
 )
 
 #: part id -> its known mistakes.
@@ -717,6 +812,13 @@ _TRIVIAL_SCHEDULE_INPUTS = {
     "inverse_time_decay": ({"step": 10, **INV},),
     "cosine_decay": ({"step": 50, "initial_learning_rate": 0.1, "decay_steps": 100},),
 }
+#: ... and the arguments Keras refuses, which the unchecked mutants accept.
+_REFUSED = {
+    "exponential_decay": {"step": 10, **EXP, "decay_steps": 0},
+    "piecewise_constant": {"step": 11, "boundaries": [10, 20], "values": [1.0, 0.5]},
+    "inverse_time_decay": {"step": 10, **INV, "decay_steps": 0},
+    "cosine_decay": {"step": 50, "initial_learning_rate": 0.1, "decay_steps": 0},
+}
 
 #: Implementations that differ from Keras only where the grading does not look, by
 #: design (they must score full marks): the improvement test in float64.
@@ -724,9 +826,12 @@ ACCEPTED = {"reduce_lr_on_plateau": (_mistake("reduce_lr_on_plateau", PlateauCom
 
 #: part id -> the trivial mutants (each must score 0 in its part).
 TRIVIAL = {
-    **{part: (_mistake(part, returns_initial_rate, inputs), _mistake(part, returns_zero, inputs))
+    **{part: (_mistake(part, returns_initial_rate, (*inputs, _REFUSED[part])),
+              _mistake(part, returns_zero, (*inputs, _REFUSED[part])),
+              _mistake(part, returns_initial_rate_checked, inputs))
        for part, inputs in _TRIVIAL_SCHEDULE_INPUTS.items()},
     "reduce_lr_on_plateau": (_mistake("reduce_lr_on_plateau", PlateauNeverReduces),
+                             _mistake("reduce_lr_on_plateau", PlateauNeverReducesChecked),
                              _mistake("reduce_lr_on_plateau", PlateauAlwaysReduces)),
 }
 

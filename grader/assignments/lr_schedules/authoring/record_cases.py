@@ -5,6 +5,10 @@ agree with Keras to the last bits (schedules: 1e-6 relative, a few float32 ulp;
 callback: exactly), and a correct float64 implementation (what a student may write)
 must pass the checks' comparison, except on the callback's ``float32`` cases, which
 exist to show where float64 comparisons differ from Keras's.
+
+Every graded input is finite (no NaN or inf anywhere in a case): the contract's inputs
+are finite, and what code does with non-finite values is never worth points (a correct
+callback may treat a NaN loss as a missing one). Recording refuses a case that is not.
 """
 
 from __future__ import annotations
@@ -65,8 +69,25 @@ def _outcome(fn, inputs):
     return {"values": values}
 
 
+def finite_inputs(inputs) -> None:
+    """AssertionError when a case's inputs hold a NaN or an infinity (see the module's
+    docstring)."""
+    def walk(value):
+        if isinstance(value, float):
+            return math.isfinite(value)
+        if isinstance(value, dict):
+            return all(walk(v) for v in value.values())
+        if isinstance(value, (list, tuple)):
+            return all(walk(v) for v in value)
+        return True
+
+    if not walk(inputs):
+        raise AssertionError(f"a graded case holds a non-finite input: {inputs}")
+
+
 def schedule_expected(part_id):
     def expected(inputs):
+        finite_inputs(inputs)
         from .keras_reference import keras_schedule_values
 
         try:
@@ -271,6 +292,7 @@ def _identical(a, b) -> bool:
 def plateau_expected(inputs, tags=()):
     from .keras_reference import keras_plateau
 
+    finite_inputs(inputs)
     ref = keras_plateau(inputs)
     ours = run_class(solution("plateau").ReduceLROnPlateau, inputs)
     if not _identical(ours, ref):
@@ -386,6 +408,22 @@ def _plateau_fixed():
                           "min_delta": 0}, [1.0, 0.875, 0.75, 1.125])),
         ("mode", _script({"monitor": "accuracy", "mode": "min", "patience": 1, "factor": 0.5,
                           "min_delta": 0}, [0.5, 0.625, 0.375, 0.375], metrics=ACC)),
+        # min_delta makes improving harder in max mode too (current - min_delta > best): a
+        # flat run and steps of 1/64 under min_delta=1/32 are no improvement
+        ("mode", _script({"monitor": "val_accuracy", "mode": "max", "patience": 2,
+                          "factor": 0.5, "min_delta": 1 / 32}, [0.5] * 6)),
+        ("mode", _script({"monitor": "val_accuracy", "mode": "max", "patience": 2,
+                          "factor": 0.5, "min_delta": 1 / 32},
+                         [0.5 + k / 64 for k in range(7)])),
+        ("mode", _script({"monitor": "val_accuracy", "patience": 2, "factor": 0.5,
+                          "min_delta": 1 / 32}, [0.5 + k / 64 for k in range(7)], metrics=ACC)),
+        # an unknown mode string: Keras warns and falls back to 'auto' (it is case-sensitive)
+        ("mode", _script({"monitor": "val_loss", "mode": "bogus", "patience": 1, "factor": 0.5,
+                          "min_delta": 0}, [1.0, 0.875, 1.0, 1.0])),
+        ("mode", _script({"monitor": "val_loss", "mode": "Max", "patience": 1, "factor": 0.5,
+                          "min_delta": 0}, [1.0, 0.875, 1.0, 1.0])),
+        ("mode", _script({"monitor": "val_accuracy", "mode": "bogus", "patience": 1,
+                          "factor": 0.5, "min_delta": 0}, [0.5, 0.625, 0.5, 0.75], metrics=ACC)),
         ("missing", _script({"patience": 2, "factor": 0.5, "min_delta": 0},
                             [1.0, None, None, 1.0, None, 1.0, 0.5])),
         ("missing", _script({"patience": 1, "factor": 0.5, "cooldown": 2, "min_delta": 0},
@@ -421,6 +459,8 @@ def _plateau_public():
                             factors=(0.1, 0.5), epochs=(8, 16), cooldown=(0, 1), **any_mode), 8),
         "missing": (scenario(missing=True, cooldown=(0, 2), **any_mode), 6),
         "reuse": (scenario(trainings=2, cooldown=(0, 2), epochs=(3, 8), **any_mode), 6),
+        "mode": (scenario(modes=("max",), monitors=("val_accuracy", "accuracy"),
+                          deltas=(0, 1 / 64, 1 / 32, -1 / 32), cooldown=(0, 2)), 4),
     }
     cases = _plateau_fixed()
     for tag, (strategy, n) in draws.items():
@@ -432,11 +472,13 @@ def _plateau_hidden():
     mixed = {"patience": (0, 4), "deltas": (0, 1e-4, 1 / 64, -1 / 64), "cooldown": (0, 3),
                  "min_lrs": P.SAFE_MIN_LR, "missing": True}
     cases = (collect(scenario(**mixed), 10) + collect(scenario(trainings=2, **mixed), 6)
+             + collect(scenario(modes=("max",), monitors=("val_accuracy", "accuracy"),
+                                **{**mixed, "deltas": (0, 1 / 64, 1 / 32, -1 / 32)}), 3)
              + [_script({"monitor": "val_accuracy", "patience": 2, "factor": 0.5, "cooldown": 1,
                          "min_delta": 0}, [0.5, 0.5, 0.625, 0.625, 0.625, 0.625, 0.75, 0.75],
                         metrics=ACC),
-                _script({"patience": 1, "factor": 0.5, "min_delta": 0},
-                        [float("nan"), 1.0, 0.5, 0.25])])
+                _script({"monitor": "loss", "mode": "MIN", "patience": 2, "factor": 0.5,
+                         "min_delta": 0}, [0.5, 0.625, 0.625, 0.75, 0.5])])
     return [("hidden", c) for c in cases]
 
 
