@@ -207,7 +207,7 @@ def _same(a, b):
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     return type(a) is type(b) and a == b
 
 
@@ -244,7 +244,7 @@ def test_mistakes_of_a_part_tell_apart_on_the_exposing_inputs(part):
     for m in mistakes:
         outcomes = [_outcome(m, inputs) for inputs in pool]
         for other, theirs in seen.items():
-            assert any(_differ(a, b) for a, b in zip(outcomes, theirs)), (m.id, other)
+            assert any(_differ(a, b) for a, b in zip(outcomes, theirs, strict=True)), (m.id, other)
         seen[m.id] = outcomes
 
 
