@@ -43,11 +43,12 @@ def batched_steps(ctx, spec: StepSpec, param, grads, state, kwargs: dict):
     cleanly: the caller then replays the case one call at a time, which reports exactly
     what went wrong. An output that cannot be fed back ends the batch early."""
     grads, state = list(grads), list(state)
-    first = call_text(spec.fn, (param, grads[0], *state, *((1,) if spec.uses_t else ())), kwargs)
+    # (a batch that fails is replayed call by call, which shows the call that failed: the
+    # batch's own text is never shown, so it is kept short, no arrays formatted)
     value = ctx.drive(spec.fn, "steps", {"param": param, "grads": grads, "state": state,
                                          "kwargs": kwargs, "uses_t": bool(spec.uses_t)},
                       units=len(grads), batched=True,
-                      shown=f"{first} (the first of {len(grads)} steps run in one go)")
+                      shown=f"`{spec.fn}` along {len(grads)} steps run in one go")
     if not isinstance(value, dict) or value.get("complete") is not True \
             or not isinstance(value.get("outputs"), list):
         return None
