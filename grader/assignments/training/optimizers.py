@@ -27,21 +27,36 @@ TITLES = {"momentum": T("SGD with momentum", "모멘텀 SGD"),
           "adagrad": T("Adagrad", "Adagrad"), "rmsprop": T("RMSprop", "RMSprop"),
           "adam": T("Adam", "Adam"), "adamw": T("AdamW", "AdamW")}
 POINTS = {"momentum": 8, "nesterov": 8, "adagrad": 8, "rmsprop": 8, "adam": 12, "adamw": 6}
-#: The name of each part's first check: Keras on the lecture's example.
-LECTURE = {
-    "momentum": T("matches Keras SGD(0.1, momentum=0.9) (the lecture's example)",
-                  "Keras SGD(0.1, momentum=0.9)와 같은 결과 (강의 예제)"),
-    "nesterov": T("matches Keras SGD(0.1, momentum=0.9, nesterov=True) (the lecture's example)",
-                  "Keras SGD(0.1, momentum=0.9, nesterov=True)와 같은 결과 (강의 예제)"),
-    "adagrad": T("matches Keras Adagrad(0.1) (the lecture's example)",
-                 "Keras Adagrad(0.1)와 같은 결과 (강의 예제)"),
-    "rmsprop": T("matches Keras RMSprop(0.01, rho=0.9) (the lecture's example)",
-                 "Keras RMSprop(0.01, rho=0.9)와 같은 결과 (강의 예제)"),
-    "adam": T("matches Keras Adam(0.01, beta_1=0.9, beta_2=0.99) (the lecture's example)",
-              "Keras Adam(0.01, beta_1=0.9, beta_2=0.99)와 같은 결과 (강의 예제)"),
-    "adamw": T("matches Keras AdamW() with Keras's defaults (the lecture's example)",
-               "기본 하이퍼파라미터의 Keras AdamW()와 같은 결과 (강의 예제)"),
+#: The lecture's example of each optimizer (its hyper-parameters, declared once): the
+#: recorded lecture cases use them (authoring/record_optimizers.py) and the first check
+#: is named after them, with Keras's class and its extra constructor arguments.
+LECTURE_HP = {
+    "momentum": {"learning_rate": 0.1, "momentum": 0.9},
+    "nesterov": {"learning_rate": 0.1, "momentum": 0.9},
+    "adagrad": {"learning_rate": 0.1},
+    "rmsprop": {"learning_rate": 0.01, "rho": 0.9},
+    "adam": {"learning_rate": 0.01, "beta_1": 0.9, "beta_2": 0.99},
+    "adamw": {},
 }
+_KERAS_CALL = {"momentum": ("SGD", ""), "nesterov": ("SGD", ", nesterov=True"),
+               "adagrad": ("Adagrad", ""), "rmsprop": ("RMSprop", ""), "adam": ("Adam", ""),
+               "adamw": ("AdamW", "")}
+
+
+def _lecture_name(part_id: str) -> T:
+    """The first check's name: Keras's constructor with the lecture's hyper-parameters."""
+    cls, extra = _KERAS_CALL[part_id]
+    hp = dict(LECTURE_HP[part_id])
+    if not hp:
+        return T(f"matches Keras {cls}() with Keras's defaults (the lecture's example)",
+                 f"기본 하이퍼파라미터의 Keras {cls}()와 같은 결과 (강의 예제)")
+    args = [repr(hp.pop("learning_rate"))] + [f"{k}={v!r}" for k, v in hp.items()]
+    call = f"{cls}({', '.join(args)}{extra})"
+    return T(f"matches Keras {call} (the lecture's example)", f"Keras {call}와 같은 결과 (강의 예제)")
+
+
+#: The name of each part's first check: Keras on the lecture's example.
+LECTURE = {part_id: _lecture_name(part_id) for part_id in LECTURE_HP}
 
 EPS_NOTE = {
     "adagrad": T(

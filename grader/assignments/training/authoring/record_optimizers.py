@@ -12,19 +12,11 @@ import numpy as np
 from hypothesis import strategies as st
 
 from .. import strategies as S
-from ..optimizers import SPECS
+from ..optimizers import LECTURE_HP, SPECS
 from ..trajectory import simulate
 from . import mistakes_optimizers as M
 from grader.authoring.recording import PartRecorder, collect, rng_array
 
-LECTURE_HP = {
-    "momentum": {"learning_rate": 0.1, "momentum": 0.9},
-    "nesterov": {"learning_rate": 0.1, "momentum": 0.9},
-    "adagrad": {"learning_rate": 0.1},
-    "rmsprop": {"learning_rate": 0.01, "rho": 0.9},
-    "adam": {"learning_rate": 0.01, "beta_1": 0.9, "beta_2": 0.99},
-    "adamw": {},
-}
 
 
 def initial_state(part_id, param, hp):
