@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+import signal
 import time
 import unicodedata
 import zipfile
@@ -247,6 +248,10 @@ _IN_JOB = False
 def _exit_on_sigterm(signum, frame):
     if _IN_JOB:
         raise _Stopped()
+    from . import tmpdirs
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # (a second one must not cut this short)
+    tmpdirs.remove_own()  # (nothing should be left between jobs; if anything is, it goes)
     raise SystemExit(128 + signum)  # idle: multiprocessing runs its finalizers and exits
 
 
@@ -255,9 +260,14 @@ def _stop_process() -> None:
 
     from . import tmpdirs
 
+    # a second SIGTERM (the pool stops its processes more than once) must not cut the
+    # cleaning short: it would raise _Stopped again inside the finalizers
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        util._exit_function()  # the finalizers (the shared sandbox box is one of them)
-        tmpdirs.remove_own()   # and whatever the stopped grading had not removed yet
+        try:
+            util._exit_function()  # the finalizers (the shared sandbox box is one of them)
+        finally:
+            tmpdirs.remove_own()   # and whatever the stopped grading had not removed yet
     finally:
         os._exit(143)
 
