@@ -124,6 +124,33 @@ def call_text(name: str, args=(), kwargs=None) -> Lazy:
     return Lazy(make)
 
 
+def run_driven(ctx, name: str, driver: str, payload, *, units: int, shown: str, inputs: str,
+               unreadable, read, wrap: bool = True):
+    """Drive the student's ``name`` with the assignment's ``driver`` (``ctx.drive``) and
+    return ``read(result)``; what goes wrong is a Failure showing ``inputs`` (the script
+    in the student's words). ``unreadable(detail)``: the Failure for a record the grader
+    cannot read (the state the student's code left behind, not what it returned);
+    ``read`` raises Failure for a result of another form. ``wrap=False`` lets
+    :class:`CallFailed` through, for :func:`run_property`."""
+    try:
+        result = ctx.drive(name, driver, payload, units=units, shown=shown)
+    except CallFailed as exc:
+        if exc.kind in ("unsupported", "protocol") and exc.message.startswith("returned "):
+            f = unreadable(exc.message[len("returned "):])
+            f.example = example(inputs)
+            raise f from None
+        if not wrap:
+            raise
+        f = failed_call(exc, f"your `{name}`")
+        f.example = example(inputs, error=f.message.splitlines()[0])
+        raise f from None
+    try:
+        return read(result)
+    except Failure as f:
+        f.example = example(inputs)
+        raise
+
+
 def failed_call(exc: CallFailed, what: str) -> Failure:
     """Turn a sandbox failure into a check failure with an exact message."""
     raised = exc.kind == "exception" and not exc.message.startswith(("called ", "raised "))

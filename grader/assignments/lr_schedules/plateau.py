@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from grader.checking import example, failed_call, run_property
+from grader.checking import example, run_driven, run_property
 from grader.declaration import Check, Part, Probe, T
 from grader.diagnosis import note_candidates
 from grader.errors import Failure
@@ -173,27 +173,11 @@ def run_student(ctx, inputs: dict, wrap: bool = True) -> dict:
     """The driver's result for the student's class, checked (:func:`checked`: a result
     of another form is a Failure); ``wrap=False`` lets :class:`CallFailed` through, for
     :func:`run_property`."""
-    try:
-        result = ctx.drive(CLASS, "plateau_script", inputs, units=max(1, epochs_of(inputs)),
-                           shown=f"{init_text(inputs['init'])} (on {len(inputs['trainings'])} "
-                                 "training run(s))")
-    except CallFailed as exc:
-        if exc.kind in ("unsupported", "protocol") and exc.message.startswith("returned "):
-            # what the driver recorded could not be sent or read: the state the student's
-            # code left behind, not something it returned
-            f = unreadable(exc.message[len("returned "):])
-            f.example = example(inputs_text(inputs))
-            raise f from None
-        if not wrap:
-            raise
-        f = failed_call(exc, f"your `{CLASS}`")
-        f.example = example(inputs_text(inputs), error=f.message.splitlines()[0])
-        raise f from None
-    try:
-        return checked(result, inputs)
-    except Failure as f:
-        f.example = example(inputs_text(inputs))
-        raise
+    return run_driven(ctx, CLASS, "plateau_script", inputs, units=max(1, epochs_of(inputs)),
+                      shown=f"{init_text(inputs['init'])} (on {len(inputs['trainings'])} "
+                            "training run(s))",
+                      inputs=inputs_text(inputs), unreadable=unreadable,
+                      read=lambda result: checked(result, inputs), wrap=wrap)
 
 
 # -- reading the driver's result ---------------------------------------------------------------

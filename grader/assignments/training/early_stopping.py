@@ -16,7 +16,7 @@ import numpy as np
 from grader.lazy_hypothesis import st  # hypothesis only when recording (see there)
 
 from grader.declaration import Check, Part, Probe, T
-from grader.checking import example, failed_call, run_property
+from grader.checking import example, run_driven, run_property
 from grader.diagnosis import note_candidates
 from grader.errors import Failure
 from grader.sandbox.runner import CallFailed
@@ -350,29 +350,13 @@ def inputs_text(inputs: dict) -> str:
 def run_student(ctx, inputs: dict, wrap: bool = True) -> dict:
     """Drive the student's class through the fit loop; its summary, or a Failure
     (``wrap=False`` lets :class:`CallFailed` through, for :func:`run_property`)."""
-    try:
-        runs = build_runs(inputs)
-        raw = ctx.drive(CLASS, "callback_script",
-                        {"init": inputs["init"], "runs": runs, "initial_weights": initial_weights()},
-                        units=sum(len(run["logs"]) for run in runs),
-                        shown=f"{init_text(inputs['init'])} (on {len(runs)} training run(s))")
-    except CallFailed as exc:
-        if exc.kind in ("unsupported", "protocol") and exc.message.startswith("returned "):
-            # what the driver recorded could not be sent or read: the state the student's
-            # code left behind, not something it returned
-            f = unreadable(exc.message[len("returned "):])
-            f.example = example(inputs_text(inputs))
-            raise f from None
-        if not wrap:
-            raise
-        f = failed_call(exc, f"your `{CLASS}`")
-        f.example = example(inputs_text(inputs), error=f.message.splitlines()[0])
-        raise f from None
-    try:
-        return summarize(raw, inputs)
-    except Failure as f:
-        f.example = example(inputs_text(inputs))
-        raise
+    runs = build_runs(inputs)
+    return run_driven(ctx, CLASS, "callback_script",
+                      {"init": inputs["init"], "runs": runs, "initial_weights": initial_weights()},
+                      units=sum(len(run["logs"]) for run in runs),
+                      shown=f"{init_text(inputs['init'])} (on {len(runs)} training run(s))",
+                      inputs=inputs_text(inputs), unreadable=unreadable,
+                      read=lambda raw: summarize(raw, inputs), wrap=wrap)
 
 
 # -- reference checks ---------------------------------------------------------------------
